@@ -1,0 +1,47 @@
+# Every target works on a fresh machine: `make setup` bootstraps uv when it is missing.
+SHELL := /bin/bash
+PORT ?= 8000
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+BIN := .venv/bin
+PYTEST_ARGS ?=
+
+.PHONY: setup demo serve test lint format browser clean
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(BIN)/xinbao: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+setup: $(BIN)/xinbao
+
+demo: setup
+	$(BIN)/xinbao migrate --no-input
+	$(BIN)/xinbao demo_data
+	XINBAO_DEBUG=1 $(BIN)/xinbao runserver 127.0.0.1:$(PORT)
+
+# Debian's Chromium (and CJK fonts for readable screenshots) for the browser journeys.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  fi; }
+
+test: setup browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+clean:
+	rm -rf .venv .tools var/static test-artifacts

@@ -1,0 +1,1 @@
+"""xinbao 信报: the working system of an organization department's information work."""

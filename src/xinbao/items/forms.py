@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xinbao.items.models import Category, Item, State, Urgency
+from xinbao.items.queries import InboxFilter
+from xinbao.items.services import BODY_MAX, TITLE_MAX, ItemData
+from xinbao.orgs.models import Role, Unit, User
+
+if TYPE_CHECKING:
+    pass
+
+
+class ItemForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=TITLE_MAX)
+    body = forms.CharField(
+        label=_("正文"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=_("每段一行;系统自动去掉空行。不支持排版代码。"),
+    )
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=Category.objects.filter(is_active=True), empty_label=None
+    )
+    urgency = forms.TypedChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL
+    )
+    event_date = forms.DateField(
+        label=_("事件日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    keywords = forms.CharField(label=_("关键词"), max_length=200, required=False)
+    authors = forms.ModelMultipleChoiceField(
+        label=_("作者"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("联合报送单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    def __init__(self, *args: Any, unit: Unit, editor_mode: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editor_mode:
+            # The editor changes the text, category and urgency; authorship stays the unit's.
+            del self.fields["authors"]
+            del self.fields["co_units"]
+            return
+        self.fields["authors"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            unit=unit, role=Role.OFFICER, is_active=True
+        ).order_by("username")
+        self.fields["co_units"].queryset = (  # type: ignore[attr-defined]
+            Unit.objects.filter(department_id=unit.department_id, is_active=True)
+            .exclude(pk=unit.pk)
+            .exclude(kind=Unit.Kind.ORG_DEPT)
+            .order_by("sort_order", "code")
+        )
+
+    @classmethod
+    def initial_for(cls, item: Item) -> dict[str, Any]:
+        return {
+            "title": item.title,
+            "body": item.body,
+            "category": item.category_id,
+            "urgency": item.urgency,
+            "event_date": item.event_date,
+            "keywords": item.keywords,
+            "authors": list(item.authors.all()),
+            "co_units": list(item.co_units.all()),
+        }
+
+    def to_data(self) -> ItemData:
+        d = self.cleaned_data
+        return ItemData(
+            title=d["title"],
+            body=d["body"],
+            category=d["category"],
+            urgency=d["urgency"],
+            event_date=d.get("event_date"),
+            keywords=d.get("keywords", ""),
+            authors=list(d.get("authors") or []),
+            co_units=list(d.get("co_units") or []),
+        )
+
+
+class DocxStartForm(forms.Form):
+    file = forms.FileField(label=_("Word 文件(.docx)"))
+
+
+class MoveForm(forms.Form):
+    action = forms.CharField(max_length=20)
+    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("附件"))
+
+
+class InboxFilterForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("单位"), queryset=Unit.objects.none(), required=False)
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=Category.objects.all(), required=False
+    )
+    state = forms.ChoiceField(label=_("状态"), required=False)
+    date_from = forms.DateField(
+        label=_("报送起"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("报送止"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    urgent_only = forms.BooleanField(label=_("只看紧急"), required=False)
+
+    def __init__(self, *args: Any, department: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            department=department
+        ).order_by("sort_order", "code")
+        self.fields["state"].choices = [  # type: ignore[attr-defined]
+            ("", _("待处理")),
+            *[(s.value, s.label) for s in State if s not in (State.DRAFT, State.PENDING_SIGNOFF)],
+        ]
+
+    def to_filter(self) -> InboxFilter:
+        if not self.is_valid():
+            return InboxFilter()
+        d = self.cleaned_data
+        return InboxFilter(
+            unit_id=d["unit"].pk if d.get("unit") else None,
+            category_id=d["category"].pk if d.get("category") else None,
+            state=d.get("state") or None,
+            date_from=d.get("date_from"),
+            date_to=d.get("date_to"),
+            urgent_only=bool(d.get("urgent_only")),
+        )

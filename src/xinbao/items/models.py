@@ -1,0 +1,210 @@
+"""Information items (信息), their revisions, workflow events and attachments.
+
+``Item.state`` changes only through ``items.services.transition`` (the table is in
+``items/workflow.py``). ``Item.department`` is the organization department the item goes to; it is
+copied from the unit when the item is created, so the editor's inbox is one indexed query.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xinbao.orgs.models import Unit
+
+
+class Category(models.Model):
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("信息类别")
+        verbose_name_plural = _("信息类别")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PENDING_SIGNOFF = "pending_signoff", _("待签发")
+    SUBMITTED = "submitted", _("已报送")
+    IN_REVIEW = "in_review", _("审核中")
+    RETURNED = "returned", _("退回修改")
+    RESUBMITTED = "resubmitted", _("修改后重报")
+    ADOPTED = "adopted", _("已采用")
+    DECLINED = "declined", _("未采用")
+    ARCHIVED = "archived", _("已归档")
+
+
+class Urgency(models.IntegerChoices):
+    NORMAL = 0, _("一般")
+    URGENT = 1, _("紧急")
+    VERY_URGENT = 2, _("特急")
+
+
+class Item(models.Model):
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("报送单位"), on_delete=models.PROTECT, related_name="items"
+    )
+    department = models.ForeignKey(
+        Unit,
+        verbose_name=_("报送至"),
+        on_delete=models.PROTECT,
+        related_name="received_items",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="created_items",
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
+    category = models.ForeignKey(
+        Category, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="items"
+    )
+    urgency = models.PositiveSmallIntegerField(
+        _("紧急程度"), choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    event_date = models.DateField(_("事件日期"), null=True, blank=True)
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作者"),
+        related_name="authored_items",
+        blank=True,
+    )
+    co_units = models.ManyToManyField(
+        Unit, verbose_name=_("联合报送单位"), related_name="co_reported_items", blank=True
+    )
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("信息")
+        verbose_name_plural = _("信息")
+        indexes = [
+            # The editor's inbox: one department, open states, most urgent first.
+            models.Index(
+                fields=["department", "state", "-urgency", "submitted_at"],
+                name="item_inbox_idx",
+            ),
+            # An officer's list: one unit, newest first.
+            models.Index(fields=["unit", "-updated_at"], name="item_unit_recent_idx"),
+            models.Index(fields=["unit", "state", "-updated_at"], name="item_unit_state_idx"),
+            models.Index(fields=["department", "-submitted_at"], name="item_dept_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return split_paragraphs(self.body)
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency > Urgency.NORMAL
+
+    @property
+    def char_count(self) -> int:
+        return sum(len(p) for p in self.paragraphs)
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs are the non-blank lines of the body, stripped (plain text, no markup)."""
+    return [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+
+
+def normalize_body(text: str) -> str:
+    """The stored form of a body: one paragraph per line, no blank lines, no stray spaces."""
+    return "\n".join(split_paragraphs(text))
+
+
+class Revision(models.Model):
+    class Kind(models.TextChoices):
+        OFFICER = "officer", _("报送稿")
+        EDITOR = "editor", _("编辑修改稿")
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("稿次"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("修改稿")
+        verbose_name_plural = _("修改稿")
+        ordering = ["item", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="revision_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}#{self.number}"
+
+
+class ItemEvent(models.Model):
+    """One performed workflow move: who, when, from which state to which, with what comment."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=20)
+    from_state = models.CharField(_("原状态"), max_length=20, choices=State.choices)
+    to_state = models.CharField(_("新状态"), max_length=20, choices=State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    comment = models.TextField(_("意见"), blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+        ordering = ["item", "created_at", "id"]
+        indexes = [models.Index(fields=["item", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.action}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.item_id}/{instance.sha256[:16]}"
+
+
+class Attachment(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["item", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,75 @@
+"""Who may see and do what with an item: the one place these rules live.
+
+Scope follows the org tree:
+- an officer sees and edits only their own unit's items (every state, including drafts);
+- a unit leader sees their unit's items once they leave the drafting desk;
+- an editor or department leader sees what was submitted to their department, never drafts;
+- administrators hold no business role and see no items (三员分立).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from xinbao.items.models import Item, State
+from xinbao.items.workflow import DEPARTMENT_VISIBLE, EDITOR_EDITABLE, OFFICER_EDITABLE, Part
+from xinbao.orgs.models import Role
+
+if TYPE_CHECKING:
+    from xinbao.orgs.models import User
+
+
+def visibility_filter(user: User) -> Q | None:
+    """The items ``user`` may see, as a filter; ``None`` means none at all."""
+    if not user.is_active or user.unit_id is None:
+        return None
+    if user.role == Role.OFFICER:
+        return Q(unit_id=user.unit_id)
+    if user.role == Role.UNIT_LEADER:
+        return Q(unit_id=user.unit_id) & ~Q(state=State.DRAFT)
+    if user.role in (Role.EDITOR, Role.DEPT_LEADER):
+        return Q(department_id=user.unit_id, state__in=DEPARTMENT_VISIBLE)
+    return None
+
+
+def can_see(user: User, item: Item) -> bool:
+    if not user.is_active or user.unit_id is None:
+        return False
+    if user.role == Role.OFFICER:
+        return item.unit_id == user.unit_id
+    if user.role == Role.UNIT_LEADER:
+        return item.unit_id == user.unit_id and item.state != State.DRAFT
+    if user.role in (Role.EDITOR, Role.DEPT_LEADER):
+        return item.department_id == user.unit_id and item.state in DEPARTMENT_VISIBLE
+    return False
+
+
+def plays(user: User, item: Item, part: Part) -> bool:
+    """Whether ``user`` plays ``part`` for ``item`` (the workflow table's actor column)."""
+    if not user.is_active:
+        return False
+    if part is Part.OFFICER:
+        return user.role == Role.OFFICER and item.unit_id == user.unit_id
+    if part is Part.UNIT_LEADER:
+        return user.role == Role.UNIT_LEADER and item.unit_id == user.unit_id
+    if part is Part.EDITOR:
+        return user.role == Role.EDITOR and item.department_id == user.unit_id
+    return False
+
+
+def can_create(user: User) -> bool:
+    return user.is_active and user.role == Role.OFFICER and user.unit_id is not None
+
+
+def can_edit_as_officer(user: User, item: Item) -> bool:
+    return plays(user, item, Part.OFFICER) and item.state in OFFICER_EDITABLE
+
+
+def can_edit_as_editor(user: User, item: Item) -> bool:
+    return plays(user, item, Part.EDITOR) and item.state in EDITOR_EDITABLE
+
+
+def can_edit(user: User, item: Item) -> bool:
+    return can_edit_as_officer(user, item) or can_edit_as_editor(user, item)

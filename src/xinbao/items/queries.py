@@ -1,0 +1,105 @@
+"""Reads of items, used by the pages and the API alike. Every one starts from what the user may
+see (``items_visible_to``); ``access_item`` is the access helper every item view calls first."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from xinbao.items.models import Attachment, Item, ItemEvent, Revision, State
+from xinbao.items.permissions import visibility_filter
+from xinbao.items.workflow import INBOX_OPEN
+
+if TYPE_CHECKING:
+    from xinbao.orgs.models import User
+
+LIST_RELATED = ("unit", "category")
+
+
+def items_visible_to(user: User) -> QuerySet[Item]:
+    condition = visibility_filter(user)
+    if condition is None:
+        return Item.objects.none()
+    return Item.objects.filter(condition)
+
+
+def access_item(user: User, pk: int | str) -> Item:
+    """The item with this id if ``user`` may see it; otherwise 404 (never 403: no probing)."""
+    try:
+        return (
+            items_visible_to(user)
+            .select_related("unit", "unit__department", "department", "category", "created_by")
+            .get(pk=int(pk))
+        )
+    except (Item.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def item_detail_related(item: Item) -> tuple[list[ItemEvent], list[Revision], list[Attachment]]:
+    events = list(item.events.select_related("actor").order_by("created_at", "id"))
+    revisions = list(item.revisions.select_related("author").order_by("number"))
+    attachments = list(item.attachments.order_by("uploaded_at", "id"))
+    return events, revisions, attachments
+
+
+def unit_items(user: User) -> QuerySet[Item]:
+    """An officer's or unit leader's list: their unit's items, most recently changed first."""
+    return (
+        items_visible_to(user)
+        .select_related(*LIST_RELATED)
+        .prefetch_related(latest_comment_prefetch())
+        .order_by("-updated_at", "-id")
+    )
+
+
+def signoff_queue(user: User) -> QuerySet[Item]:
+    return (
+        items_visible_to(user)
+        .filter(state=State.PENDING_SIGNOFF)
+        .select_related(*LIST_RELATED, "created_by")
+        .order_by("-urgency", "updated_at", "id")
+    )
+
+
+@dataclass
+class InboxFilter:
+    unit_id: int | None = None
+    category_id: int | None = None
+    state: str | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    urgent_only: bool = False
+
+
+def inbox(user: User, f: InboxFilter) -> QuerySet[Item]:
+    """The editor's inbox: most urgent first, then oldest submission first (first come, first
+    served). Without a state filter it shows the items waiting for the editor."""
+    qs = items_visible_to(user)
+    qs = qs.filter(state=f.state) if f.state else qs.filter(state__in=INBOX_OPEN)
+    if f.unit_id:
+        qs = qs.filter(unit_id=f.unit_id)
+    if f.category_id:
+        qs = qs.filter(category_id=f.category_id)
+    if f.date_from:
+        qs = qs.filter(submitted_at__date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(submitted_at__date__lte=f.date_to)
+    if f.urgent_only:
+        qs = qs.filter(urgency__gt=0)
+    return qs.select_related(*LIST_RELATED).order_by("-urgency", "submitted_at", "id")
+
+
+def latest_comment_prefetch() -> Prefetch:
+    """The returning or refusing comments, so a list can show the latest without a query per row."""
+    return Prefetch(
+        "events",
+        queryset=ItemEvent.objects.filter(action__in=("return", "reject_signoff", "decline"))
+        .exclude(comment="")
+        .select_related("actor")
+        .order_by("-created_at", "-id"),
+        to_attr="comment_events",
+    )

@@ -1,0 +1,233 @@
+"""Every write to items: one transaction each, permission checked, audit record written.
+
+Views and the API call these functions and nothing else. They raise ``ItemError`` subclasses with
+a Chinese message for anything the user can cause; such a failure changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinbao.audit.services import audit_record, diff_fields
+from xinbao.items import permissions
+from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed, StaleVersion
+from xinbao.items.models import Category, Item, ItemEvent, Revision, State, Urgency, normalize_body
+from xinbao.items.workflow import ACTIONS, Move, Part, find_move, moves_from
+from xinbao.orgs.models import Unit
+
+if TYPE_CHECKING:
+    from xinbao.orgs.models import User
+
+TITLE_MAX = 200
+BODY_MAX = 20000
+
+
+@dataclass
+class ItemData:
+    """What a writer supplies for an item; validated by ``clean_item_data``."""
+
+    title: str
+    body: str
+    category: Category | None
+    urgency: int = Urgency.NORMAL
+    event_date: datetime.date | None = None
+    keywords: str = ""
+    authors: list[User] = field(default_factory=list)
+    co_units: list[Unit] = field(default_factory=list)
+
+
+def clean_item_data(data: ItemData, *, unit: Unit) -> ItemData:
+    title = " ".join(data.title.split())
+    body = normalize_body(data.body)
+    errors: list[str] = []
+    if not title:
+        errors.append(_("请填写标题。"))
+    elif len(title) > TITLE_MAX:
+        errors.append(_("标题不能超过 %(max)d 个字。") % {"max": TITLE_MAX})
+    if not body:
+        errors.append(_("请填写正文。"))
+    elif len(body) > BODY_MAX:
+        errors.append(_("正文不能超过 %(max)d 个字。") % {"max": BODY_MAX})
+    if data.category is None or not data.category.is_active:
+        errors.append(_("请选择信息类别。"))
+    if data.urgency not in Urgency.values:
+        errors.append(_("紧急程度无效。"))
+    if data.event_date and data.event_date > timezone.localdate():
+        errors.append(_("事件日期不能晚于今天。"))
+    if any(author.unit_id != unit.pk for author in data.authors):
+        errors.append(_("作者必须是本单位的信息员。"))
+    if any(co.pk == unit.pk or co.is_org_department for co in data.co_units):
+        errors.append(_("联合报送单位不能是本单位或组织部门。"))
+    if errors:
+        raise InvalidInput(" ".join(errors))
+    data.title, data.body = title, body
+    data.keywords = " ".join(data.keywords.replace(",", " ").replace(",", " ").split())[:200]
+    return data
+
+
+def item_create(*, actor: User, data: ItemData) -> Item:
+    """An officer starts a draft for their own unit."""
+    if not permissions.can_create(actor):
+        raise NotAllowed(_("只有信息员可以撰写信息。"))
+    unit = actor.home_unit
+    if unit.department_id is None:
+        raise InvalidInput(_("本单位尚未设置上级组织部门,暂不能撰写信息,请联系管理员。"))
+    data = clean_item_data(data, unit=unit)
+    with transaction.atomic():
+        item = Item.objects.create(
+            unit=unit,
+            department_id=unit.department_id,
+            created_by=actor,
+            title=data.title,
+            body=data.body,
+            category=cast(Category, data.category),  # clean_item_data refused None
+            urgency=data.urgency,
+            event_date=data.event_date,
+            keywords=data.keywords,
+        )
+        item.authors.set(data.authors or [actor])
+        item.co_units.set(data.co_units)
+        audit_record(actor=actor, action="item.create", obj=item, changes=snapshot(item))
+    return item
+
+
+def item_update(*, item: Item, actor: User, data: ItemData, version: int) -> Item:
+    """Save the text of an item.
+
+    The officer may save in ``draft`` and ``returned``; the editor in the review states, which
+    records an editor revision (and starts the review if it had not started). ``version`` is the
+    version the writer loaded: a save over someone else's newer save is refused.
+    """
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().select_related("unit").get(pk=item.pk)
+        as_editor = permissions.can_edit_as_editor(actor, locked)
+        if not (as_editor or permissions.can_edit_as_officer(actor, locked)):
+            raise NotAllowed(_("当前状态下您不能修改这条信息。"))
+        if locked.version != version:
+            raise StaleVersion(
+                _("这条信息已被他人修改(第 %(v)d 版),您的内容未保存,请复制后刷新页面再改。")
+                % {"v": locked.version}
+            )
+        data = clean_item_data(data, unit=locked.unit)
+        before = snapshot(locked)
+        if as_editor and locked.state in (State.SUBMITTED, State.RESUBMITTED):
+            _perform(locked, actor, find_move_or_raise(locked, "start_review"), "")
+        locked.title, locked.body = data.title, data.body
+        locked.category = cast(Category, data.category)  # clean_item_data refused None
+        locked.urgency, locked.event_date, locked.keywords = (
+            data.urgency,
+            data.event_date,
+            data.keywords,
+        )
+        locked.version += 1
+        locked.save()
+        if not as_editor:
+            locked.authors.set(data.authors or [actor])
+            locked.co_units.set(data.co_units)
+        changes = diff_fields(before, snapshot(locked))
+        if as_editor and ("title" in changes or "body" in changes):
+            _add_revision(locked, actor, Revision.Kind.EDITOR)
+        audit_record(
+            actor=actor,
+            action="item.edit_by_editor" if as_editor else "item.update",
+            obj=locked,
+            changes=changes,
+        )
+    return locked
+
+
+def transition(*, item: Item, actor: User, action: str, comment: str = "") -> Item:
+    """Perform one workflow move, or refuse it and change nothing.
+
+    Locks the item row, looks the move up in the table for the item's current state, checks that
+    ``actor`` plays the move's part for this item and that a comment is given where required,
+    then updates the state, records an ``ItemEvent``, snapshots a revision on submission and
+    writes the audit record, all in one transaction.
+    """
+    comment = comment.strip()
+    if action not in ACTIONS:
+        raise IllegalMove(_("未知的操作:%(action)s") % {"action": action})
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().select_related("unit").get(pk=item.pk)
+        if not permissions.can_see(actor, locked):
+            raise NotAllowed(_("您无权处理这条信息。"))
+        move = find_move_or_raise(locked, action)
+        if not permissions.plays(actor, locked, move.actor):
+            raise NotAllowed(_("您无权对这条信息执行“%(label)s”。") % {"label": move.label})
+        if move.needs_comment and not comment:
+            raise InvalidInput(_("“%(label)s”须填写意见。") % {"label": move.label})
+        _perform(locked, actor, move, comment)
+    return locked
+
+
+def find_move_or_raise(item: Item, action: str) -> Move:
+    move = find_move(action, item.state, signoff_required=item.unit.requires_signoff)
+    if move is None:
+        raise IllegalMove(
+            _("状态为“%(state)s”的信息不能执行此操作。") % {"state": State(item.state).label}
+        )
+    return move
+
+
+def available_moves(*, item: Item, actor: User) -> list[Move]:
+    """The moves ``actor`` could perform on ``item`` now (for buttons; ``transition`` decides)."""
+    return [
+        move
+        for move in moves_from(item.state, signoff_required=item.unit.requires_signoff)
+        if permissions.plays(actor, item, move.actor)
+    ]
+
+
+def _perform(item: Item, actor: User, move: Move, comment: str) -> None:
+    """Apply ``move``: caller holds the row lock and has checked permission."""
+    from_state = item.state
+    now = timezone.now()
+    item.state = move.target
+    if move.target in (State.SUBMITTED, State.RESUBMITTED) and item.submitted_at is None:
+        item.submitted_at = now
+    if move.target in (State.ADOPTED, State.DECLINED):
+        item.decided_at = now
+    if move.target == State.DRAFT and move.action == "withdraw":
+        item.submitted_at = None
+    item.save(update_fields=["state", "submitted_at", "decided_at", "updated_at"])
+    ItemEvent.objects.create(
+        item=item,
+        action=move.action,
+        from_state=from_state,
+        to_state=move.target,
+        actor=actor,
+        comment=comment,
+    )
+    if move.action in ("submit", "resubmit") and move.actor is Part.OFFICER:
+        _add_revision(item, actor, Revision.Kind.OFFICER)
+    audit_record(
+        actor=actor,
+        action=f"item.{move.action}",
+        obj=item,
+        changes={"state": [from_state, move.target], **({"comment": comment} if comment else {})},
+    )
+
+
+def _add_revision(item: Item, actor: User, kind: str) -> Revision:
+    last = item.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    return Revision.objects.create(
+        item=item, number=last + 1, kind=kind, title=item.title, body=item.body, author=actor
+    )
+
+
+def snapshot(item: Item) -> dict[str, Any]:
+    return {
+        "title": item.title,
+        "body": item.body,
+        "category": item.category_id,
+        "urgency": item.urgency,
+        "event_date": item.event_date.isoformat() if item.event_date else None,
+        "keywords": item.keywords,
+        "state": item.state,
+    }

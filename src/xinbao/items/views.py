@@ -1,0 +1,265 @@
+"""Item pages. Each view: access helper first, then one service or query, then render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xinbao.items import permissions, queries, services
+from xinbao.items.attachments import attachment_add
+from xinbao.items.diff import revision_pairs
+from xinbao.items.docx_extract import extract_docx
+from xinbao.items.errors import ItemError
+from xinbao.items.forms import AttachmentForm, DocxStartForm, InboxFilterForm, ItemForm, MoveForm
+from xinbao.items.models import Item
+from xinbao.orgs.models import Role
+from xinbao.web.access import AuthedRequest, require_roles
+from xinbao.web.htmx import is_htmx
+
+PAGE_SIZE = 20
+
+
+def paginate(request: AuthedRequest, qs: Any) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@require_roles(Role.OFFICER, Role.UNIT_LEADER)
+def item_list(request: AuthedRequest) -> HttpResponse:
+    page = paginate(request, queries.unit_items(request.user))
+    return render(request, "items/item_list.html", {"page": page})
+
+
+@require_roles(Role.OFFICER)
+def item_new(request: AuthedRequest) -> HttpResponse:
+    unit = request.user.home_unit
+    if request.method == "POST":
+        form = ItemForm(request.POST, unit=unit)
+        if form.is_valid():
+            try:
+                item = services.item_create(actor=request.user, data=form.to_data())
+            except ItemError as error:
+                form.add_error(None, str(error))
+            else:
+                if request.POST.get("then") == "submit":
+                    return submit_new(request, item)
+                messages.success(request, _("草稿已保存。"))
+                return redirect("items:edit", pk=item.pk)
+    else:
+        form = ItemForm(unit=unit, initial={"authors": [request.user]})
+    return render(request, "items/item_form.html", {"form": form, "item": None})
+
+
+def submit_new(request: AuthedRequest, item: Item) -> HttpResponse:
+    """ "Save and submit" on a new item: the draft is kept even when the move is refused."""
+    try:
+        item = services.transition(item=item, actor=request.user, action="submit")
+    except ItemError as error:
+        messages.error(request, _("草稿已保存,但未能报送:%(error)s") % {"error": error})
+        return redirect("items:edit", pk=item.pk)
+    messages.success(
+        request, _("已报送:信息现为“%(state)s”。") % {"state": item.get_state_display()}
+    )
+    return redirect("items:list")
+
+
+@require_roles(Role.OFFICER)
+def item_new_from_docx(request: AuthedRequest) -> HttpResponse:
+    """Upload a .docx; its title and paragraphs fill a new item form (nothing saved yet)."""
+    unit = request.user.home_unit
+    upload_form = DocxStartForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and upload_form.is_valid():
+        try:
+            extracted = extract_docx(upload_form.cleaned_data["file"].read())
+        except ItemError as error:
+            upload_form.add_error("file", str(error))
+        else:
+            form = ItemForm(
+                unit=unit,
+                initial={
+                    "title": extracted.title,
+                    "body": extracted.body,
+                    "authors": [request.user],
+                },
+            )
+            messages.info(request, _("已从 Word 文件读取标题和正文,请核对后保存。"))
+            return render(request, "items/item_form.html", {"form": form, "item": None})
+    return render(request, "items/item_from_docx.html", {"upload_form": upload_form})
+
+
+def item_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = queries.access_item(request.user, pk)
+    return render(request, "items/item_detail.html", detail_context(request, item))
+
+
+def detail_context(request: AuthedRequest, item: Item, **extra: Any) -> dict[str, Any]:
+    events, revisions, attachments = queries.item_detail_related(item)
+    user = request.user
+    return {
+        "item": item,
+        "events": events,
+        "revisions": revisions,
+        "revision_pairs": revision_pairs(revisions),
+        "attachments": attachments,
+        "moves": services.available_moves(item=item, actor=user),
+        "can_edit": permissions.can_edit(user, item),
+        "attachment_form": AttachmentForm(),
+        **extra,
+    }
+
+
+def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Officer's editor in draft/returned; editor's review page in the review states.
+
+    One form carries the text and, optionally, a move to perform after saving (``then``), so
+    "save and submit" or "edit and adopt" never drops unsaved text. A failed save or move
+    re-renders the form with exactly what was typed.
+    """
+    item = queries.access_item(request.user, pk)
+    user = request.user
+    if not permissions.can_edit(user, item):
+        messages.info(request, _("当前状态下不能修改这条信息。"))
+        return redirect("items:detail", pk=item.pk)
+    editor_mode = permissions.can_edit_as_editor(user, item)
+    initial = ItemForm.initial_for(item)
+    comment = request.POST.get("comment", "")
+    if request.method == "POST":
+        form = ItemForm(request.POST, initial=initial, unit=item.unit, editor_mode=editor_mode)
+        then = request.POST.get("then", "")
+        ok = form.is_valid() and (not form.has_changed() or save_form(request, form, item))
+        if is_htmx(request):
+            return render(
+                request, "items/_save_status.html", {"form": form, "saved": ok, "item": item}
+            )
+        if ok and then:
+            try:
+                item = services.transition(item=item, actor=user, action=then, comment=comment)
+            except ItemError as error:
+                form.add_error(None, str(error))
+                ok = False
+            else:
+                messages.success(
+                    request,
+                    _("操作成功:信息现为“%(state)s”。") % {"state": item.get_state_display()},
+                )
+                return redirect(next_page_after_move(request, item))
+        if ok:
+            messages.success(request, _("已保存。"))
+            return redirect("items:edit", pk=item.pk)
+    else:
+        form = ItemForm(initial=initial, unit=item.unit, editor_mode=editor_mode)
+    template = "items/review.html" if editor_mode else "items/item_form.html"
+    return render(request, template, detail_context(request, item, form=form, comment=comment))
+
+
+def save_form(request: AuthedRequest, form: ItemForm, item: Item) -> bool:
+    """Save the form through the service; on refusal put the message on the form."""
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        form.add_error(None, _("页面已过期,请复制内容后刷新页面。"))
+        return False
+    try:
+        updated = services.item_update(
+            item=item, actor=request.user, data=form.to_data(), version=version
+        )
+    except ItemError as error:
+        form.add_error(None, str(error))
+        return False
+    item.version, item.state = updated.version, updated.state
+    return True
+
+
+@require_POST
+def item_move(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = queries.access_item(request.user, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("意见不能超过 2000 字。"))
+        return redirect("items:detail", pk=item.pk)
+    try:
+        item = services.transition(
+            item=item,
+            actor=request.user,
+            action=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ItemError as error:
+        messages.error(request, str(error))
+        context = detail_context(
+            request,
+            item,
+            move_comment=form.cleaned_data["comment"],
+            failed_action=form.cleaned_data["action"],
+        )
+        return render(request, "items/item_detail.html", context, status=error.status)
+    messages.success(
+        request, _("操作成功:信息现为“%(state)s”。") % {"state": item.get_state_display()}
+    )
+    return redirect(next_page_after_move(request, item))
+
+
+def next_page_after_move(request: AuthedRequest, item: Item) -> str:
+    role = request.user.role
+    if role == Role.EDITOR:
+        return "items:inbox"
+    if role == Role.UNIT_LEADER:
+        return "items:signoff"
+    return "items:list"
+
+
+@require_POST
+def item_attach(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = queries.access_item(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的文件。"))
+    else:
+        try:
+            attachment_add(item=item, actor=request.user, upload=form.cleaned_data["file"])
+        except ItemError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("附件已上传。"))
+    return redirect(
+        "items:edit" if permissions.can_edit(request.user, item) else "items:detail", pk=item.pk
+    )
+
+
+def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> FileResponse:
+    item = queries.access_item(request.user, pk)
+    attachment = item.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@require_roles(Role.UNIT_LEADER)
+def signoff(request: AuthedRequest) -> HttpResponse:
+    page = paginate(request, queries.signoff_queue(request.user))
+    return render(request, "items/signoff.html", {"page": page})
+
+
+@require_roles(Role.EDITOR, Role.DEPT_LEADER)
+def inbox(request: AuthedRequest) -> HttpResponse:
+    department = request.user.home_unit
+    filter_form = InboxFilterForm(request.GET or None, department=department)
+    qs = queries.inbox(request.user, filter_form.to_filter())
+    page = paginate(request, qs)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "items/inbox.html",
+        {"page": page, "filter_form": filter_form, "query": query.urlencode()},
+    )

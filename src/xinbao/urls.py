@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("信报 系统管理")
+admin.site.site_title = _("信报")
+admin.site.index_title = _("系统管理")
+
+urlpatterns = [
+    path("", include("xinbao.web.urls")),
+    path("", include("xinbao.items.urls")),
+    path("", include("xinbao.audit.urls")),
+    path("admin/", admin.site.urls),
+]

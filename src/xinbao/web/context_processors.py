@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from xinbao.orgs.models import Role
+
+NAVIGATION: dict[str, list[tuple[str, Any]]] = {
+    Role.OFFICER: [("items:list", _("我的信息")), ("items:new", _("写信息"))],
+    Role.UNIT_LEADER: [("items:signoff", _("待签发")), ("items:list", _("本单位信息"))],
+    Role.EDITOR: [("items:inbox", _("收件箱"))],
+    Role.DEPT_LEADER: [("items:inbox", _("信息总览"))],
+    Role.SYSADMIN: [("admin:index", _("系统管理"))],
+    Role.SECADMIN: [("admin:index", _("安全管理"))],
+    Role.AUDITADMIN: [("audit:log", _("审计日志"))],
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav": []}
+    links = NAVIGATION.get(getattr(user, "role", ""), [])
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    return {
+        "nav": [
+            {"url": reverse(name), "label": label, "active": name == current}
+            for name, label in links
+        ]
+    }

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xinbao.audit.services import audit_record
+from xinbao.orgs.models import Role
+from xinbao.web.access import AuthedRequest
+
+HOME_BY_ROLE: dict[str, str] = {
+    Role.OFFICER: "items:list",
+    Role.UNIT_LEADER: "items:signoff",
+    Role.EDITOR: "items:inbox",
+    Role.DEPT_LEADER: "items:inbox",
+    Role.SYSADMIN: "admin:index",
+    Role.SECADMIN: "admin:index",
+    Role.AUDITADMIN: "audit:log",
+}
+
+
+def home(request: AuthedRequest) -> HttpResponse:
+    return redirect(HOME_BY_ROLE.get(request.user.role, "account"))
+
+
+@require_POST
+def set_language(request: AuthedRequest) -> HttpResponse:
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("不支持该语言。"))
+    else:
+        user = request.user
+        old = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(
+            actor=user, action="user.set_language", obj=user, changes={"language": [old, language]}
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
+
+
+def account(request: AuthedRequest) -> HttpResponse:
+    return render(request, "web/account.html", {"languages": settings.LANGUAGES})
