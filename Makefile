@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo serve test lint format browser clean
+.PHONY: setup demo test lint format system-deps clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -22,16 +22,17 @@ demo: setup
 	$(BIN)/xinbao demo_data
 	XINBAO_DEBUG=1 $(BIN)/xinbao runserver 127.0.0.1:$(PORT)
 
-# Debian's Chromium (and CJK fonts for readable screenshots) for the browser journeys.
-browser:
-	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+# Debian packages the suite needs: Chromium and CJK fonts for the browser journeys, gettext for
+# the translation catalog check.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
 	  else \
-	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
 	  fi; }
 
-test: setup browser
+test: setup system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup
