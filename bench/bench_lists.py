@@ -1,0 +1,168 @@
+"""Benchmark: the main list pages' queries at province scale.
+
+Builds (once, into the database named by DATABASE_URL, default an SQLite file under /tmp) a
+province-sized tree and N items with bulk inserts, then times the queries behind the editor's
+inbox, the officer's list and the sign-off queue (first page, 20 rows, with the page count) and
+prints each query's plan, so a missing index shows up as a scan.
+
+    .venv/bin/python bench/bench_lists.py --items 300000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinbao_bench \
+        .venv/bin/python bench/bench_lists.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/xinbao_bench.sqlite3")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinbao.settings")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.utils import timezone
+
+from xinbao.items import queries
+from xinbao.items.models import Category, Item, State
+from xinbao.orgs.models import Role, Unit, User
+from xinbao.orgs.services import derive_tree_fields
+
+COUNTIES, UNITS_PER_COUNTY = 100, 30
+STATES = [s.value for s in State]
+
+
+def build(n_items: int) -> None:
+    if Item.objects.exists():
+        print(f"reusing {Item.objects.count()} items already in the database")
+        return
+    rng = random.Random(7)
+    with transaction.atomic():
+        province = Unit(code="P", name="省委组织部", kind="org_dept", level="province")
+        derive_tree_fields(province)
+        province.save()
+        counties, units = [], []
+        for c in range(COUNTIES):
+            county = Unit(
+                code=f"C{c:03d}",
+                name=f"县委组织部{c}",
+                kind="org_dept",
+                level="county",
+                parent=province,
+            )
+            derive_tree_fields(county)
+            counties.append(county)
+        Unit.objects.bulk_create(counties)
+        for county in counties:
+            for u in range(UNITS_PER_COUNTY):
+                unit = Unit(
+                    code=f"{county.code}U{u:02d}", name=f"单位{u}", kind="township", parent=county
+                )
+                derive_tree_fields(unit)
+                units.append(unit)
+        Unit.objects.bulk_create(units, batch_size=1000)
+        officers = [
+            User(username=f"o{u.code}", role=Role.OFFICER, unit=u, officer_rank="primary")
+            for u in units
+        ]
+        User.objects.bulk_create(officers, batch_size=1000)
+        editors = [User(username=f"e{c.code}", role=Role.EDITOR, unit=c) for c in counties]
+        User.objects.bulk_create(editors)
+        leaders = [User(username=f"l{u.code}", role=Role.UNIT_LEADER, unit=u) for u in units[:50]]
+        User.objects.bulk_create(leaders)
+        categories = list(Category.objects.all())
+        now = timezone.now()
+        batch: list[Item] = []
+        officer_by_unit = {o.unit_id: o for o in User.objects.filter(role=Role.OFFICER)}
+        unit_list = list(Unit.objects.filter(kind="township"))
+        for i in range(n_items):
+            unit = rng.choice(unit_list)
+            state = rng.choice(STATES)
+            submitted = now - timedelta(minutes=rng.randrange(0, 525600))
+            batch.append(
+                Item(
+                    unit=unit,
+                    department_id=unit.department_id,
+                    created_by=officer_by_unit[unit.pk],
+                    title=f"信息标题{i}",
+                    body="正文。" * 50,
+                    category=rng.choice(categories),
+                    urgency=rng.choice([0] * 18 + [1, 2]),
+                    state=state,
+                    submitted_at=None if state in ("draft", "pending_signoff") else submitted,
+                )
+            )
+            if len(batch) == 5000:
+                Item.objects.bulk_create(batch)
+                batch.clear()
+        Item.objects.bulk_create(batch)
+    print(f"built {COUNTIES} counties, {len(units)} units, {n_items} items")
+
+
+def timed(label: str, fn: Callable[[], Any], repeat: int = 15) -> None:
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    print(f"{label:<34} median {statistics.median(samples):7.2f} ms   max {max(samples):7.2f} ms")
+
+
+def first_page(qs: Any) -> Callable[[], Any]:
+    def run() -> Any:
+        page = Paginator(qs, 20).get_page(1)
+        return len(list(page)), page.paginator.count
+
+    return run
+
+
+def plan(label: str, qs: Any) -> None:
+    print(f"--- plan: {label}")
+    sql, params = qs[:20].query.sql_with_params()
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        for row in cursor.fetchall():
+            print("   ", row[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=300_000)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    build(args.items)
+    editor = User.objects.filter(role=Role.EDITOR).first()
+    officer = User.objects.filter(role=Role.OFFICER).first()
+    leader = User.objects.filter(role=Role.UNIT_LEADER).first()
+    assert editor and officer and leader
+    total = Item.objects.count()
+    print(f"{connection.vendor}: {total} items; per county ~{total // COUNTIES}")
+    inbox = queries.inbox(editor, queries.InboxFilter())
+    urgent = queries.inbox(editor, queries.InboxFilter(urgent_only=True))
+    unit_list = queries.unit_items(officer)
+    signoff = queries.signoff_queue(leader)
+    timed("editor inbox, page 1 + count", first_page(inbox))
+    timed("editor inbox urgent only", first_page(urgent))
+    timed("officer list, page 1 + count", first_page(unit_list))
+    timed("sign-off queue, page 1 + count", first_page(signoff))
+    timed("item detail (access_item)", lambda: queries.access_item(officer, unit_list[0].pk))
+    for label, qs in (("inbox", inbox), ("officer list", unit_list), ("sign-off", signoff)):
+        plan(label, qs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
