@@ -26,14 +26,17 @@ def derive_tree_fields(unit: Unit) -> None:
 
 
 def unit_save(*, unit: Unit, actor: User | None, action: str = "unit.save") -> Unit:
-    """Validate and save ``unit``; when its code or parent changed, re-derive its subtree."""
+    """Validate and save ``unit``; when its code, parent or kind changed, re-derive its
+    subtree."""
     with transaction.atomic():
         before = unit_snapshot(Unit.objects.get(pk=unit.pk)) if unit.pk else {}
-        old_path = Unit.objects.filter(pk=unit.pk).values_list("path", flat=True).first()
+        old = Unit.objects.filter(pk=unit.pk).values_list("path", "kind").first()
         unit.full_clean(exclude=["path", "department"])
         derive_tree_fields(unit)
         unit.save()
-        if old_path is not None and old_path != unit.path:
+        # Descendants derive from this unit's path, and from its kind (whether it is the
+        # organization department they report to).
+        if old is not None and old != (unit.path, unit.kind):
             rederive_subtree(unit)
         audit_record(
             actor=actor, action=action, obj=unit, changes=diff_fields(before, unit_snapshot(unit))
