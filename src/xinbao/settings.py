@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "xinbao.orgs",
     "xinbao.items",
     "xinbao.audit",
+    "xinbao.notify",
+    "xinbao.publishing",
 ]
 
 MIDDLEWARE = [

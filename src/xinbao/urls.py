@@ -10,5 +10,7 @@ urlpatterns = [
     path("", include("xinbao.web.urls")),
     path("", include("xinbao.items.urls")),
     path("", include("xinbao.audit.urls")),
+    path("", include("xinbao.notify.urls")),
+    path("", include("xinbao.publishing.urls")),
     path("admin/", admin.site.urls),
 ]

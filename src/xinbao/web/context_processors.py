@@ -9,10 +9,25 @@ from django.utils.translation import gettext_lazy as _
 from xinbao.orgs.models import Role
 
 NAVIGATION: dict[str, list[tuple[str, Any]]] = {
-    Role.OFFICER: [("items:list", _("我的信息")), ("items:new", _("写信息"))],
-    Role.UNIT_LEADER: [("items:signoff", _("待签发")), ("items:list", _("本单位信息"))],
-    Role.EDITOR: [("items:inbox", _("收件箱"))],
-    Role.DEPT_LEADER: [("items:inbox", _("信息总览"))],
+    Role.OFFICER: [
+        ("items:list", _("我的信息")),
+        ("items:new", _("写信息")),
+        ("notify:list", _("消息")),
+    ],
+    Role.UNIT_LEADER: [
+        ("items:signoff", _("待签发")),
+        ("items:list", _("本单位信息")),
+        ("notify:list", _("消息")),
+    ],
+    Role.EDITOR: [
+        ("items:inbox", _("收件箱")),
+        ("publishing:publications", _("刊物")),
+        ("publishing:forwarded", _("转报收件")),
+    ],
+    Role.DEPT_LEADER: [
+        ("items:inbox", _("信息总览")),
+        ("publishing:publications", _("刊物")),
+    ],
     Role.SYSADMIN: [("admin:index", _("系统管理"))],
     Role.SECADMIN: [("admin:index", _("安全管理"))],
     Role.AUDITADMIN: [("audit:log", _("审计日志"))],
