@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
+import struct
+import zlib
 from typing import Any
 
-from xinbao.items.models import Category, Item
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from xinbao.items.models import Attachment, Category, Item, State
 from xinbao.items.services import ItemData, item_create
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.orgs.services import unit_save
@@ -65,3 +72,66 @@ def make_item(
         **fields,
     )
     return item_create(actor=officer, data=data)
+
+
+def put_in_state(item: Item, state: str, **fields: Any) -> Item:
+    """Force ``item`` into ``state``, skipping the workflow (whose every move is covered by
+    ``tests/items/test_workflow.py``). States past the unit get a submission time."""
+    if state not in (State.DRAFT, State.PENDING_SIGNOFF):
+        fields.setdefault("submitted_at", timezone.now())
+    Item.objects.filter(pk=item.pk).update(state=state, **fields)
+    item.refresh_from_db()
+    return item
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A valid, tiny grey PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def docx_bytes(*paragraphs: str | tuple[str, str]) -> bytes:
+    """A .docx with the given paragraphs; a ``(text, style)`` pair sets the paragraph style."""
+    from docx import Document
+
+    document = Document()
+    for paragraph in paragraphs:
+        text, style = paragraph if isinstance(paragraph, tuple) else (paragraph, None)
+        document.add_paragraph(text, style=style)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def make_attachment(
+    *,
+    item: Item,
+    data: bytes | None = None,
+    name: str = "照片.png",
+    content_type: str = "image/png",
+) -> Attachment:
+    """An attachment stored directly (upload checks are tested in ``test_attachments.py``)."""
+    data = data if data is not None else png_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    attachment = Attachment(
+        item=item,
+        original_name=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=item.created_by,
+    )
+    attachment.file.save(digest, ContentFile(data), save=False)
+    attachment.save()
+    return attachment

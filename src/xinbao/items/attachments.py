@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from xinbao.audit.services import audit_record
@@ -58,12 +59,13 @@ def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachme
         raise NotAllowed(_("当前状态下您不能为这条信息添加附件。"))
     limit = settings.XINBAO_MAX_ATTACHMENT_BYTES
     if upload.size is None or upload.size > limit:
-        raise InvalidInput(_("附件不能超过 %(mb)d MB。") % {"mb": limit // (1024 * 1024)})
+        raise InvalidInput(_("附件不能超过 %(size)s。") % {"size": filesizeformat(limit)})
     data = upload.read()
     mime = sniff(data)
     if mime is None:
         raise InvalidInput(_("只能上传 Word(.docx)、PDF 或图片(JPG、PNG、GIF、WebP)文件。"))
-    name = PurePath(upload.name or "附件").name[:150]
+    # Only the last part of the name, whichever separator the client used ("../a.pdf", "C:\\b.pdf").
+    name = PurePath((upload.name or "").replace("\\", "/")).name[:150] or "附件"
     if not name.lower().endswith(ALLOWED[mime]):
         name = f"{PurePath(name).stem}{ALLOWED[mime]}"
     digest = hashlib.sha256(data).hexdigest()

@@ -32,6 +32,11 @@ class ItemForm(forms.Form):
         label=_("事件日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     keywords = forms.CharField(label=_("关键词"), max_length=200, required=False)
+    is_internal = forms.BooleanField(
+        label=_("内部信息,不宜公开"),
+        required=False,
+        help_text=_("勾选后,这条信息永远不会出现在网站专栏等公开页面。"),
+    )
     authors = forms.ModelMultipleChoiceField(
         label=_("作者"),
         queryset=User.objects.none(),
@@ -71,6 +76,7 @@ class ItemForm(forms.Form):
             "urgency": item.urgency,
             "event_date": item.event_date,
             "keywords": item.keywords,
+            "is_internal": item.is_internal,
             "authors": list(item.authors.all()),
             "co_units": list(item.co_units.all()),
         }
@@ -84,6 +90,7 @@ class ItemForm(forms.Form):
             urgency=d["urgency"],
             event_date=d.get("event_date"),
             keywords=d.get("keywords", ""),
+            is_internal=bool(d.get("is_internal")),
             authors=list(d.get("authors") or []),
             co_units=list(d.get("co_units") or []),
         )

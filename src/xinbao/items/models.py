@@ -72,6 +72,11 @@ class Item(models.Model):
     )
     event_date = models.DateField(_("事件日期"), null=True, blank=True)
     keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    is_internal = models.BooleanField(
+        _("内部信息,不宜公开"),
+        default=False,
+        help_text=_("勾选后,这条信息永远不会出现在网站专栏等公开页面。"),
+    )
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("作者"),

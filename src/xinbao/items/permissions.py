@@ -3,7 +3,8 @@
 Scope follows the org tree:
 - an officer sees and edits only their own unit's items (every state, including drafts);
 - a unit leader sees their unit's items once they leave the drafting desk;
-- an editor or department leader sees what was submitted to their department, never drafts;
+- an editor or department leader sees what was submitted to their department, never drafts,
+  and what a lower department forwarded to theirs (转报);
 - administrators hold no business role and see no items (三员分立).
 """
 
@@ -16,6 +17,7 @@ from django.db.models import Q
 from xinbao.items.models import Item, State
 from xinbao.items.workflow import DEPARTMENT_VISIBLE, EDITOR_EDITABLE, OFFICER_EDITABLE, Part
 from xinbao.orgs.models import Role
+from xinbao.publishing.models import Forwarding
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
@@ -30,7 +32,8 @@ def visibility_filter(user: User) -> Q | None:
     if user.role == Role.UNIT_LEADER:
         return Q(unit_id=user.unit_id) & ~Q(state=State.DRAFT)
     if user.role in (Role.EDITOR, Role.DEPT_LEADER):
-        return Q(department_id=user.unit_id, state__in=DEPARTMENT_VISIBLE)
+        forwarded = Forwarding.objects.filter(to_department_id=user.unit_id).values("item_id")
+        return Q(department_id=user.unit_id, state__in=DEPARTMENT_VISIBLE) | Q(pk__in=forwarded)
     return None
 
 
@@ -42,7 +45,9 @@ def can_see(user: User, item: Item) -> bool:
     if user.role == Role.UNIT_LEADER:
         return item.unit_id == user.unit_id and item.state != State.DRAFT
     if user.role in (Role.EDITOR, Role.DEPT_LEADER):
-        return item.department_id == user.unit_id and item.state in DEPARTMENT_VISIBLE
+        if item.department_id == user.unit_id:
+            return item.state in DEPARTMENT_VISIBLE
+        return Forwarding.objects.filter(item=item, to_department_id=user.unit_id).exists()
     return False
 
 

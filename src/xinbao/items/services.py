@@ -7,6 +7,7 @@ a Chinese message for anything the user can cause; such a failure changes nothin
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -19,13 +20,16 @@ from xinbao.items import permissions
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed, StaleVersion
 from xinbao.items.models import Category, Item, ItemEvent, Revision, State, Urgency, normalize_body
 from xinbao.items.workflow import ACTIONS, Move, Part, find_move, moves_from
-from xinbao.orgs.models import Unit
+from xinbao.orgs.models import Role, Unit
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
 
 TITLE_MAX = 200
 BODY_MAX = 20000
+# Keywords may be separated by spaces, commas or semicolons, Western or full-width, or by the
+# enumeration comma (the full-width marks are escapes: some editors fold them to ASCII).
+KEYWORD_SEPARATORS = re.compile(r"[\s,;\u3001\uff0c\uff1b]+")
 
 
 @dataclass
@@ -38,6 +42,7 @@ class ItemData:
     urgency: int = Urgency.NORMAL
     event_date: datetime.date | None = None
     keywords: str = ""
+    is_internal: bool = False
     authors: list[User] = field(default_factory=list)
     co_units: list[Unit] = field(default_factory=list)
 
@@ -60,14 +65,15 @@ def clean_item_data(data: ItemData, *, unit: Unit) -> ItemData:
         errors.append(_("紧急程度无效。"))
     if data.event_date and data.event_date > timezone.localdate():
         errors.append(_("事件日期不能晚于今天。"))
-    if any(author.unit_id != unit.pk for author in data.authors):
+    if any(author.unit_id != unit.pk or author.role != Role.OFFICER for author in data.authors):
         errors.append(_("作者必须是本单位的信息员。"))
     if any(co.pk == unit.pk or co.is_org_department for co in data.co_units):
         errors.append(_("联合报送单位不能是本单位或组织部门。"))
     if errors:
         raise InvalidInput(" ".join(errors))
     data.title, data.body = title, body
-    data.keywords = " ".join(data.keywords.replace(",", " ").replace(",", " ").split())[:200]
+    words = KEYWORD_SEPARATORS.split(data.keywords)
+    data.keywords = " ".join(word for word in words if word)[:200].strip()
     return data
 
 
@@ -90,6 +96,7 @@ def item_create(*, actor: User, data: ItemData) -> Item:
             urgency=data.urgency,
             event_date=data.event_date,
             keywords=data.keywords,
+            is_internal=data.is_internal,
         )
         item.authors.set(data.authors or [actor])
         item.co_units.set(data.co_units)
@@ -125,6 +132,7 @@ def item_update(*, item: Item, actor: User, data: ItemData, version: int) -> Ite
             data.event_date,
             data.keywords,
         )
+        locked.is_internal = data.is_internal
         locked.version += 1
         locked.save()
         if not as_editor:
@@ -229,5 +237,6 @@ def snapshot(item: Item) -> dict[str, Any]:
         "urgency": item.urgency,
         "event_date": item.event_date.isoformat() if item.event_date else None,
         "keywords": item.keywords,
+        "is_internal": item.is_internal,
         "state": item.state,
     }

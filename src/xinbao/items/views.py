@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +19,10 @@ from xinbao.items.docx_extract import extract_docx
 from xinbao.items.errors import ItemError
 from xinbao.items.forms import AttachmentForm, DocxStartForm, InboxFilterForm, ItemForm, MoveForm
 from xinbao.items.models import Item
-from xinbao.orgs.models import Role
+from xinbao.orgs.models import Role, User
+from xinbao.publishing.forms import ExternalAdoptionForm, InstructionForm
+from xinbao.publishing.queries import item_story
+from xinbao.publishing.rules import may_record_recognition
 from xinbao.web.access import AuthedRequest, require_roles
 from xinbao.web.htmx import is_htmx
 
@@ -72,8 +76,9 @@ def submit_new(request: AuthedRequest, item: Item) -> HttpResponse:
 def item_new_from_docx(request: AuthedRequest) -> HttpResponse:
     """Upload a .docx; its title and paragraphs fill a new item form (nothing saved yet)."""
     unit = request.user.home_unit
-    upload_form = DocxStartForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and upload_form.is_valid():
+    post = request.method == "POST"
+    upload_form = DocxStartForm(request.POST, request.FILES) if post else DocxStartForm()
+    if post and upload_form.is_valid():
         try:
             extracted = extract_docx(upload_form.cleaned_data["file"].read())
         except ItemError as error:
@@ -109,16 +114,29 @@ def detail_context(request: AuthedRequest, item: Item, **extra: Any) -> dict[str
         "moves": services.available_moves(item=item, actor=user),
         "can_edit": permissions.can_edit(user, item),
         "attachment_form": AttachmentForm(),
+        **recognition_context(user, item),
         **extra,
     }
+
+
+def recognition_context(user: User, item: Item) -> dict[str, Any]:
+    """The item's story after submission (outlets at every level, forwardings, instructions),
+    and for an editor who may record recognition, the forms to do so."""
+    context: dict[str, Any] = {"story": item_story(item)}
+    if user.role == Role.EDITOR and may_record_recognition(user.home_unit, item):
+        context["adoption_form"] = ExternalAdoptionForm(prefix="adoption")
+        context["instruction_form"] = InstructionForm(prefix="instruction")
+    return context
 
 
 def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Officer's editor in draft/returned; editor's review page in the review states.
 
     One form carries the text and, optionally, a move to perform after saving (``then``), so
-    "save and submit" or "edit and adopt" never drops unsaved text. A failed save or move
-    re-renders the form with exactly what was typed.
+    "save and submit" or "edit and adopt" never drops unsaved text. The save and the move are one
+    change: a refused move undoes the save. A failed save or move changes nothing and re-renders
+    the form with exactly what was typed and the version it was typed against, so saving it
+    again is refused again while someone else's save is newer.
     """
     item = queries.access_item(request.user, pk)
     user = request.user
@@ -128,33 +146,39 @@ def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     editor_mode = permissions.can_edit_as_editor(user, item)
     initial = ItemForm.initial_for(item)
     comment = request.POST.get("comment", "")
+    version: int | str = item.version
     if request.method == "POST":
         form = ItemForm(request.POST, initial=initial, unit=item.unit, editor_mode=editor_mode)
-        then = request.POST.get("then", "")
-        ok = form.is_valid() and (not form.has_changed() or save_form(request, form, item))
+        then = "" if is_htmx(request) else request.POST.get("then", "")
+        with transaction.atomic():
+            ok = form.is_valid() and (not form.has_changed() or save_form(request, form, item))
+            if ok and then:
+                try:
+                    item = services.transition(item=item, actor=user, action=then, comment=comment)
+                except ItemError as error:
+                    form.add_error(None, str(error))
+                    ok = False
+                    transaction.set_rollback(True)
+        version = item.version if ok else request.POST.get("version", "")
         if is_htmx(request):
             return render(
-                request, "items/_save_status.html", {"form": form, "saved": ok, "item": item}
+                request, "items/_save_status.html", {"form": form, "saved": ok, "version": version}
             )
         if ok and then:
-            try:
-                item = services.transition(item=item, actor=user, action=then, comment=comment)
-            except ItemError as error:
-                form.add_error(None, str(error))
-                ok = False
-            else:
-                messages.success(
-                    request,
-                    _("操作成功:信息现为“%(state)s”。") % {"state": item.get_state_display()},
-                )
-                return redirect(next_page_after_move(request, item))
+            messages.success(
+                request,
+                _("操作成功:信息现为“%(state)s”。") % {"state": item.get_state_display()},
+            )
+            return redirect(next_page_after_move(request, item))
         if ok:
             messages.success(request, _("已保存。"))
             return redirect("items:edit", pk=item.pk)
+        item = queries.access_item(user, item.pk)  # as it is after the rollback
     else:
         form = ItemForm(initial=initial, unit=item.unit, editor_mode=editor_mode)
     template = "items/review.html" if editor_mode else "items/item_form.html"
-    return render(request, template, detail_context(request, item, form=form, comment=comment))
+    context = detail_context(request, item, form=form, comment=comment, version=version)
+    return render(request, template, context)
 
 
 def save_form(request: AuthedRequest, form: ItemForm, item: Item) -> bool:

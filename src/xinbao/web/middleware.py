@@ -8,7 +8,9 @@ from django.utils import translation
 
 
 class UserLanguageMiddleware:
-    """Activate the signed-in user's chosen script (简体 or 繁體); anonymous pages use 简体."""
+    """Activate the signed-in user's chosen script (简体 or 繁體) for this request only; anonymous
+    pages use 简体. The previous language is restored afterwards, so the choice never leaks into
+    whatever this thread runs next (another user's request, a background task, a test)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -17,8 +19,8 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         language = getattr(user, "language", None) if user.is_authenticated else None
-        translation.activate(language if language in self.known else settings.LANGUAGE_CODE)
-        request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        with translation.override(language if language in self.known else settings.LANGUAGE_CODE):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -3,8 +3,9 @@
 Every user-facing string is written in Simplified Chinese in the code and templates (the msgid
 *is* the zh-hans text), so zh-hans needs no catalog. The zh-hant catalog is generated: Django's
 ``makemessages`` extracts the msgids, OpenCC (``s2tw``: Traditional characters in their
-common Taiwan forms, with no vocabulary changes) converts them, polib writes the .po and the compiled .mo. An entry a
-translator edited by hand (one without the ``auto`` comment) is kept as it is.
+common Taiwan forms, with no vocabulary changes) converts them, polib writes the .po and the
+compiled .mo. An entry a translator edited by hand (one without the ``auto`` comment) is kept as
+it is.
 """
 
 from __future__ import annotations
