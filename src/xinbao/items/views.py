@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -19,6 +20,7 @@ from xinbao.items.docx_extract import extract_docx
 from xinbao.items.errors import ItemError
 from xinbao.items.forms import AttachmentForm, DocxStartForm, InboxFilterForm, ItemForm, MoveForm
 from xinbao.items.models import Item
+from xinbao.items.workflow import EDITOR_EDITABLE
 from xinbao.orgs.models import Role, User
 from xinbao.publishing.forms import ExternalAdoptionForm, InstructionForm
 from xinbao.publishing.queries import item_story
@@ -114,6 +116,7 @@ def detail_context(request: AuthedRequest, item: Item, **extra: Any) -> dict[str
         "moves": services.available_moves(item=item, actor=user),
         "can_edit": permissions.can_edit(user, item),
         "attachment_form": AttachmentForm(),
+        "attachment_limit": settings.XINBAO_MAX_ATTACHMENT_BYTES,
         **recognition_context(user, item),
         **extra,
     }
@@ -285,5 +288,10 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "items/inbox.html",
-        {"page": page, "filter_form": filter_form, "query": query.urlencode()},
+        {
+            "page": page,
+            "filter_form": filter_form,
+            "query": query.urlencode(),
+            "reviewable": [str(state) for state in EDITOR_EDITABLE],
+        },
     )

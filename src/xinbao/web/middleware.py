@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import translation
 
 
@@ -24,3 +25,23 @@ class UserLanguageMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password must be changed (new account, reset by an administrator) reaches
+    nothing but the password page and logout until they change it."""
+
+    allowed = ("/account/password/", "/logout/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(self.allowed)
+        ):
+            return redirect("password_change")
+        return self.get_response(request)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("account/", views.account, name="account"),
     path("account/language/", views.set_language, name="set_language"),
+    path("account/password/", views.PasswordChange.as_view(), name="password_change"),
     path(
         "login/",
         auth_views.LoginView.as_view(

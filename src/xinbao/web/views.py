@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -48,3 +52,19 @@ def set_language(request: AuthedRequest) -> HttpResponse:
 
 def account(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/account.html", {"languages": settings.LANGUAGES})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Change one's password; the only page reachable while a change is required."""
+
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
+        audit_record(actor=user, action="user.password_change", obj=user)
+        messages.success(self.request, _("密码已修改。"))
+        return response
