@@ -43,6 +43,11 @@ def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]
     return changed
 
 
+def summarize(values: dict[str, Any]) -> dict[str, Any]:
+    """A created object's fields for the record; long texts are summarized."""
+    return {key: _summary(value) for key, value in values.items()}
+
+
 def _summary(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 200:
         return f"{value[:80]}…({len(value)}字)"

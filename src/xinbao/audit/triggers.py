@@ -26,7 +26,10 @@ CREATE = {
     ],
 }
 DROP = {
-    "sqlite": ["DROP TRIGGER IF EXISTS audit_no_update;", "DROP TRIGGER IF EXISTS audit_no_delete;"],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS audit_no_update;",
+        "DROP TRIGGER IF EXISTS audit_no_delete;",
+    ],
     "postgresql": [
         f"DROP TRIGGER IF EXISTS audit_no_truncate ON {TABLE};",
         f"DROP TRIGGER IF EXISTS audit_no_change ON {TABLE};",

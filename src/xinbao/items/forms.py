@@ -29,7 +29,9 @@ class ItemForm(forms.Form):
         label=_("紧急程度"), choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL
     )
     event_date = forms.DateField(
-        label=_("事件日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("事件日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     keywords = forms.CharField(label=_("关键词"), max_length=200, required=False)
     is_internal = forms.BooleanField(
@@ -116,10 +118,14 @@ class InboxFilterForm(forms.Form):
     )
     state = forms.ChoiceField(label=_("状态"), required=False)
     date_from = forms.DateField(
-        label=_("报送起"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("报送起"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=_("报送止"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("报送止"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     urgent_only = forms.BooleanField(label=_("只看紧急"), required=False)
 

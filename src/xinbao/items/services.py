@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinbao.audit.services import audit_record, diff_fields
+from xinbao.audit.services import audit_record, diff_fields, summarize
 from xinbao.items import permissions
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed, StaleVersion
 from xinbao.items.models import Category, Item, ItemEvent, Revision, State, Urgency, normalize_body
@@ -100,7 +100,7 @@ def item_create(*, actor: User, data: ItemData) -> Item:
         )
         item.authors.set(data.authors or [actor])
         item.co_units.set(data.co_units)
-        audit_record(actor=actor, action="item.create", obj=item, changes=snapshot(item))
+        audit_record(actor=actor, action="item.create", obj=item, changes=summarize(snapshot(item)))
     return item
 
 

@@ -115,27 +115,41 @@ def item_story(item: Item) -> list[StoryLine]:
     ).select_related("issue__publication__department")
     for entry in entries:
         issue = entry.issue
-        lines.append(StoryLine(
-            when=issue.published_at or issue.created_at, kind="adoption",
-            level=issue.publication.department.get_level_display(),
-            text=f"《{issue.publication.name}》{issue.number_label} {issue.total_label}".strip(),
-        ))
+        lines.append(
+            StoryLine(
+                when=issue.published_at or issue.created_at,
+                kind="adoption",
+                level=issue.publication.department.get_level_display(),
+                text=f"《{issue.publication.name}》{issue.number_label} {issue.total_label}",
+            )
+        )
     for fwd in Forwarding.objects.filter(item=item).select_related("to_department"):
-        lines.append(StoryLine(
-            when=fwd.forwarded_at, kind=f"forwarding-{fwd.state}",
-            level=fwd.to_department.get_level_display(),
-            text=f"{fwd.to_department.name} · {fwd.get_state_display()}",
-        ))
+        lines.append(
+            StoryLine(
+                when=fwd.forwarded_at,
+                kind=f"forwarding-{fwd.state}",
+                level=fwd.to_department.get_level_display(),
+                text=f"{fwd.to_department.name} · {fwd.get_state_display()}",
+            )
+        )
     for ext in ExternalAdoption.objects.filter(item=item):
-        lines.append(StoryLine(
-            when=ext.adopted_on, kind="adoption", level=ext.get_level_display(),
-            text=f"{ext.outlet} {ext.issue_label}".strip() + f"({ext.get_kind_display()})",
-        ))
+        lines.append(
+            StoryLine(
+                when=ext.adopted_on,
+                kind="adoption",
+                level=ext.get_level_display(),
+                text=f"{ext.outlet} {ext.issue_label}".strip() + f"({ext.get_kind_display()})",
+            )
+        )
     for ins in Instruction.objects.filter(item=item):
-        lines.append(StoryLine(
-            when=ins.instructed_on, kind="instruction", level=ins.get_level_display(),
-            text=f"{ins.leader_title}{ins.leader_name}:{ins.text}",
-        ))
+        lines.append(
+            StoryLine(
+                when=ins.instructed_on,
+                kind="instruction",
+                level=ins.get_level_display(),
+                text=f"{ins.leader_title}{ins.leader_name}:{ins.text}",
+            )
+        )
     return sorted(lines, key=lambda line: _sort_key(line.when))
 
 
