@@ -21,7 +21,7 @@ from xinbao.items.services import transition
 from xinbao.notify.models import Notification
 from xinbao.orgs.models import Role, Unit
 from xinbao.publishing import services
-from xinbao.publishing.models import Forwarding, Publication, PublicationIssue
+from xinbao.publishing.models import Publication, PublicationIssue
 from xinbao.publishing.queries import item_story
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_entry_text_is_the_editors_copy_not_the_officers(
     item = adopted(title="原标题")
     issue = services.issue_create(publication=periodical, actor=county.editor)
     entry = services.issue_add_item(issue=issue, item=item, actor=county.editor)
-    assert entry.source_line == "(甲镇供稿)"
+    assert entry.source_line == "\uff08甲镇供稿\uff09"  # full-width brackets, as printed
     services.entry_update(
         entry=entry,
         actor=county.editor,
@@ -315,7 +315,7 @@ def test_concurrent_publishing_never_skips_or_repeats_a_number(county: County) -
         try:
             barrier.wait()
             services.issue_publish(issue=issue, actor=county.editor)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()

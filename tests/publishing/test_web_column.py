@@ -26,9 +26,9 @@ from xinbao.publishing.services import (
     entry_update,
     issue_add_item,
     issue_correct,
-    issue_remove_entry,
     issue_create,
     issue_publish,
+    issue_remove_entry,
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"

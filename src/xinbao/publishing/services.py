@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from xinbao.audit.services import audit_record
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed
-from xinbao.items.permissions import can_see
 from xinbao.items.models import Item, normalize_body
+from xinbao.items.permissions import can_see
 from xinbao.notify.services import notify_unit
 from xinbao.orgs.models import Role, Unit
 from xinbao.publishing import rules
@@ -96,7 +96,8 @@ def issue_update_meta(
 
 
 def default_source_line(item: Item) -> str:
-    return _("(%(unit)s供稿)") % {"unit": item.unit.name}
+    """“（XX镇供稿）”, in the full-width brackets of printed Chinese."""
+    return "\uff08" + _("%(unit)s供稿") % {"unit": item.unit.name} + "\uff09"
 
 
 def issue_add_item(*, issue: PublicationIssue, item: Item, actor: User) -> IssueEntry:
@@ -217,9 +218,7 @@ def issue_publish(*, issue: PublicationIssue, actor: User) -> PublicationIssue:
         if issue.issue_date is None:
             raise InvalidInput(_("请填写出刊日期。"))
         if publication.is_web_column and issue.entries.filter(item__is_internal=True).exists():
-            raise InvalidInput(
-                _("本期含有标记为“内部,不宜公开”的信息,网站专栏不能发布,请先移除。")
-            )
+            raise InvalidInput(_("本期含有标记为“内部,不宜公开”的信息,网站专栏不能发布,请先移除。"))
         if issue.revision_of_id is not None:
             original = PublicationIssue.objects.select_for_update().get(pk=issue.revision_of_id)
             original.state = PublicationIssue.State.SUPERSEDED

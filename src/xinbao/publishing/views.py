@@ -4,6 +4,7 @@ service or query, render."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +17,8 @@ from xinbao.items.errors import ItemError
 from xinbao.items.queries import access_item
 from xinbao.orgs.models import Role
 from xinbao.publishing import queries, services
+from xinbao.publishing.docx_export import issue_docx as render_docx
+from xinbao.publishing.docx_export import issue_filename
 from xinbao.publishing.forms import (
     CorrectionForm,
     EntryForm,
@@ -25,10 +28,12 @@ from xinbao.publishing.forms import (
     InstructionForm,
     IssueMetaForm,
 )
-from xinbao.publishing.models import PublicationIssue
+from xinbao.publishing.pdf import PdfError
+from xinbao.publishing.pdf import issue_pdf as render_pdf
 from xinbao.web.access import AuthedRequest, require_roles
 
 EDITORIAL = (Role.EDITOR, Role.DEPT_LEADER)
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def form_errors(form: Any) -> str:
@@ -38,8 +43,9 @@ def form_errors(form: Any) -> str:
 @require_roles(*EDITORIAL)
 def publication_list(request: AuthedRequest) -> HttpResponse:
     publications = list(queries.publications_for(request.user))
-    latest = {p.pk: list(queries.issues_of(p).select_related("publication")[:5])
-              for p in publications}
+    latest = {
+        p.pk: list(queries.issues_of(p).select_related("publication")[:5]) for p in publications
+    }
     rows = [(p, latest[p.pk]) for p in publications]
     return render(request, "publishing/publication_list.html", {"rows": rows})
 
@@ -48,8 +54,9 @@ def publication_list(request: AuthedRequest) -> HttpResponse:
 def publication_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     publication = queries.access_publication(request.user, pk)
     page = Paginator(queries.issues_of(publication), 20).get_page(request.GET.get("page"))
-    return render(request, "publishing/publication_detail.html",
-                  {"publication": publication, "page": page})
+    return render(
+        request, "publishing/publication_detail.html", {"publication": publication, "page": page}
+    )
 
 
 @require_POST
@@ -72,19 +79,37 @@ def issue_detail(request: AuthedRequest, pk: int, **extra: Any) -> HttpResponse:
     editable = not issue.is_frozen and request.user.role == Role.EDITOR
     context = {
         "issue": issue,
-        "entries": [(e, extra.get("entry_forms", {}).get(e.pk) or EntryForm(initial={
-            "headline": e.headline, "text": e.text, "editor_note": e.editor_note,
-            "source_line": e.source_line})) for e in entries],
+        "entries": [
+            (
+                e,
+                extra.get("entry_forms", {}).get(e.pk)
+                or EntryForm(
+                    initial={
+                        "headline": e.headline,
+                        "text": e.text,
+                        "editor_note": e.editor_note,
+                        "source_line": e.source_line,
+                    }
+                ),
+            )
+            for e in entries
+        ],
         "editable": editable,
-        "meta_form": extra.get("meta_form") or IssueMetaForm(initial={
-            "title": issue.title, "issue_date": issue.issue_date, "compiler": issue.compiler,
-            "signer": issue.signer, "distribution": issue.distribution}),
+        "meta_form": extra.get("meta_form")
+        or IssueMetaForm(
+            initial={
+                "title": issue.title,
+                "issue_date": issue.issue_date,
+                "compiler": issue.compiler,
+                "signer": issue.signer,
+                "distribution": issue.distribution,
+            }
+        ),
         "candidates": queries.carriable_items(issue, search) if editable else [],
         "search": search,
         "correction_form": CorrectionForm(),
     }
-    return render(request, "publishing/issue_detail.html", context,
-                  status=extra.get("status", 200))
+    return render(request, "publishing/issue_detail.html", context, status=extra.get("status", 200))
 
 
 @require_POST
@@ -178,8 +203,11 @@ def issue_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     except ItemError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("已发布:%(label)s %(total)s。") % {
-            "label": issue.number_label, "total": issue.total_label})
+        messages.success(
+            request,
+            _("已发布:%(label)s %(total)s。")
+            % {"label": issue.number_label, "total": issue.total_label},
+        )
     return redirect("publishing:issue", pk=issue.pk)
 
 
@@ -192,8 +220,9 @@ def issue_correct(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写更正原因。"))
         return redirect("publishing:issue", pk=issue.pk)
     try:
-        correction = services.issue_correct(issue=issue, actor=request.user,
-                                            reason=form.cleaned_data["reason"])
+        correction = services.issue_correct(
+            issue=issue, actor=request.user, reason=form.cleaned_data["reason"]
+        )
     except ItemError as error:
         messages.error(request, str(error))
         return redirect("publishing:issue", pk=issue.pk)
@@ -203,35 +232,22 @@ def issue_correct(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_roles(*EDITORIAL)
 def issue_docx(request: AuthedRequest, pk: int) -> HttpResponse:
-    from xinbao.publishing.docx_export import issue_docx as render_docx
-
     issue = queries.access_issue(request.user, pk)
-    return file_response(render_docx(issue), download_name(issue, "docx"),
-                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return file_response(render_docx(issue), issue_filename(issue, ".docx"), DOCX_MIME)
 
 
 @require_roles(*EDITORIAL)
 def issue_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
-    from xinbao.publishing.pdf import PdfUnavailable
-    from xinbao.publishing.pdf import issue_pdf as render_pdf
-
     issue = queries.access_issue(request.user, pk)
     try:
         data = render_pdf(issue)
-    except PdfUnavailable as error:
+    except PdfError as error:
         messages.error(request, str(error))
         return redirect("publishing:issue", pk=issue.pk)
-    return file_response(data, download_name(issue, "pdf"), "application/pdf")
-
-
-def download_name(issue: PublicationIssue, extension: str) -> str:
-    suffix = _("更正版") if issue.revision else ""
-    return f"{issue.publication.name}{issue.number_label}{suffix}.{extension}"
+    return file_response(data, issue_filename(issue, ".pdf"), "application/pdf")
 
 
 def file_response(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    from urllib.parse import quote
-
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
@@ -268,7 +284,8 @@ def forwarding_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("publishing:forwarded")
     try:
         services.forwarding_decide(
-            forwarding=forwarding, actor=request.user,
+            forwarding=forwarding,
+            actor=request.user,
             adopt=form.cleaned_data["decision"] == "adopt",
             comment=form.cleaned_data["comment"],
         )
