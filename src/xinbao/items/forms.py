@@ -112,9 +112,11 @@ class AttachmentForm(forms.Form):
 
 
 class InboxFilterForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("单位"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部")
+    )
     category = forms.ModelChoiceField(
-        label=_("类别"), queryset=Category.objects.all(), required=False
+        label=_("类别"), queryset=Category.objects.all(), required=False, empty_label=_("全部")
     )
     state = forms.ChoiceField(label=_("状态"), required=False)
     date_from = forms.DateField(

@@ -20,7 +20,7 @@ from xinbao.items.docx_extract import extract_docx
 from xinbao.items.errors import ItemError
 from xinbao.items.forms import AttachmentForm, DocxStartForm, InboxFilterForm, ItemForm, MoveForm
 from xinbao.items.models import Item
-from xinbao.items.workflow import EDITOR_EDITABLE
+from xinbao.items.workflow import EDITOR_EDITABLE, OFFICER_EDITABLE
 from xinbao.orgs.models import Role, User
 from xinbao.publishing.forms import ExternalAdoptionForm, InstructionForm
 from xinbao.publishing.queries import item_story
@@ -38,7 +38,9 @@ def paginate(request: AuthedRequest, qs: Any) -> Any:
 @require_roles(Role.OFFICER, Role.UNIT_LEADER)
 def item_list(request: AuthedRequest) -> HttpResponse:
     page = paginate(request, queries.unit_items(request.user))
-    return render(request, "items/item_list.html", {"page": page})
+    officer = request.user.role == Role.OFFICER
+    editable = [str(state) for state in OFFICER_EDITABLE] if officer else []
+    return render(request, "items/item_list.html", {"page": page, "editable": editable})
 
 
 @require_roles(Role.OFFICER)
