@@ -4,6 +4,7 @@ changes nothing."""
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterator
 from io import StringIO
 
@@ -21,9 +22,19 @@ from tests.factories import make_unit, make_user
 from xinbao.audit.models import AuditRecord
 from xinbao.items.models import Item, ItemEvent, Revision, State, split_paragraphs
 from xinbao.items.workflow import ACTIONS
+from xinbao.notify.models import Notification
 from xinbao.orgs import demo_content
 from xinbao.orgs.management.commands.demo_data import DEMO_PASSWORD, SHOWCASE
 from xinbao.orgs.models import Role, Unit, User
+from xinbao.publishing.models import (
+    ExternalAdoption,
+    Forwarding,
+    Instruction,
+    IssueEntry,
+    Publication,
+    PublicationIssue,
+)
+from xinbao.publishing.rules import adopted_by_department
 
 SMALL = 60  # items in the quick run; the default run is tested once below
 MD5_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"  # as tests/conftest.py sets it
@@ -45,6 +56,14 @@ def counts() -> dict[str, int]:
         "events": ItemEvent.objects.count(),
         "revisions": Revision.objects.count(),
         "audit records": AuditRecord.objects.count(),
+        "publications": Publication.objects.count(),
+        "issues": PublicationIssue.objects.count(),
+        "entries": IssueEntry.objects.count(),
+        "forwardings": Forwarding.objects.count(),
+        "external adoptions": ExternalAdoption.objects.count(),
+        "instructions": Instruction.objects.count(),
+        "notifications": Notification.objects.count(),
+        "internal items": Item.objects.filter(is_internal=True).count(),
     }
 
 
@@ -89,7 +108,7 @@ class TestSmallDemo:
 
     def test_every_demo_account_logs_in_with_the_demo_password(self) -> None:
         townships = len(demo_content.TOWNSHIPS)
-        usernames = ["admin", "secadmin", "auditor", "editor", "leader"]
+        usernames = ["admin", "secadmin", "auditor", "editor", "leader", "city_editor"]
         usernames += [f"town{n:02d}" for n in range(1, townships + 1)]
         usernames += [f"town{n:02d}_lead" for n in range(1, townships + 1)]
         usernames += [f"dept{n:02d}" for n in range(1, len(demo_content.DEPARTMENTS) + 1)]
@@ -107,6 +126,8 @@ class TestSmallDemo:
         assert users["auditor"].role == Role.AUDITADMIN and users["auditor"].unit is None
         assert users["editor"].role == Role.EDITOR and users["editor"].unit == county()
         assert users["leader"].role == Role.DEPT_LEADER and users["leader"].unit == county()
+        assert users["city_editor"].role == Role.EDITOR
+        assert users["city_editor"].unit == county().parent
         assert users["town01"].role == Role.OFFICER
         assert users["town01"].officer_rank == User.OfficerRank.PRIMARY
         assert users["town01_lead"].role == Role.UNIT_LEADER
@@ -198,6 +219,13 @@ class TestSmallDemo:
             assert 3 <= len(paragraphs) <= 6, item.title
             assert 200 <= item.char_count <= 600, item.title
 
+    def test_few_items_still_make_publications_that_carry_only_adopted_items(self) -> None:
+        names = set(Publication.objects.filter(department=county()).values_list("name", flat=True))
+        assert names == {spec.name for spec in demo_content.COUNTY_PUBLICATIONS}
+        entries = IssueEntry.objects.select_related("issue__publication__department", "item")
+        for entry in entries:
+            assert adopted_by_department(entry.issue.publication.department, entry.item)
+
 
 def test_showcase_needs_room() -> None:
     with pytest.raises(CommandError):
@@ -214,16 +242,172 @@ def test_a_demo_login_taken_by_someone_else_stops_the_run_and_changes_nothing() 
     assert counts() == before
 
 
-def test_default_run_makes_a_year_of_items_and_a_second_run_changes_nothing() -> None:
-    output = run_demo()
-    assert "演示数据已就绪" in output
-    first = counts()
-    assert 400 <= first["items"] <= 700
-    assert set(Item.objects.values_list("state", flat=True)) == set(State.values)
-    assert Item.objects.values("title").distinct().count() >= 400
-    categories = set(Item.objects.values_list("category__name", flat=True))
-    assert categories == set(demo_content.CATEGORIES)
+@pytest.fixture(scope="class")
+def default_demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
+    """One default run (a year of items and of publishing), shared like ``small_demo``; its
+    output is the fixture's value."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=[MD5_HASHER]),
+        transaction.atomic(),
+    ):
+        yield run_demo()
+        transaction.set_rollback(True)
 
-    output = run_demo()
-    assert counts() == first
-    assert "本次新建 0 个" in output and "本次未生成信息" in output
+
+def publication(spec: demo_content.PublicationSpec) -> Publication:
+    """The county's publication ``spec``, or the city's (《澜江组工》)."""
+    return Publication.objects.get(department__in=[county(), county().parent], name=spec.name)
+
+
+def published(spec: demo_content.PublicationSpec) -> list[PublicationIssue]:
+    issues = publication(spec).issues.filter(state=PublicationIssue.State.PUBLISHED)
+    return list(issues.order_by("total_number"))
+
+
+@pytest.mark.usefixtures("default_demo")
+class TestDefaultDemo:
+    def test_a_year_of_items_in_every_state_and_category(self, default_demo: str) -> None:
+        assert "演示数据已就绪" in default_demo
+        assert 400 <= Item.objects.count() <= 700
+        assert set(Item.objects.values_list("state", flat=True)) == set(State.values)
+        assert Item.objects.values("title").distinct().count() >= 400
+        categories = set(Item.objects.values_list("category__name", flat=True))
+        assert categories == set(demo_content.CATEGORIES)
+
+    def test_the_county_has_four_publications_and_the_city_one(self) -> None:
+        kinds = dict(Publication.objects.filter(department=county()).values_list("name", "kind"))
+        assert kinds == {
+            "组工信息": Publication.Kind.PERIODICAL,
+            "基层组织建设通报": Publication.Kind.BULLETIN,
+            "换届工作简报": Publication.Kind.BRIEFING,
+            "组工信息专栏": Publication.Kind.WEB_COLUMN,
+        }
+        zugong = publication(demo_content.ZUGONG)
+        # Full-width punctuation, one addressee per line.
+        assert zugong.distribution.splitlines()[0] == "报送：市委组织部。"
+        assert not any(mark in zugong.distribution for mark in ":,;()")
+        city = county().parent
+        assert city is not None
+        assert list(city.publications.values_list("name", "kind")) == [
+            ("澜江组工", Publication.Kind.PERIODICAL)
+        ]
+        city_editor = authenticate(username="city_editor", password=DEMO_PASSWORD)
+        assert isinstance(city_editor, User)
+        assert city_editor.role == Role.EDITOR and city_editor.unit == city
+        assert city_editor.full_name and not city_editor.must_change_password
+
+    def test_zugong_numbering_continues_from_before_the_demo(self) -> None:
+        issues = published(demo_content.ZUGONG)
+        assert 18 <= len(issues) <= 30  # about two a month
+        year_before = timezone.localdate().year - 1
+        first = issues[0]
+        assert first.total_number == demo_content.ZUGONG_LAST_TOTAL + 1
+        if first.year == year_before:
+            assert first.number == demo_content.ZUGONG_LAST_NUMBER + 1
+        else:
+            assert first.number == 1
+        first_of_new_year = next(i for i in issues if i.year != year_before)
+        assert first_of_new_year.number == 1
+        for earlier, later in itertools.pairwise(issues):
+            assert later.total_number == (earlier.total_number or 0) + 1
+            if later.year == earlier.year:
+                assert later.number == (earlier.number or 0) + 1
+            else:
+                assert later.number == 1
+            assert earlier.issue_date and later.issue_date
+            assert earlier.issue_date <= later.issue_date
+        zugong = publication(demo_content.ZUGONG)
+        assert zugong.last_total_number == issues[-1].total_number
+
+    def test_every_publication_has_published_issues_and_zugong_one_in_progress(self) -> None:
+        sizes = {
+            demo_content.ZUGONG: (3, 5),
+            demo_content.BULLETIN: (2, 3),
+            demo_content.BRIEFING: (2, 4),
+            demo_content.WEB_COLUMN: (1, 3),
+        }
+        for spec, (fewest, most) in sizes.items():
+            issues = published(spec)
+            assert issues, spec.name
+            for issue in issues:
+                assert fewest <= issue.entries.count() <= most, (spec.name, issue.pk)
+                assert issue.signer and issue.compiler
+        assert 9 <= len(published(demo_content.BULLETIN)) <= 13
+        assert len(published(demo_content.WEB_COLUMN)) >= 40
+        briefed = Item.objects.filter(
+            issue_entries__issue__publication=publication(demo_content.BRIEFING)
+        )
+        assert all(demo_content.ELECTION_KEYWORD in item.keywords for item in briefed)
+        drafts = PublicationIssue.objects.filter(state=PublicationIssue.State.DRAFT)
+        assert drafts.count() == 1
+        draft = drafts.get()
+        assert draft.publication == publication(demo_content.ZUGONG)
+        assert draft.entries.count() == 2 and draft.number is None
+
+    def test_issues_carry_items_adopted_before_their_date_and_are_dated_in_the_past(
+        self,
+    ) -> None:
+        now = timezone.now()
+        entries = IssueEntry.objects.select_related("issue__publication__department", "item")
+        assert entries.filter(editor_note__gt="").exists()
+        for entry in entries:
+            issue, item = entry.issue, entry.item
+            assert adopted_by_department(issue.publication.department, item)
+            assert item.decided_at is not None and issue.issue_date is not None
+            if issue.publication.department == county():
+                assert timezone.localdate(item.decided_at) < issue.issue_date, entry.pk
+        for issue in PublicationIssue.objects.exclude(state=PublicationIssue.State.DRAFT):
+            assert issue.published_at is not None and issue.issue_date is not None
+            assert issue.created_at <= issue.published_at <= now
+            assert timezone.localdate(issue.published_at) == issue.issue_date
+        assert not Notification.objects.filter(created_at__gt=now).exists()
+
+    def test_no_internal_item_is_in_the_web_column(self) -> None:
+        internal = Item.objects.filter(is_internal=True)
+        assert 3 <= internal.count() <= 8
+        assert not IssueEntry.objects.filter(
+            issue__publication__kind=Publication.Kind.WEB_COLUMN, item__is_internal=True
+        ).exists()
+
+    def test_forwardings_to_the_city_are_pending_adopted_or_declined(self) -> None:
+        dept = county()
+        forwardings = Forwarding.objects.select_related("item")
+        assert set(forwardings.values_list("from_department", "to_department")) == {
+            (dept.pk, dept.parent_id)
+        }
+        states = list(forwardings.values_list("state", flat=True))
+        assert 12 <= len(states) <= 18
+        assert 2 <= states.count(Forwarding.State.PENDING) <= 4
+        assert states.count(Forwarding.State.ADOPTED) >= 8
+        for forwarding in forwardings:
+            assert forwarding.item.decided_at is not None
+            assert forwarding.item.decided_at < forwarding.forwarded_at
+            if forwarding.state == Forwarding.State.PENDING:
+                assert forwarding.decided_at is None
+            else:
+                assert forwarding.decided_at is not None
+                assert forwarding.forwarded_at < forwarding.decided_at
+        (city_issue,) = published(demo_content.CITY_PUBLICATION)
+        carried = set(city_issue.entries.values_list("item", flat=True))
+        adopted = forwardings.filter(state=Forwarding.State.ADOPTED).values_list("item", flat=True)
+        assert 3 <= len(carried) <= 5 and carried <= set(adopted)
+
+    def test_upper_levels_adopted_items_and_leaders_wrote_instructions(self) -> None:
+        today = timezone.localdate()
+        adoptions = ExternalAdoption.objects.all()
+        assert 8 <= adoptions.count() <= 16
+        levels = set(adoptions.values_list("level", flat=True))
+        assert len(levels) >= 2 and "county" not in levels
+        assert all(a.adopted_on <= today and a.outlet for a in adoptions)
+        instructions = Instruction.objects.all()
+        assert 4 <= instructions.count() <= 8
+        assert len(set(instructions.values_list("level", flat=True))) >= 2
+        assert all(i.text.endswith("。") and i.instructed_on <= today for i in instructions)
+
+    def test_a_second_run_changes_nothing(self) -> None:
+        before = counts()
+        output = run_demo()
+        assert counts() == before
+        assert "本次新建 0 个" in output and "本次未生成信息" in output
+        assert "本次未生成刊物" in output

@@ -348,3 +348,29 @@ def test_web_column_issue_with_an_item_marked_internal_later_is_not_published(
         services.issue_publish(issue=issue, actor=county.editor)
     issue.refresh_from_db()
     assert issue.state == PublicationIssue.State.DRAFT and issue.number is None
+
+
+def test_adoption_scan_is_checked_by_content_and_stored_under_a_digest(
+    county: County, adopted: Callable[..., Item], settings: object, tmp_path: object
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
+    item = adopted()
+    fields = {
+        "item": item,
+        "actor": county.editor,
+        "kind": "newspaper",
+        "level": "province",
+        "outlet": "《XX日报》",
+        "issue_label": "第3版",
+        "adopted_on": timezone.localdate(),
+    }
+    fake = SimpleUploadedFile("剪报.pdf", b"<html><script>alert(1)</script></html>")
+    with pytest.raises(InvalidInput, match="PDF"):
+        services.external_adoption_record(scan=fake, **fields)  # type: ignore[arg-type]
+    assert not item.external_adoptions.exists()
+    pdf = SimpleUploadedFile("../../剪报.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
+    adoption = services.external_adoption_record(scan=pdf, **fields)  # type: ignore[arg-type]
+    assert adoption.scan.name.startswith("adoption_scans/")
+    assert adoption.scan.name.endswith(".pdf") and "剪报" not in adoption.scan.name

@@ -69,6 +69,8 @@ def clean_item_data(data: ItemData, *, unit: Unit) -> ItemData:
         errors.append(_("作者必须是本单位的信息员。"))
     if any(co.pk == unit.pk or co.is_org_department for co in data.co_units):
         errors.append(_("联合报送单位不能是本单位或组织部门。"))
+    elif any(co.department_id != unit.department_id for co in data.co_units):
+        errors.append(_("联合报送单位必须是与本单位报送同一组织部门的其他单位。"))
     if errors:
         raise InvalidInput(" ".join(errors))
     data.title, data.body = title, body

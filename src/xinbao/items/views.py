@@ -19,11 +19,11 @@ from xinbao.items.diff import revision_pairs
 from xinbao.items.docx_extract import extract_docx
 from xinbao.items.errors import ItemError
 from xinbao.items.forms import AttachmentForm, DocxStartForm, InboxFilterForm, ItemForm, MoveForm
-from xinbao.items.models import Item
+from xinbao.items.models import Item, ItemEvent
 from xinbao.items.workflow import EDITOR_EDITABLE, OFFICER_EDITABLE
 from xinbao.orgs.models import Role, User
 from xinbao.publishing.forms import ExternalAdoptionForm, InstructionForm
-from xinbao.publishing.queries import item_story
+from xinbao.publishing.queries import item_timeline
 from xinbao.publishing.rules import may_record_recognition
 from xinbao.web.access import AuthedRequest, require_roles
 from xinbao.web.htmx import is_htmx
@@ -119,15 +119,15 @@ def detail_context(request: AuthedRequest, item: Item, **extra: Any) -> dict[str
         "can_edit": permissions.can_edit(user, item),
         "attachment_form": AttachmentForm(),
         "attachment_limit": settings.XINBAO_MAX_ATTACHMENT_BYTES,
-        **recognition_context(user, item),
+        **recognition_context(user, item, events),
         **extra,
     }
 
 
-def recognition_context(user: User, item: Item) -> dict[str, Any]:
-    """The item's story after submission (outlets at every level, forwardings, instructions),
-    and for an editor who may record recognition, the forms to do so."""
-    context: dict[str, Any] = {"story": item_story(item)}
+def recognition_context(user: User, item: Item, events: list[ItemEvent]) -> dict[str, Any]:
+    """The item's whole story (workflow moves, outlets at every level, forwardings,
+    instructions), and for an editor who may record recognition, the forms to do so."""
+    context: dict[str, Any] = {"timeline": item_timeline(item, events)}
     if user.role == Role.EDITOR and may_record_recognition(user.home_unit, item):
         context["adoption_form"] = ExternalAdoptionForm(prefix="adoption")
         context["instruction_form"] = InstructionForm(prefix="instruction")

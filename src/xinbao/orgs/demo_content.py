@@ -1040,6 +1040,8 @@ EMERGENCY_TITLES = (
     "{unit}党员干部冲在{work}第一线",
 )
 
+EMERGENCY_KEYWORD = "党员突击队"  # in the keywords of every emergency report
+
 EMERGENCY_POINTS = (
     "迅速响应。班子成员全部下沉一线，实行分片包干、24小时值守，做到责任到人",
     "亮明身份。在一线成立临时党支部{c}个，党员佩戴党徽、亮明身份，哪里最危险就出现在哪里",
@@ -1067,7 +1069,7 @@ def compose_emergency(rng: random.Random, *, spec: UnitSpec, day: datetime.date)
     return Draft(
         title=rng.choice(EMERGENCY_TITLES).format(**fill),
         body="\n".join(paragraphs),
-        keywords=f"{emergency.work} 党员突击队",
+        keywords=f"{emergency.work} {EMERGENCY_KEYWORD}",
         event_date=day,
     )
 
@@ -1183,3 +1185,147 @@ def officer_revise(rng: random.Random, body: str, *, kind: str) -> str:
         at = max(i for i, p in enumerate(paragraphs) if i == 0 or not p.startswith("下一步"))
         paragraphs[at] += sentence
     return "\n".join(paragraphs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Publications, forwarding, and recognition from above
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicationSpec:
+    name: str
+    kind: str  # a ``Publication.Kind`` value
+    distribution: str = ""  # printed at the end of every issue, one line each
+
+
+ZUGONG = PublicationSpec(
+    "组工信息",
+    "periodical",
+    "报送：市委组织部。\n抄送：县委常委，县委办。\n发：各乡镇党委，县直各单位党组（党委）。",
+)
+BULLETIN = PublicationSpec(
+    "基层组织建设通报",
+    "bulletin",
+    "报送：市委组织部。\n抄送：县委常委。\n发：各乡镇党委，县直各单位党组（党委）。",
+)
+BRIEFING = PublicationSpec(
+    "换届工作简报",
+    "briefing",
+    "报送：市委组织部，市村级组织换届工作领导小组办公室。\n"
+    "抄送：县委常委，县村级组织换届工作领导小组成员单位。\n发：各乡镇党委。",
+)
+WEB_COLUMN = PublicationSpec("组工信息专栏", "web_column")  # of the county's 云溪党建网
+COUNTY_PUBLICATIONS = (ZUGONG, BULLETIN, BRIEFING, WEB_COLUMN)
+CITY_PUBLICATION = PublicationSpec(
+    "澜江组工",
+    "periodical",
+    "报送：省委组织部。\n抄送：市委常委，市委办公室。\n发：各县（市、区）委组织部，市直各单位党组（党委）。",
+)
+
+# 《组工信息》 was running long before xinbao: at the end of the year before the demo's current
+# one it stood at 第24期 of that year, 总第320期.
+ZUGONG_LAST_NUMBER = 24
+ZUGONG_LAST_TOTAL = 320
+# Where 《澜江组工》 stood before the year of its first demo issue (its numbering within the year
+# is worked out from the date: about two issues a month).
+CITY_TOTAL_BEFORE_YEAR = 436
+
+# Who signs off the issues above the county (the county's own signer is the `leader` account).
+CITY_SIGNER = person_name(907)
+
+# Themes whose items the bulletin prefers (by the keywords the items carry).
+BULLETIN_KEYWORDS = ("基层组织建设", "软弱涣散", "村务公开", "村级办公场所", "发展党员")
+ELECTION_KEYWORD = "换届"
+
+# 编者按, by what the item is: {unit} is the reporting unit.
+EDITOR_NOTES: dict[str, tuple[str, ...]] = {
+    EXPERIENCE: (
+        "{unit}的做法针对性强、操作性强，值得各地结合实际学习借鉴。",
+        "现将{unit}的做法刊发，请各乡镇、各单位结合实际参考借鉴。",
+        "{unit}在实践中探索形成的这些做法，为破解基层难题提供了有益借鉴。",
+    ),
+    PROBLEM: (
+        "{unit}反映的问题在我县具有一定普遍性，请各地各单位引起重视，认真研究解决。",
+        "现将{unit}反映的情况刊发，请有关单位对照检查，举一反三抓好整改。",
+    ),
+    RESEARCH: ("{unit}的调研深入细致、建议务实可行，供各地在工作中参考。",),
+    EMERGENCY: (
+        "在急难险重任务面前，{unit}党员干部冲锋在前、勇挑重担，充分体现了基层党组织的战斗堡垒"
+        "作用和党员的先锋模范作用。现予刊发，望各地学习。",
+    ),
+}
+
+# 转报说明, for a practice (经验做法) and for anything else.
+FORWARD_NOTES = (
+    "该做法在我县取得较好成效，具有一定推广价值，特此转报。",
+    "该做法经实践检验效果较好，特此转报，供参阅。",
+    "",
+)
+FORWARD_NOTES_OTHER = ("反映的情况较为典型，特此转报，供参阅。", "")
+CITY_ADOPT_COMMENTS = ("拟编入《澜江组工》。", "拟在《澜江组工》刊发。", "")
+CITY_DECLINE_COMMENTS = (
+    "与其他县（市、区）报送的信息内容相近，暂不采用。",
+    "做法尚不够成熟，建议跟踪总结后再报。",
+)
+
+
+@dataclass(frozen=True)
+class Outlet:
+    kind: str  # an ``ExternalAdoption.Kind`` value
+    level: str  # a ``Level`` value
+    name: str
+    label: str  # the issue or page, from the adoption date: {year} {month} {day} {number} {page}
+
+
+PROVINCE_ZUGONG = Outlet(
+    "publication", "province", "省委组织部《组工信息》", "{year}年第{number}期"
+)
+CENTRAL_ZUGONG = Outlet("publication", "central", "中组部《组工通讯》", "{year}年第{number}期")
+PARTY_WEBSITE = Outlet("website", "central", "共产党员网", "{month}月{day}日“基层党建”栏目")
+MEDIA = (
+    Outlet("newspaper", "province", "《江岳日报》", "{month}月{day}日第{page}版"),
+    Outlet("newspaper", "city", "《澜江日报》", "{month}月{day}日第{page}版"),
+    Outlet("broadcast", "city", "澜江广播电视台", "{month}月{day}日《澜江新闻》"),
+    Outlet("broadcast", "province", "江岳卫视", "{month}月{day}日《江岳新闻联播》"),
+)
+
+
+@dataclass(frozen=True)
+class Leader:
+    level: str  # a ``Level`` value
+    title: str
+    name: str
+
+
+COUNTY_SECRETARY = Leader("county", "县委书记", person_name(901))
+COUNTY_DEPUTY = Leader("county", "县委副书记", person_name(902))
+CITY_DEPUTY = Leader("city", "市委副书记", person_name(903))
+CITY_ORG_HEAD = Leader("city", "市委常委、组织部部长", person_name(904))
+PROVINCE_ORG_HEAD = Leader("province", "省委常委、组织部部长", person_name(905))
+
+COUNTY_NAME = COUNTY.name.removesuffix("委组织部")  # 云溪县
+
+# 领导批示, by the leader's level and what the item is: {unit} is the reporting unit,
+# {county} the county (云溪县).
+INSTRUCTIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("county", EXPERIENCE): (
+        "此做法很好，请县委组织部总结推广。",
+        "{unit}的做法值得肯定，请各乡镇、各部门结合实际学习借鉴。",
+    ),
+    ("county", PROBLEM): (
+        "信息反映的问题值得重视，请县委组织部会同有关部门深入调研，提出解决办法。",
+    ),
+    ("county", EMERGENCY): (
+        "党员干部在一线冲锋在前，值得肯定。请县委组织部及时总结宣传先进典型。",
+    ),
+    ("city", EXPERIENCE): (
+        "{county}的做法有新意、有实效，请市委组织部总结提炼，在全市推广。",
+        "{unit}的经验很好，请各县（市、区）学习借鉴。",
+    ),
+    ("city", PROBLEM): ("请市委组织部关注此类问题，研究提出全市层面的指导意见。",),
+    ("city", EMERGENCY): ("请市委组织部对抢险一线表现突出的党员干部予以关心关爱。",),
+    ("province", EXPERIENCE): ("{county}的探索很有意义，请省委组织部组织一处跟踪了解，总结经验。",),
+    ("province", PROBLEM): ("此问题具有普遍性，请省委组织部组织一处研究提出对策。",),
+    ("province", EMERGENCY): ("基层党组织和党员在急难险重任务中发挥了重要作用，请总结宣传。",),
+}

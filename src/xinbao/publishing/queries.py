@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from xinbao.items.models import Item
+from xinbao.items.models import Item, ItemEvent
 from xinbao.orgs.models import Role
 from xinbao.publishing.models import (
     ExternalAdoption,
@@ -104,6 +104,11 @@ class StoryLine:
     kind: str
     level: str
     text: str
+    comment: str = ""
+
+    @property
+    def has_time(self) -> bool:
+        return isinstance(self.when, datetime)
 
 
 def item_story(item: Item) -> list[StoryLine]:
@@ -153,7 +158,26 @@ def item_story(item: Item) -> list[StoryLine]:
     return sorted(lines, key=lambda line: _sort_key(line.when))
 
 
-def _sort_key(value: date | datetime) -> tuple[date, int]:
+def item_timeline(item: Item, events: list[ItemEvent]) -> list[StoryLine]:
+    """The whole story of an item, oldest first: its workflow moves (``events``, already
+    loaded by the caller) interleaved with every outlet, forwarding and instruction."""
+    moves = [
+        StoryLine(
+            when=event.created_at,
+            kind=f"move {event.action}",
+            level="",
+            text=f"{event.actor.display_name} {event.get_to_state_display()}",
+            comment=event.comment,
+        )
+        for event in events
+    ]
+    return sorted([*moves, *item_story(item)], key=lambda line: _sort_key(line.when))
+
+
+def _sort_key(value: date | datetime) -> tuple[date, int, datetime | None]:
+    """Chronological; a line with only a date (an instruction, an outside adoption) comes
+    after the timed lines of its day, which usually led to it."""
     if isinstance(value, datetime):
-        return timezone.localtime(value).date(), 1
-    return value, 0
+        local = timezone.localtime(value)
+        return local.date(), 0, local
+    return value, 1, None

@@ -7,14 +7,19 @@ Each function is one transaction, checks the actor, and writes the audit record.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinbao.audit.services import audit_record
+from xinbao.items.attachments import sniff
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed
 from xinbao.items.models import Item, normalize_body
 from xinbao.items.permissions import can_see
@@ -410,6 +415,7 @@ def external_adoption_record(
         errors.append(_("请填写刊物或媒体名称。"))
     if adopted_on > timezone.localdate():
         errors.append(_("采用日期不能晚于今天。"))
+    scan_data, scan_mime = read_scan(scan, errors) if scan is not None else (b"", None)
     if errors:
         raise InvalidInput(" ".join(errors))
     with transaction.atomic():
@@ -422,8 +428,10 @@ def external_adoption_record(
             adopted_on=adopted_on,
             recorded_by=actor,
         )
-        if scan is not None:
-            adoption.scan.save(scan.name or "scan", scan, save=False)
+        if scan_mime is not None:
+            # Stored under its digest, never under the uploaded name.
+            name = hashlib.sha256(scan_data).hexdigest()[:32] + SCAN_TYPES[scan_mime]
+            adoption.scan.save(name, ContentFile(scan_data), save=False)
         adoption.save()
         audit_record(
             actor=actor,
@@ -443,6 +451,23 @@ def external_adoption_record(
             % {"title": item.title, "outlet": adoption.outlet, "label": adoption.issue_label},
         )
     return adoption
+
+
+SCAN_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def read_scan(scan: UploadedFile, errors: list[str]) -> tuple[bytes, str | None]:
+    """The scan's bytes and real type (sniffed from the content); problems go to ``errors``."""
+    limit = settings.XINBAO_MAX_ATTACHMENT_BYTES
+    if scan.size is None or scan.size > limit:
+        errors.append(_("扫描件不能超过 %(size)s。") % {"size": filesizeformat(limit)})
+        return b"", None
+    data = scan.read()
+    mime = sniff(data)
+    if mime not in SCAN_TYPES:
+        errors.append(_("扫描件只能是 PDF、JPG 或 PNG 文件。"))
+        return b"", None
+    return data, mime
 
 
 def instruction_record(
