@@ -23,8 +23,9 @@ from xinbao.audit.models import AuditRecord
 from xinbao.items.models import Item, ItemEvent, Revision, State, split_paragraphs
 from xinbao.items.workflow import ACTIONS
 from xinbao.notify.models import Notification
-from xinbao.orgs import demo_content
-from xinbao.orgs.management.commands.demo_data import DEMO_PASSWORD, SHOWCASE
+from xinbao.orgs.demo import content as demo_content
+from xinbao.orgs.demo.accounts import DEMO_PASSWORD
+from xinbao.orgs.demo.items import SHOWCASE
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.publishing.models import (
     ExternalAdoption,

@@ -22,17 +22,16 @@ from tests.factories import make_item
 from xinbao.items.models import Item
 from xinbao.items.services import transition
 from xinbao.publishing import pdf as pdf_module
-from xinbao.publishing.docx_export import (
+from xinbao.publishing.docx import (
     FANGSONG,
     HEITI,
     KAITI,
-    LINE_PITCH,
-    LINES_PER_PAGE,
     SONGTI,
     XIAOBIAOSONG,
     headline_lines,
     issue_docx,
 )
+from xinbao.publishing.docx.layout import LINE_PITCH, LINES_PER_PAGE
 from xinbao.publishing.models import Publication, PublicationIssue
 from xinbao.publishing.pdf import PdfConversionFailed, PdfUnavailable, docx_to_pdf, issue_pdf
 from xinbao.publishing.services import (

@@ -1,6 +1,6 @@
 """PDF of an issue, rendered from its Word file by LibreOffice when the machine has it.
 
-The PDF is an extra: the Word file (``docx_export.issue_docx``) is the document offices exchange.
+The PDF is an extra: the Word file (``docx.issue_docx``) is the document offices exchange.
 ``issue_pdf`` raises ``PdfUnavailable`` when no LibreOffice binary is installed and
 ``PdfConversionFailed`` when the conversion fails or runs past its time limit; both carry a
 Chinese message for the user and both derive from ``PdfError``, which callers catch to offer the
@@ -15,9 +15,9 @@ Servers seldom have the fonts Chinese offices use (仿宋_GB2312, 方正小标�
 asks fontconfig for a substitute, and an unknown family falls to the default sans font, whose
 Chinese glyphs may even come from a Japanese face. Each conversion therefore runs with a small
 fontconfig file that includes the system configuration and, for every name of every font role
-of ``docx_export``, appends a Simplified-Chinese font of the right kind: a Song-style serif for
-宋体, 仿宋 and 楷体, its bold for 小标宋, a sans for 黑体. Appended fonts only matter when the named
-font is missing; an installed 仿宋_GB2312 is still used.
+of the Word export (``xinbao.publishing.docx``), appends a Simplified-Chinese font of the right
+kind: a Song-style serif for 宋体, 仿宋 and 楷体, its bold for 小标宋, a sans for 黑体. Appended
+fonts only matter when the named font is missing; an installed 仿宋_GB2312 is still used.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 
-from xinbao.publishing.docx_export import (
+from xinbao.publishing.docx import (
     FANGSONG,
     HEITI,
     KAITI,

@@ -17,8 +17,8 @@ from xinbao.items.errors import ItemError
 from xinbao.items.queries import access_item
 from xinbao.orgs.models import Role
 from xinbao.publishing import queries, services
-from xinbao.publishing.docx_export import issue_docx as render_docx
-from xinbao.publishing.docx_export import issue_filename
+from xinbao.publishing.docx import issue_docx as render_docx
+from xinbao.publishing.docx import issue_filename
 from xinbao.publishing.forms import (
     CorrectionForm,
     EntryForm,

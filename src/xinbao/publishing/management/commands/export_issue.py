@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from xinbao.publishing.docx_export import issue_docx, issue_filename
+from xinbao.publishing.docx import issue_docx, issue_filename
 from xinbao.publishing.models import Publication, PublicationIssue
 from xinbao.publishing.pdf import PdfError, issue_pdf
 

@@ -1,279 +1,47 @@
-"""Importing the org tree (units, and optionally one officer per unit) from a spreadsheet.
-
-``unit_import`` is the one entry point; the management command ``import_units`` and the Unit
-admin's import page both call it. The contract:
-
-1. The file is read by content, not by name: a zip is taken for .xlsx (first worksheet, read-only
-   mode), anything else for CSV in UTF-8 (with or without BOM), UTF-16 with BOM ("Unicode text")
-   or GB18030 (what Excel in China saves by default). Row 1 is the header, with Chinese or English
-   column names (``COLUMNS``); blank rows are skipped but still counted, so row numbers in
-   messages are the ones the user sees in the spreadsheet.
-2. Every row is checked, then the file as a whole against the database: required cells, choices,
-   lengths, duplicate codes, parents that exist neither in the file nor in the database, cycles
-   (through both), organization departments without a level, accounts that belong to someone who
-   is not an officer. Every problem becomes one Chinese message naming the row and the column;
-   if there is any, ``UnitImportError`` carries all of them and nothing has been written.
-3. Otherwise the plan is computed: each row's unit (matched by code) is created, updated or
-   unchanged. A blank cell in an optional column keeps the existing value (a new unit gets the
-   default); a blank parent code makes a top-level unit. Order within the file does not matter.
-4. Unless it is a dry run, the plan is written in one transaction: the whole tree is derived in
-   memory top-down with ``orgs.services.derive_tree_fields`` (so units outside the file whose
-   path or department changes because an ancestor moved or became an organization department
-   are kept right too), new units are bulk-created depth by depth, changed ones bulk-updated,
-   officers created or updated, and one ``unit.import`` audit record summarizes the change.
-
-New officer accounts get an unusable password and ``must_change_password``: an administrator
-sets the first password. An import never creates a guessable default password.
+"""Checking an import and computing its plan: every row on its own, then the file as a whole
+against the database (duplicates, missing parents, cycles, levels, accounts), then each row's
+unit and officer as created, updated or unchanged, with the tree derived in memory.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import unicodedata
-import zipfile
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import openpyxl
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl.utils.exceptions import InvalidFileException
 
-from xinbao.audit.services import audit_record
+from xinbao.orgs.importing.reading import (
+    BOOL_WORDS,
+    COLUMNS,
+    IGNORED_COLUMNS,
+    KIND_WORDS,
+    LEVEL_WORDS,
+    OFFICER_FIELDS,
+    RANK_WORDS,
+    REQUIRED,
+    english_name,
+    fold,
+    header_key,
+)
+from xinbao.orgs.importing.results import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    FieldChange,
+    ImportResult,
+    OfficerPlan,
+    UnitImportError,
+    UnitPlan,
+)
 from xinbao.orgs.models import DEPARTMENT_ROLES, Role, Unit, User
 from xinbao.orgs.services import derive_tree_fields
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
-MAX_MESSAGES_SHOWN = 50
-XLSX_MAGIC = b"PK\x03\x04"
-XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
-
-# Canonical field → the Chinese column name shown in messages and accepted aliases.
-COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "code": ("代码", ("单位代码", "code", "unit_code")),
-    "name": ("名称", ("单位名称", "name", "unit_name")),
-    "kind": ("类型", ("单位类型", "type", "kind")),
-    "parent_code": ("上级代码", ("上级单位代码", "parent_code", "parent")),
-    "level": ("级别", ("level",)),
-    "requires_signoff": ("需签发", ("requires_signoff", "signoff")),
-    "is_active": ("启用", ("is_active", "active")),
-    "short_name": ("简称", ("short_name",)),
-    "officer_username": ("信息员账号", ("officer_username", "username")),
-    "officer_name": ("信息员姓名", ("officer_name", "full_name")),
-    "officer_rank": ("信息员类别", ("officer_rank", "rank")),
-    "phone": ("联系电话", ("phone", "officer_phone")),
-}
-REQUIRED = ("code", "name", "kind", "parent_code")
-OFFICER_FIELDS = ("officer_username", "officer_name", "officer_rank", "phone")
-IGNORED_COLUMNS = frozenset({"序号", "备注", "说明", "no", "note", "notes", "remark", "remarks"})
-
-KIND_WORDS = {
-    "组织部门": Unit.Kind.ORG_DEPT,
-    "組織部門": Unit.Kind.ORG_DEPT,
-    "乡镇": Unit.Kind.TOWNSHIP,
-    "鄉鎮": Unit.Kind.TOWNSHIP,
-    "部门": Unit.Kind.DEPARTMENT,
-    "部門": Unit.Kind.DEPARTMENT,
-    "其他": Unit.Kind.OTHER,
-    **{value: Unit.Kind(value) for value in Unit.Kind.values},
-}
-LEVEL_WORDS = {
-    **dict.fromkeys(("中央",), Unit.Level.CENTRAL),
-    **dict.fromkeys(("省级", "省級", "省"), Unit.Level.PROVINCE),
-    **dict.fromkeys(("市级", "市級", "市"), Unit.Level.CITY),
-    **dict.fromkeys(("县级", "縣級", "县", "縣"), Unit.Level.COUNTY),
-    **{value: Unit.Level(value) for value in Unit.Level.values},
-}
-RANK_WORDS = {
-    **dict.fromkeys(("主信息员", "主信息員"), User.OfficerRank.PRIMARY),
-    **dict.fromkeys(("信息员", "信息員"), User.OfficerRank.REGULAR),
-    **dict.fromkeys(("后备信息员", "後備信息員"), User.OfficerRank.BACKUP),
-    **{value: User.OfficerRank(value) for value in User.OfficerRank.values},
-}
-BOOL_WORDS = {
-    **dict.fromkeys(("是", "1", "true", "yes", "y"), True),
-    **dict.fromkeys(("否", "0", "false", "no", "n"), False),
-}
 UNIT_FIELDS = ("name", "short_name", "kind", "level", "parent", "requires_signoff", "is_active")
-DERIVED_FIELDS = ("path", "department")
 OFFICER_MODEL_FIELDS = ("full_name", "officer_rank", "phone", "unit")
-
-
-class UnitImportError(Exception):
-    """The file cannot be imported; ``messages`` names every bad row. Nothing was written."""
-
-    def __init__(self, messages: list[str]) -> None:
-        self.messages = messages
-        super().__init__("\n".join(self.shown))
-
-    @property
-    def shown(self) -> list[str]:
-        """At most ``MAX_MESSAGES_SHOWN`` messages, plus a line counting the rest."""
-        shown = self.messages[:MAX_MESSAGES_SHOWN]
-        if rest := len(self.messages) - len(shown):
-            shown.append(_("……另有 %(count)d 处错误未列出。") % {"count": rest})
-        return shown
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
-class UnitPlan:
-    row: int
-    code: str
-    name: str
-    action: str
-    changes: list[FieldChange] = field(default_factory=list)
-
-
-@dataclass
-class OfficerPlan:
-    row: int
-    username: str
-    full_name: str
-    unit_code: str
-    action: str
-    changes: list[FieldChange] = field(default_factory=list)
-
-
-@dataclass
-class ImportResult:
-    """What the import did (or, for a dry run, would do), in file order."""
-
-    units: list[UnitPlan]
-    officers: list[OfficerPlan]
-    dry_run: bool
-    rederived: int = 0  # units outside the file whose path or department followed a change
-
-    def units_with(self, action: str) -> list[UnitPlan]:
-        return [plan for plan in self.units if plan.action == action]
-
-    def officers_with(self, action: str) -> list[OfficerPlan]:
-        return [plan for plan in self.officers if plan.action == action]
-
-    def summary(self) -> str:
-        text = _("新建 %(created)d 个单位,更新 %(updated)d 个,未变 %(unchanged)d 个") % {
-            "created": len(self.units_with(CREATE)),
-            "updated": len(self.units_with(UPDATE)),
-            "unchanged": len(self.units_with(UNCHANGED)),
-        }
-        if self.officers:
-            text += _(
-                ";新建 %(created)d 个信息员账号,更新 %(updated)d 个,未变 %(unchanged)d 个"
-            ) % {
-                "created": len(self.officers_with(CREATE)),
-                "updated": len(self.officers_with(UPDATE)),
-                "unchanged": len(self.officers_with(UNCHANGED)),
-            }
-        if self.rederived:
-            text += _(";另有 %(count)d 个下级单位的隶属关系随之更新") % {"count": self.rederived}
-        text += "。"
-        return (_("预览(未写入):") + text) if self.dry_run else text
-
-
-def unit_import(
-    *, data: bytes, actor: User | None, filename: str = "", dry_run: bool = False
-) -> ImportResult:
-    """Check the whole file, then (unless ``dry_run``) write it in one transaction.
-
-    Raises ``UnitImportError`` with every row's message when anything is wrong.
-    """
-    rows = read_table(data)
-    if dry_run:
-        return _Importer(rows, lock=False).plan(dry_run=True)
-    with transaction.atomic():
-        importer = _Importer(rows, lock=True)
-        result = importer.plan(dry_run=False)
-        importer.apply(actor=actor, filename=filename, result=result)
-    return result
-
-
-# --- reading the file ------------------------------------------------------------------------
-
-
-def read_table(data: bytes) -> list[tuple[int, list[str]]]:
-    """The file's rows as ``(row number, cell texts)``, header first, blank rows dropped."""
-    if len(data) > MAX_BYTES:
-        raise UnitImportError([_("文件超过 %(mb)d MB。") % {"mb": MAX_BYTES // (1024 * 1024)}])
-    if data.startswith(XLS_MAGIC):
-        raise UnitImportError(
-            [_("不支持旧版 .xls 文件,请在 Excel 中另存为 .xlsx 或 .csv 后再导入。")]
-        )
-    raw = _read_xlsx(data) if data.startswith(XLSX_MAGIC) else _read_csv(data)
-    return [(number, cells) for number, cells in raw if any(cells)]
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            sheet.reset_dimensions()  # some producers write a wrong <dimension>; read it all
-            return [
-                (number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-        finally:
-            workbook.close()
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise UnitImportError([_("无法读取该 xlsx 文件,请确认文件完整且未加密。")]) from exc
-
-
-def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UnitImportError(
-            [_("无法识别文件编码,请保存为 UTF-8 或 GB18030 编码的 CSV,或 .xlsx。")]
-        )
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return [
-            (number, [cell.strip() for cell in cells]) for number, cells in enumerate(reader, 1)
-        ]
-    except csv.Error as exc:
-        raise UnitImportError([_("CSV 文件格式有误:%(error)s") % {"error": exc}]) from exc
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a code typed as a number comes back as 440101.0
-    return str(value).strip()
-
-
-def _fold(text: str) -> str:
-    """Full-width letters, digits and brackets to ASCII: for codes, choices and headers."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-# --- checking the rows ------------------------------------------------------------------------
 
 
 @dataclass
@@ -305,11 +73,11 @@ class _Messages:
             raise UnitImportError([text for _row, text in sorted(self.items, key=lambda i: i[0])])
 
 
-class _Importer:
-    """Holds one import between planning and writing. With ``lock`` (inside the writing
-    transaction) the units and accounts it reads are locked until the transaction ends, so a
-    concurrent edit cannot be overwritten by the plan (PostgreSQL; SQLite's writer already
-    holds the database lock)."""
+class Importer:
+    """Holds one import between planning and writing (``writing.apply``). With ``lock`` (inside
+    the writing transaction) the units and accounts it reads are locked until the transaction
+    ends, so a concurrent edit cannot be overwritten by the plan (PostgreSQL; SQLite's writer
+    already holds the database lock)."""
 
     def __init__(self, table: list[tuple[int, list[str]]], *, lock: bool) -> None:
         self.table = table
@@ -361,12 +129,12 @@ class _Importer:
 
     def _map_header(self, number: int, header: list[str]) -> None:
         aliases = {
-            _header_key(alias): name
+            header_key(alias): name
             for name, (chinese, others) in COLUMNS.items()
             for alias in (chinese, *others)
         }
         for index, text in enumerate(header):
-            key = _header_key(text)
+            key = header_key(text)
             if not key or key in IGNORED_COLUMNS:
                 continue
             name = aliases.get(key)
@@ -381,7 +149,7 @@ class _Importer:
                 self.messages.add(
                     number,
                     _("缺少必需的列“%(column)s”(%(english)s)。")
-                    % {"column": COLUMNS[name][0], "english": _english_name(name)},
+                    % {"column": COLUMNS[name][0], "english": english_name(name)},
                 )
 
     def _parse_row(self, number: int, cells: list[str]) -> None:
@@ -389,8 +157,8 @@ class _Importer:
             index = self.columns.get(name)
             return cells[index] if index is not None and index < len(cells) else ""
 
-        code = _fold(cell("code"))
-        parent_code = _fold(cell("parent_code"))
+        code = fold(cell("code"))
+        parent_code = fold(cell("parent_code"))
         name = " ".join(cell("name").split())
         for column, value in (("code", code), ("parent_code", parent_code)):
             if value and (any(ch.isspace() for ch in value) or "/" in value):
@@ -423,7 +191,7 @@ class _Importer:
             number, "requires_signoff", cell("requires_signoff"), BOOL_WORDS, yes_no
         )
         active = self._choice(number, "is_active", cell("is_active"), BOOL_WORDS, yes_no)
-        username = _fold(cell("officer_username"))
+        username = fold(cell("officer_username"))
         if not username and any(cell(name) for name in OFFICER_FIELDS):
             self.messages.add(
                 number,
@@ -431,7 +199,7 @@ class _Importer:
                 % {"column": self.column("officer_username")},
             )
         officer_name = " ".join(cell("officer_name").split()) or None
-        phone = _fold(cell("phone")) or None
+        phone = fold(cell("phone")) or None
         self._check_length(number, "officer_username", username, User, "username")
         self._check_length(number, "officer_name", officer_name, User, "full_name")
         self._check_length(number, "phone", phone, User, "phone")
@@ -486,7 +254,7 @@ class _Importer:
         """The choice ``text`` names, ``None`` for a blank cell; an unknown one is reported."""
         if not text:
             return None
-        value = words.get(_fold(text).lower())
+        value = words.get(fold(text).lower())
         if value is None:
             self.messages.add(
                 number,
@@ -769,47 +537,6 @@ class _Importer:
             "unit": user.unit.code if user.unit is not None else "",
         }
 
-    # Writing ---------------------------------------------------------------------------------
-
-    def apply(self, *, actor: User | None, filename: str, result: ImportResult) -> None:
-        """Write the plan; call inside the transaction the importer was built in."""
-        by_depth: dict[int, list[Unit]] = defaultdict(list)
-        for code in self.new_codes:
-            by_depth[self.depth[code]].append(self.units[code])
-        for depth in sorted(by_depth):
-            Unit.objects.bulk_create(by_depth[depth], batch_size=500)
-        if self.changed_units:
-            Unit.objects.bulk_update(
-                self.changed_units, [*UNIT_FIELDS, *DERIVED_FIELDS], batch_size=500
-            )
-        if self.new_users:
-            User.objects.bulk_create(self.new_users, batch_size=500)
-        if self.changed_users:
-            User.objects.bulk_update(self.changed_users, list(OFFICER_MODEL_FIELDS), batch_size=500)
-        audit_record(
-            actor=actor,
-            action="unit.import",
-            changes={
-                "file": filename[:200],
-                "units_created": [plan.code for plan in result.units_with(CREATE)],
-                "units_updated": _changes_by_key(result.units_with(UPDATE), key="code"),
-                "units_rederived": result.rederived,
-                "officers_created": [plan.username for plan in result.officers_with(CREATE)],
-                "officers_updated": _changes_by_key(result.officers_with(UPDATE), key="username"),
-            },
-        )
-
-
-def _changes_by_key(plans: Iterable[UnitPlan | OfficerPlan], *, key: str) -> dict[str, Any]:
-    return {
-        getattr(plan, key): {change.label: [change.old, change.new] for change in plan.changes}
-        for plan in plans
-    }
-
-
-def _english_name(name: str) -> str:
-    return next(alias for alias in COLUMNS[name][1] if alias.isascii())
-
 
 def _max_length(model: type[Any], name: str) -> int | None:
     return getattr(model._meta.get_field(name), "max_length", None)
@@ -817,13 +544,6 @@ def _max_length(model: type[Any], name: str) -> int | None:
 
 def _label(model: type[Any], name: str) -> str:
     return str(getattr(model._meta.get_field(name), "verbose_name", name))
-
-
-def _header_key(text: str) -> str:
-    """``"上级代码(可空)*"`` and ``"Parent Code"`` both become a key of ``COLUMNS``."""
-    key = _fold(text).lower()
-    key = key.split("(", 1)[0].strip().rstrip("*").strip()
-    return "_".join(key.replace("-", " ").split())
 
 
 def _cycles(parent_of: dict[str, str], *, start: Iterable[str]) -> dict[str, list[str]]:
