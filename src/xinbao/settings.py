@@ -6,6 +6,7 @@ Deployments set ``DATABASE_URL`` (PostgreSQL) and ``XINBAO_PRODUCTION=1``.
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -58,6 +59,10 @@ INSTALLED_APPS = [
     "xinbao.audit",
     "xinbao.notify",
     "xinbao.publishing",
+    "xinbao.topics",
+    "xinbao.search",
+    "ninja",  # serves the API documentation's scripts from our static files, not a CDN
+    "xinbao.api",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinbao.web.context_processors.navigation",
+                "xinbao.search.context_processors.search_box",
             ],
         },
     },
@@ -158,6 +164,30 @@ STORAGES = {
 XINBAO_MAX_ATTACHMENT_BYTES = int(os.environ.get("XINBAO_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# REST API: token lifetime, requests per token per minute, sign-in attempts per address and
+# username per minute.
+XINBAO_API_TOKEN_DAYS = int(os.environ.get("XINBAO_API_TOKEN_DAYS", "30"))
+XINBAO_API_RATE_PER_MINUTE = int(os.environ.get("XINBAO_API_RATE_PER_MINUTE", "600"))
+XINBAO_API_LOGIN_RATE_PER_MINUTE = int(os.environ.get("XINBAO_API_LOGIN_RATE_PER_MINUTE", "10"))
+
+
+def env_minutes(name: str, default: str) -> tuple[datetime.timedelta, datetime.timedelta]:
+    """Two minute counts, ``"120,120"``: the time to reach the editor, then to be acted on."""
+    submit, act = (int(part) for part in os.environ.get(name, default).split(",", 1))
+    return datetime.timedelta(minutes=submit), datetime.timedelta(minutes=act)
+
+
+# Urgency clocks, by Item.urgency (1 紧急, 2 特急): (event → reaching the editor, reaching the
+# editor → the editor's first action). Items reported more than XINBAO_LATE_REPORT_DAYS days after
+# the event are 迟报. Key-work areas with no item in the last XINBAO_BLIND_SPOT_MONTHS months
+# (the current one included) are shown as 盲区.
+XINBAO_URGENCY_LIMITS = {
+    1: env_minutes("XINBAO_URGENT_LIMIT_MINUTES", "120,120"),
+    2: env_minutes("XINBAO_VERY_URGENT_LIMIT_MINUTES", "30,30"),
+}
+XINBAO_LATE_REPORT_DAYS = int(os.environ.get("XINBAO_LATE_REPORT_DAYS", "7"))
+XINBAO_BLIND_SPOT_MONTHS = int(os.environ.get("XINBAO_BLIND_SPOT_MONTHS", "2"))
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

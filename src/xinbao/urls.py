@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from xinbao.api.main import api
+
 admin.site.site_header = _("信报 系统管理")
 admin.site.site_title = _("信报")
 admin.site.index_title = _("系统管理")
@@ -12,5 +14,8 @@ urlpatterns = [
     path("", include("xinbao.audit.urls")),
     path("", include("xinbao.notify.urls")),
     path("", include("xinbao.publishing.urls")),
+    path("", include("xinbao.topics.urls")),
+    path("", include("xinbao.search.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]

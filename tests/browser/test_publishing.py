@@ -57,8 +57,12 @@ def desk() -> Desk:
         items=[adopted(title) for title in TITLES],
         internal=adopted(INTERNAL_TITLE, is_internal=True),
         periodical=Publication.objects.create(
-            department=dept, name="组工信息", kind=Publication.Kind.PERIODICAL,
-            last_year=2026, last_number=11, last_total_number=344,
+            department=dept,
+            name="组工信息",
+            kind=Publication.Kind.PERIODICAL,
+            last_year=2026,
+            last_number=11,
+            last_total_number=344,
             distribution="报送:市委组织部。",
         ),
         column=Publication.objects.create(
@@ -106,9 +110,7 @@ def test_editor_compiles_publishes_and_downloads_an_issue(
     assert "组工信息" in text
     assert "2026年第12期" in text and "总第345期" in text
     for title in TITLES:
-        assert title.replace("“", "").replace("”", "")[:6] in text.replace("“", "").replace(
-            "”", ""
-        )
+        assert title.replace("“", "").replace("”", "")[:6] in text.replace("“", "").replace("”", "")
 
 
 def test_web_column_shows_public_items_and_never_the_internal_one(

@@ -191,7 +191,6 @@ def test_upload_page_then_download_through_the_access_check(
         assert response.headers["Content-Disposition"].startswith("attachment;")
         assert "filename*=utf-8''" in response.headers["Content-Disposition"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        response.close()
     for person in (county.officer_b, county.leader_b, county.other_editor, county.sysadmin):
         response = client_for(person).get(f"/items/{item.pk}/attachments/{attachment.pk}/")
         assert response.status_code == 404, person.username

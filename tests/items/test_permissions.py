@@ -214,7 +214,6 @@ def test_item_pages_follow_the_matrix(county: County, media_root: Path, state: S
             failures.append(f"{who}/{state}: download answered {response.status_code}")
         if in_scope and b"".join(response.streaming_content) != attachment.file.open().read():  # type: ignore[attr-defined]
             failures.append(f"{who}/{state}: download gave other bytes")
-        response.close()
         attachment.file.close()
         got = client.post(f"{detail}move/", {"action": "publish"}).status_code
         if got != (409 if in_scope else 404):

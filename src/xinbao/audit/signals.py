@@ -28,10 +28,13 @@ def record_login_failure(sender: Any, credentials: dict[str, Any], **kwargs: Any
     """The attempted username is kept (never the password); the account may not exist."""
     username = str(credentials.get("username", ""))[:150]
     user = get_user_model().objects.filter(username=username).first()
+    changes = {"username": username}
+    if credentials.get("channel"):  # e.g. "api": a failed sign-in for an API token
+        changes["channel"] = str(credentials["channel"])[:20]
     audit_record(
         actor=None,
         action="auth.login_failed",
         obj=user,
-        changes={"username": username},
+        changes=changes,
         success=False,
     )

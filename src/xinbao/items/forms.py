@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xinbao.items.models import Category, Item, State, Urgency
 from xinbao.items.queries import InboxFilter
-from xinbao.items.services import BODY_MAX, TITLE_MAX, ItemData
+from xinbao.items.services import BODY_MAX, KEEP, TITLE_MAX, ItemData
 from xinbao.orgs.models import Role, Unit, User
+from xinbao.topics.models import Topic
 
 if TYPE_CHECKING:
     pass
@@ -33,6 +35,18 @@ class ItemForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    event_time = forms.DateTimeField(
+        label=_("事件发生时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("紧急、特急信息请填写,报送时限从此时算起。"),
+    )
+    topic = forms.ModelChoiceField(
+        label=_("回复约稿"),
+        queryset=Topic.objects.none(),
+        required=False,
+        empty_label=_("(不是回复约稿)"),
+    )
     keywords = forms.CharField(label=_("关键词"), max_length=200, required=False)
     is_internal = forms.BooleanField(
         label=_("内部信息,不宜公开"),
@@ -52,13 +66,23 @@ class ItemForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
 
-    def __init__(self, *args: Any, unit: Unit, editor_mode: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        unit: Unit,
+        editor_mode: bool = False,
+        item: Item | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if editor_mode:
-            # The editor changes the text, category and urgency; authorship stays the unit's.
+            # The editor changes the text, category and urgency; authorship and the topic the
+            # item answers stay the unit's.
             del self.fields["authors"]
             del self.fields["co_units"]
+            del self.fields["topic"]
             return
+        self.limit_topics(unit, item)
         self.fields["authors"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             unit=unit, role=Role.OFFICER, is_active=True
         ).order_by("username")
@@ -69,6 +93,23 @@ class ItemForm(forms.Form):
             .order_by("sort_order", "code")
         )
 
+    def limit_topics(self, unit: Unit, item: Item | None) -> None:
+        """Offer the open topics sent to the unit; once the item has left the unit, show its
+        topic without letting it change. No topics to offer: no field."""
+        from xinbao.topics.queries import answerable_topics  # topics builds on items
+
+        current = item.topic_id if item is not None else None
+        field = self.fields["topic"]
+        if item is not None and item.state != State.DRAFT:
+            field.queryset = Topic.objects.filter(pk=current or 0)  # type: ignore[attr-defined]
+            field.disabled = True
+        else:
+            field.queryset = Topic.objects.filter(  # type: ignore[attr-defined]
+                Q(pk__in=answerable_topics(unit).values("pk")) | Q(pk=current or 0)
+            ).order_by("deadline", "id")
+        if current is None and not field.queryset.exists():  # type: ignore[attr-defined]
+            del self.fields["topic"]
+
     @classmethod
     def initial_for(cls, item: Item) -> dict[str, Any]:
         return {
@@ -77,6 +118,8 @@ class ItemForm(forms.Form):
             "category": item.category_id,
             "urgency": item.urgency,
             "event_date": item.event_date,
+            "event_time": item.event_time,
+            "topic": item.topic_id,
             "keywords": item.keywords,
             "is_internal": item.is_internal,
             "authors": list(item.authors.all()),
@@ -85,12 +128,17 @@ class ItemForm(forms.Form):
 
     def to_data(self) -> ItemData:
         d = self.cleaned_data
+        topic = d.get("topic")
+        # No topic field (the editor's form, nothing to answer): the item's topic stays as it is.
+        topic_id = topic.pk if topic else (None if "topic" in self.fields else KEEP)
         return ItemData(
             title=d["title"],
             body=d["body"],
             category=d["category"],
             urgency=d["urgency"],
             event_date=d.get("event_date"),
+            event_time=d.get("event_time"),
+            topic_id=topic_id,
             keywords=d.get("keywords", ""),
             is_internal=bool(d.get("is_internal")),
             authors=list(d.get("authors") or []),

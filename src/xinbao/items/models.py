@@ -71,6 +71,16 @@ class Item(models.Model):
         _("紧急程度"), choices=Urgency.choices, default=Urgency.NORMAL
     )
     event_date = models.DateField(_("事件日期"), null=True, blank=True)
+    # The moment of the event, when known (urgent items); event_date is then its local date.
+    event_time = models.DateTimeField(_("事件发生时间"), null=True, blank=True)
+    topic = models.ForeignKey(
+        "topics.Topic",
+        verbose_name=_("回复的约稿"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answers",
+    )
     keywords = models.CharField(_("关键词"), max_length=200, blank=True)
     is_internal = models.BooleanField(
         _("内部信息,不宜公开"),

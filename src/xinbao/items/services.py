@@ -7,6 +7,7 @@ a Chinese message for anything the user can cause; such a failure changes nothin
 from __future__ import annotations
 
 import datetime
+import enum
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -30,6 +31,17 @@ BODY_MAX = 20000
 # Keywords may be separated by spaces, commas or semicolons, Western or full-width, or by the
 # enumeration comma (the full-width marks are escapes: some editors fold them to ASCII).
 KEYWORD_SEPARATORS = re.compile(r"[\s,;\u3001\uff0c\uff1b]+")
+# How far ahead of the server's clock an event time may be (a phone's clock runs fast).
+EVENT_TIME_SLACK = datetime.timedelta(minutes=10)
+
+
+class Keep(enum.Enum):
+    """An ``ItemData`` field left as it is (on create: left empty)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 @dataclass
@@ -45,6 +57,10 @@ class ItemData:
     is_internal: bool = False
     authors: list[User] = field(default_factory=list)
     co_units: list[Unit] = field(default_factory=list)
+    # The moment of the event; when given, ``event_date`` becomes its local date.
+    event_time: datetime.datetime | Keep | None = KEEP
+    # The topic (约稿) the item answers; chosen while the item is a draft (see check_topic).
+    topic_id: int | Keep | None = KEEP
 
 
 def clean_item_data(data: ItemData, *, unit: Unit) -> ItemData:
@@ -63,6 +79,10 @@ def clean_item_data(data: ItemData, *, unit: Unit) -> ItemData:
         errors.append(_("请选择信息类别。"))
     if data.urgency not in Urgency.values:
         errors.append(_("紧急程度无效。"))
+    if isinstance(data.event_time, datetime.datetime):
+        if data.event_time > timezone.now() + EVENT_TIME_SLACK:
+            errors.append(_("事件发生时间不能晚于现在。"))
+        data.event_date = timezone.localdate(data.event_time)
     if data.event_date and data.event_date > timezone.localdate():
         errors.append(_("事件日期不能晚于今天。"))
     if any(author.unit_id != unit.pk or author.role != Role.OFFICER for author in data.authors):
@@ -87,6 +107,7 @@ def item_create(*, actor: User, data: ItemData) -> Item:
     if unit.department_id is None:
         raise InvalidInput(_("本单位尚未设置上级组织部门,暂不能撰写信息,请联系管理员。"))
     data = clean_item_data(data, unit=unit)
+    topic_id = check_topic(data.topic_id, unit=unit, item=None)
     with transaction.atomic():
         item = Item.objects.create(
             unit=unit,
@@ -97,6 +118,8 @@ def item_create(*, actor: User, data: ItemData) -> Item:
             category=cast(Category, data.category),  # clean_item_data refused None
             urgency=data.urgency,
             event_date=data.event_date,
+            event_time=data.event_time if isinstance(data.event_time, datetime.datetime) else None,
+            topic_id=topic_id,
             keywords=data.keywords,
             is_internal=data.is_internal,
         )
@@ -124,6 +147,11 @@ def item_update(*, item: Item, actor: User, data: ItemData, version: int) -> Ite
                 % {"v": locked.version}
             )
         data = clean_item_data(data, unit=locked.unit)
+        topic_id = (
+            locked.topic_id
+            if as_editor
+            else check_topic(data.topic_id, unit=locked.unit, item=locked)
+        )
         before = snapshot(locked)
         if as_editor and locked.state in (State.SUBMITTED, State.RESUBMITTED):
             _perform(locked, actor, find_move_or_raise(locked, "start_review"), "")
@@ -135,6 +163,11 @@ def item_update(*, item: Item, actor: User, data: ItemData, version: int) -> Ite
             data.keywords,
         )
         locked.is_internal = data.is_internal
+        if data.event_time is not KEEP:
+            locked.event_time = data.event_time
+        elif locked.event_time and timezone.localdate(locked.event_time) != locked.event_date:
+            locked.event_time = None  # the date was changed alone: the old moment no longer holds
+        locked.topic_id = topic_id
         locked.version += 1
         locked.save()
         if not as_editor:
@@ -150,6 +183,24 @@ def item_update(*, item: Item, actor: User, data: ItemData, version: int) -> Ite
             changes=changes,
         )
     return locked
+
+
+def check_topic(topic_id: int | Keep | None, *, unit: Unit, item: Item | None) -> int | None:
+    """The topic an item of ``unit`` may answer. It is chosen while the item is a draft, from the
+    open topics sent to the unit; once the item has left the unit its topic stays (changing it
+    would move an answer already counted)."""
+    current = item.topic_id if item is not None else None
+    if topic_id is KEEP or topic_id == current:
+        return current
+    if item is not None and item.state != State.DRAFT:
+        raise InvalidInput(_("信息报送后不能更改所回复的约稿。"))
+    if topic_id is None:
+        return None
+    from xinbao.topics.queries import answerable_topics  # topics builds on items, not back
+
+    if not answerable_topics(unit).filter(pk=topic_id).exists():
+        raise InvalidInput(_("所选约稿已结束或未发给本单位。"))
+    return topic_id
 
 
 def transition(*, item: Item, actor: User, action: str, comment: str = "") -> Item:
@@ -238,6 +289,8 @@ def snapshot(item: Item) -> dict[str, Any]:
         "category": item.category_id,
         "urgency": item.urgency,
         "event_date": item.event_date.isoformat() if item.event_date else None,
+        "event_time": item.event_time.isoformat() if item.event_time else None,
+        "topic": item.topic_id,
         "keywords": item.keywords,
         "is_internal": item.is_internal,
         "state": item.state,

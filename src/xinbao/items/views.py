@@ -59,7 +59,9 @@ def item_new(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, _("草稿已保存。"))
                 return redirect("items:edit", pk=item.pk)
     else:
-        form = ItemForm(unit=unit, initial={"authors": [request.user]})
+        # "回复约稿" on a topic page opens this form with the topic chosen (?topic=ID).
+        initial = {"authors": [request.user], "topic": request.GET.get("topic")}
+        form = ItemForm(unit=unit, initial=initial)
     return render(request, "items/item_form.html", {"form": form, "item": None})
 
 
@@ -153,7 +155,9 @@ def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     version: int | str = item.version
     if request.method == "POST":
-        form = ItemForm(request.POST, initial=initial, unit=item.unit, editor_mode=editor_mode)
+        form = ItemForm(
+            request.POST, initial=initial, unit=item.unit, editor_mode=editor_mode, item=item
+        )
         then = "" if is_htmx(request) else request.POST.get("then", "")
         with transaction.atomic():
             ok = form.is_valid() and (not form.has_changed() or save_form(request, form, item))
@@ -180,7 +184,7 @@ def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("items:edit", pk=item.pk)
         item = queries.access_item(user, item.pk)  # as it is after the rollback
     else:
-        form = ItemForm(initial=initial, unit=item.unit, editor_mode=editor_mode)
+        form = ItemForm(initial=initial, unit=item.unit, editor_mode=editor_mode, item=item)
     template = "items/review.html" if editor_mode else "items/item_form.html"
     context = detail_context(request, item, form=form, comment=comment, version=version)
     return render(request, template, context)

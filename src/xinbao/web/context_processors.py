@@ -12,21 +12,27 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
     Role.OFFICER: [
         ("items:list", _("我的信息")),
         ("items:new", _("写信息")),
+        ("topics:list", _("约稿")),
         ("notify:list", _("消息")),
     ],
     Role.UNIT_LEADER: [
         ("items:signoff", _("待签发")),
         ("items:list", _("本单位信息")),
+        ("topics:list", _("约稿")),
         ("notify:list", _("消息")),
     ],
     Role.EDITOR: [
         ("items:inbox", _("收件箱")),
         ("publishing:publications", _("刊物")),
         ("publishing:forwarded", _("转报收件")),
+        ("topics:list", _("约稿")),
+        ("topics:key_work", _("工作要点")),
     ],
     Role.DEPT_LEADER: [
         ("items:inbox", _("信息总览")),
         ("publishing:publications", _("刊物")),
+        ("topics:list", _("约稿")),
+        ("topics:timeliness", _("时效")),
     ],
     Role.SYSADMIN: [("admin:index", _("系统管理"))],
     Role.SECADMIN: [("admin:index", _("安全管理"))],

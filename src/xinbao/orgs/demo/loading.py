@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from xinbao.items.errors import ItemError
 from xinbao.items.models import Category, Item, ItemEvent, Revision, State
@@ -26,6 +27,9 @@ from xinbao.publishing.models import (
     Publication,
     PublicationIssue,
 )
+from xinbao.topics.key_work_seed import seed_key_work
+from xinbao.topics.services import do_targets_rebuild
+from xinbao.topics.timeliness import timeliness_rebuild
 
 Write = Callable[[str], object]  # a line of the report: ``BaseCommand.stdout.write``
 
@@ -53,8 +57,15 @@ def demo_load(*, items: int = DEFAULT_ITEMS, write: Write) -> None:
                 made = PublishingGenerator(county, random.Random(SEED + 1)).run()
             except ItemError as error:  # a refusal by a publishing service: nothing is kept
                 raise CommandError(f"生成刊物数据时出错，未做任何改动：{error}") from error
+        # The generators backdate events with bulk updates, which send no signals: derive what
+        # the topics app keeps from the events, and seed this year's key-work areas.
+        areas, _tags = seed_key_work(county.dept, timezone.localdate().year)
+        if generated:
+            timeliness_rebuild()
+            do_targets_rebuild()
     report(county, generated, write)
     report_publishing(county, made, write)
+    write(f"  工作要点 {areas} 项(本次新建)" if areas else "  工作要点已存在")
 
 
 def report(county: DemoCounty, generated: int, write: Write) -> None:

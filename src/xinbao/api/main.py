@@ -1,0 +1,77 @@
+"""The API object: ``/api/v1/`` (see ``xinbao.urls``), its routers, auth and error handling.
+
+Every operation requires a bearer token (``TokenAuth``) except ``POST /auth/token``, which issues
+one, and the OpenAPI document. The views are exempt from ``LoginRequiredMiddleware`` (the token,
+not a session, signs the caller in; a caller without one gets a JSON 401, never a redirect to the
+login page) and from CSRF (django-ninja exempts its views; no cookie is ever read). The
+interactive documentation at ``docs`` is a page for people and stays behind the login page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, URLResolver, re_path
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.operation import Operation
+from ninja.renderers import JSONRenderer
+
+from xinbao.api.auth import TokenAuth, TokenRateThrottle
+from xinbao.api.errors import install_handlers
+from xinbao.api.routes import auth, items, publishing, units
+
+DOCS_URL_NAME = "openapi-view"
+
+
+class XinbaoAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern) and pattern.name != DOCS_URL_NAME:
+                login_not_required(pattern.callback)
+        patterns.append(re_path(r"", login_not_required(not_found), name="not-found"))
+        return patterns, app_name, namespace
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """The view function's name (``item_list``), unique across the routers."""
+        return operation.view_func.__name__
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any other path under the API root: a JSON 404, not the HTML page."""
+    return JsonResponse(
+        {"detail": _("没有这个接口。")},
+        status=404,
+        json_dumps_params=dict(ChineseJSON.json_dumps_params),
+    )
+
+
+class ChineseJSON(JSONRenderer):
+    """JSON with Chinese as it is (UTF-8), not as ``\\uXXXX`` escapes: readable in curl."""
+
+    json_dumps_params: Mapping[str, Any] = {"ensure_ascii": False}
+
+
+api = XinbaoAPI(
+    title="信报 API",
+    version="1",
+    description=(
+        "信报系统的 REST 接口。先用 `POST /auth/token` 以用户名和密码换取访问令牌,"
+        "之后每个请求都带上请求头 `Authorization: Bearer <令牌>`。"
+        '所有错误都以 `{"detail": "中文说明"}` 返回。详见 docs/api.md。'
+    ),
+    auth=TokenAuth(),
+    renderer=ChineseJSON(),
+    throttle=[TokenRateThrottle()],
+    urls_namespace="api",
+)
+install_handlers(api)
+api.add_router("", auth.router)
+api.add_router("", units.router)
+api.add_router("", items.router)
+api.add_router("", publishing.router)

@@ -1,0 +1,88 @@
+"""Reads for the API that the pages do not need: tokens (``access_token`` is the access helper:
+another user's token is 404), the units a caller works with, and the filtered item list."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xinbao.api.models import ApiToken
+from xinbao.items.models import Item
+from xinbao.items.queries import items_visible_to
+from xinbao.orgs.models import DEPARTMENT_ROLES, UNIT_ROLES, Unit
+
+if TYPE_CHECKING:
+    from xinbao.orgs.models import User
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def access_token(user: User, pk: int) -> ApiToken:
+    try:
+        return tokens_of(user).get(pk=pk)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None
+
+
+def token_by_digest(digest: str) -> ApiToken | None:
+    """The token with this digest and its owner, whatever its state (the caller checks it)."""
+    return ApiToken.objects.select_related("user", "user__unit").filter(digest=digest).first()
+
+
+def units_for(user: User) -> QuerySet[Unit]:
+    """The units a caller's role works with.
+
+    An officer or unit leader: their own unit and the units they may name as co-reporters (the
+    other non-department units reporting to the same organization department, as on the item
+    form). An editor or department leader: their department and every unit reporting to it.
+    Administrators hold no business role and get none.
+    """
+    if not user.is_active or user.unit is None:
+        return Unit.objects.none()
+    unit = user.unit
+    if user.role in UNIT_ROLES:
+        siblings = Q(department_id=unit.department_id, is_active=True) & ~Q(kind=Unit.Kind.ORG_DEPT)
+        condition = Q(pk=unit.pk) | siblings if unit.department_id else Q(pk=unit.pk)
+    elif user.role in DEPARTMENT_ROLES:
+        condition = Q(pk=unit.pk) | Q(department_id=unit.pk)
+    else:
+        return Unit.objects.none()
+    return Unit.objects.filter(condition).order_by("sort_order", "code", "id")
+
+
+@dataclass
+class ItemListFilter:
+    state: str | None = None
+    unit_id: int | None = None
+    category: str | None = None
+    urgency: int | None = None
+    submitted_from: datetime.date | None = None
+    submitted_to: datetime.date | None = None
+    title_contains: str | None = None
+
+
+def item_list(user: User, f: ItemListFilter) -> QuerySet[Item]:
+    """The caller's visible items (``items_visible_to``), narrowed by the filter; a filter on
+    something the caller cannot see simply matches nothing."""
+    qs = items_visible_to(user)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.unit_id:
+        qs = qs.filter(unit_id=f.unit_id)
+    if f.category:
+        qs = qs.filter(category__name=f.category)
+    if f.urgency is not None:
+        qs = qs.filter(urgency=f.urgency)
+    if f.submitted_from:
+        qs = qs.filter(submitted_at__date__gte=f.submitted_from)
+    if f.submitted_to:
+        qs = qs.filter(submitted_at__date__lte=f.submitted_to)
+    if f.title_contains:
+        qs = qs.filter(title__icontains=f.title_contains)
+    return qs.select_related("unit", "category")

@@ -1,0 +1,96 @@
+"""Publications, their issues with the items they carried, and an issue's Word file.
+
+For editors and department leaders of the department that publishes them (``publishing.queries``
+scopes every read to the caller's department); anyone else is refused.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
+
+from xinbao.api.auth import ApiRequest
+from xinbao.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
+from xinbao.api.routes import READ_ERRORS, ObjectId
+from xinbao.api.schemas import IssueOut, IssuePage, IssueSummary, PublicationOut, Text
+from xinbao.items.errors import NotAllowed
+from xinbao.orgs.models import Role, User
+from xinbao.publishing import queries
+from xinbao.publishing.docx import issue_docx, issue_filename
+
+router = Router(tags=["刊物"])
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+EDITORIAL = (Role.EDITOR, Role.DEPT_LEADER)
+
+
+class PageParams(Schema):
+    cursor: Text | SkipJsonSchema[None] = Field(
+        None, max_length=100, description="上一页返回的 next_cursor"
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数")
+
+
+def check_editorial(user: User) -> None:
+    if not user.has_role(*EDITORIAL):
+        raise NotAllowed(_("只有组织部门的编辑和部领导可以查看刊物。"))
+
+
+@router.get(
+    "/publications",
+    response={200: list[PublicationOut], **READ_ERRORS},
+    summary="本部门的刊物",
+)
+def publication_list(request: ApiRequest) -> list[PublicationOut]:
+    check_editorial(request.user)
+    publications = queries.publications_for(request.user).select_related("department")
+    return [PublicationOut.build(p) for p in publications]
+
+
+@router.get(
+    "/publications/{publication_id}/issues",
+    response={200: IssuePage, **READ_ERRORS},
+    summary="一种刊物的各期(从新到旧)",
+)
+def publication_issues(
+    request: ApiRequest, publication_id: ObjectId, page: Query[PageParams]
+) -> IssuePage:
+    check_editorial(request.user)
+    publication = queries.access_publication(request.user, publication_id)
+    issues = queries.issues_of(publication).select_related("publication")
+    rows, next_cursor = page_by_id(issues, page.cursor, page.limit)
+    return IssuePage(items=[IssueSummary.build(i) for i in rows], next_cursor=next_cursor)
+
+
+@router.get("/issues/{issue_id}", response={200: IssueOut, **READ_ERRORS}, summary="一期及其内容")
+def issue_get(request: ApiRequest, issue_id: ObjectId) -> IssueOut:
+    check_editorial(request.user)
+    issue = queries.access_issue(request.user, issue_id)
+    return IssueOut.build_detail(issue, queries.issue_entries(issue))
+
+
+@router.get(
+    "/issues/{issue_id}/docx",
+    response=READ_ERRORS,
+    summary="下载一期的 Word 文件(GB/T 9704 版式)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "Word 文件",
+                "content": {DOCX_MIME: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def issue_word(request: ApiRequest, issue_id: ObjectId) -> HttpResponse:
+    check_editorial(request.user)
+    issue = queries.access_issue(request.user, issue_id)
+    response = HttpResponse(issue_docx(issue), content_type=DOCX_MIME)
+    filename = quote(issue_filename(issue, ".docx"))
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response

@@ -1,0 +1,294 @@
+"""The full-text index of items: writes and the backend-specific reads.
+
+Writes: ``index_item`` upserts the item's ``SearchDocument`` (token string, see
+``search.tokens``); the backend index follows in the same transaction (FTS5 triggers on SQLite, a
+generated ``tsvector`` column on PostgreSQL — ``search.fulltext``). ``remove_item`` deletes it
+(deleting the item cascades to it anyway). ``reindex`` rebuilds every entry in batches.
+
+Reads: ``compile_query`` turns a ``ParsedQuery`` into the backend's query syntax — FTS5 MATCH
+expressions, or PostgreSQL ``to_tsquery('simple', …)`` input — with every token quoted, and the
+SQL takes it as a parameter; no user text is ever part of the SQL. ``matching`` is a subquery of
+matching item ids for ``QuerySet.filter(pk__in=…)``; ``token_strings`` feeds ``search.ranking``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+
+from xinbao.items.models import Item
+from xinbao.search.models import AttachmentText, SearchDocument
+from xinbao.search.query import ParsedQuery, Phrase, Term, parse_query
+from xinbao.search.tokens import document_tokens
+
+REINDEX_BATCH = 500
+# ``matches(per_item=True)`` asks per item only when the expression matches at least this many.
+PER_ITEM_ABOVE = 2000
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+# ---------------------------------------------------------------------------------------------
+
+
+def item_fields(item: Item, attachment_texts: Iterable[str] = ()) -> list[str]:
+    """The texts an item is indexed from. The title is given twice: a word in the title counts
+    double for relevance."""
+    return [item.title, item.title, item.keywords, item.body, *attachment_texts]
+
+
+def attachment_texts_of(item_ids: Sequence[int]) -> dict[int, list[str]]:
+    texts: dict[int, list[str]] = {}
+    rows = (
+        AttachmentText.objects.filter(attachment__item_id__in=item_ids)
+        .exclude(text="")
+        .order_by("attachment_id")
+        .values_list("attachment__item_id", "text")
+    )
+    for item_id, text in rows:
+        texts.setdefault(item_id, []).append(text)
+    return texts
+
+
+def _upsert(documents: list[SearchDocument]) -> None:
+    SearchDocument.objects.bulk_create(
+        documents,
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["tokens", "indexed_at"],
+    )
+
+
+def index_item(item: Item) -> None:
+    """(Re)index one item from its current title, keywords, body and attachment text."""
+    texts = attachment_texts_of([item.pk]).get(item.pk, [])
+    tokens = document_tokens(item_fields(item, texts))
+    _upsert([SearchDocument(item_id=item.pk, tokens=tokens)])
+
+
+def remove_item(item_id: int) -> None:
+    SearchDocument.objects.filter(item_id=item_id).delete()
+
+
+@dataclass
+class ReindexResult:
+    items: int
+    written: int
+    seconds: float
+
+
+def reindex(
+    *, batch_size: int = REINDEX_BATCH, progress: Callable[[int], object] | None = None
+) -> ReindexResult:
+    """Bring every item's entry up to date, ``batch_size`` items per transaction, in id order.
+
+    Entries whose tokens did not change are not rewritten, so a rebuild of a current index writes
+    nothing. Writers are never blocked for more than one batch; an item edited during the run is
+    indexed by its own save. ``progress`` is called with the number of items done per batch.
+    """
+    started = time.perf_counter()
+    last_id = 0
+    done = written = 0
+    while True:
+        batch = list(
+            Item.objects.filter(pk__gt=last_id)
+            .order_by("pk")
+            .only("pk", "title", "body", "keywords")[:batch_size]
+        )
+        if not batch:
+            break
+        ids = [item.pk for item in batch]
+        with transaction.atomic():
+            texts = attachment_texts_of(ids)
+            current = dict(
+                SearchDocument.objects.filter(item_id__in=ids).values_list("item_id", "tokens")
+            )
+            changed = []
+            for item in batch:
+                tokens = document_tokens(item_fields(item, texts.get(item.pk, [])))
+                if current.get(item.pk) != tokens:
+                    changed.append(SearchDocument(item_id=item.pk, tokens=tokens))
+            if changed:
+                _upsert(changed)
+        written += len(changed)
+        done += len(batch)
+        last_id = ids[-1]
+        if progress is not None:
+            progress(len(batch))
+    if connection.vendor == "sqlite" and written:
+        with connection.cursor() as cursor:  # merge the index segments the batches left
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+    return ReindexResult(items=done, written=written, seconds=time.perf_counter() - started)
+
+
+def rebuild_backend() -> None:
+    """Rebuild the database's own index structure from ``SearchDocument`` (FTS5 ``rebuild``;
+    PostgreSQL ``REINDEX`` of the GIN index — its generated column is never stale)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+        elif connection.vendor == "postgresql":
+            cursor.execute("REINDEX INDEX search_doc_vector_gin")
+
+
+# ---------------------------------------------------------------------------------------------
+# Query compilation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """``positive``: what matching items must satisfy, negations folded in (``None`` when the
+    query only excludes). ``excluded``: when there is no positive part, what they must not."""
+
+    positive: str | None
+    excluded: str | None
+
+
+def _fts5_string(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _pg_string(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _fts5_phrase(phrase: Phrase) -> str:
+    expression = " + ".join(_fts5_string(token) for token in phrase.tokens)
+    if phrase.prefix:
+        expression += " *"
+    if phrase.word:
+        expression = f"({_fts5_string(phrase.word)} OR ({expression}))"
+    return expression
+
+
+def _pg_phrase(phrase: Phrase) -> str:
+    quoted = [_pg_string(token) for token in phrase.tokens]
+    if phrase.prefix:
+        quoted[-1] += ":*"
+    expression = " <-> ".join(quoted)
+    if phrase.word:
+        expression = f"({_pg_string(phrase.word)} | ({expression}))"
+    return expression
+
+
+@dataclass(frozen=True)
+class _Syntax:
+    phrase: Callable[[Phrase], str]
+    and_: str
+    or_: str
+    and_not: str  # "positive AND NOT excluded"
+
+
+SYNTAX = {
+    "sqlite": _Syntax(_fts5_phrase, " AND ", " OR ", " NOT "),
+    "postgresql": _Syntax(_pg_phrase, " & ", " | ", " & !"),
+}
+
+
+def _syntax() -> _Syntax:
+    try:
+        return SYNTAX[connection.vendor]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"full-text search supports SQLite and PostgreSQL, not {connection.vendor}"
+        ) from None
+
+
+def _term(syntax: _Syntax, term: Term) -> str:
+    return "(" + syntax.and_.join(syntax.phrase(phrase) for phrase in term.phrases) + ")"
+
+
+def compile_query(parsed: ParsedQuery) -> CompiledQuery:
+    syntax = _syntax()
+    groups = [
+        "(" + syntax.or_.join(_term(syntax, term) for term in group) + ")"
+        for group in parsed.groups
+    ]
+    excluded = (
+        "(" + syntax.or_.join(_term(syntax, term) for term in parsed.excluded) + ")"
+        if parsed.excluded
+        else None
+    )
+    if not groups:
+        return CompiledQuery(positive=None, excluded=excluded)
+    positive = syntax.and_.join(groups)
+    if excluded:
+        positive = f"({positive}){syntax.and_not}{excluded}"
+    return CompiledQuery(positive=positive, excluded=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+# ---------------------------------------------------------------------------------------------
+
+
+def _match_sql() -> str:
+    if connection.vendor == "sqlite":
+        return "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"
+    _syntax()
+    return "SELECT item_id FROM search_searchdocument WHERE vector @@ to_tsquery('simple', %s)"
+
+
+def matching(expression: str) -> RawSQL:
+    """The ids of the items matching ``expression`` (from ``compile_query``), as a subquery."""
+    return RawSQL(_match_sql(), [expression])  # noqa: S611 - constant SQL, the query is a parameter
+
+
+def matches(expression: str, *, per_item: bool = False) -> Q:
+    """A filter on items: those matching ``expression``.
+
+    By default ``id IN (all matching ids)``. With ``per_item`` on SQLite, when the expression
+    matches thousands of items, each candidate item asks FTS5 about its own id instead (a
+    correlated ``EXISTS`` with a rowid constraint), which is cheaper when the other filters leave
+    few candidates (one unit's items). PostgreSQL's planner makes that choice itself.
+    """
+    if (
+        per_item
+        and connection.vendor == "sqlite"
+        and not _fewer_matches_than(expression, PER_ITEM_ABOVE)
+    ):
+        exists = RawSQL(
+            "EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH %s "
+            'AND search_fts.rowid = "items_item"."id")',
+            [expression],
+            output_field=BooleanField(),
+        )
+        return Q(exists)
+    return Q(pk__in=matching(expression))
+
+
+def _fewer_matches_than(expression: str, limit: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH %s LIMIT %s)",
+            [expression, limit],
+        )
+        return int(cursor.fetchone()[0]) < limit
+
+
+def token_strings(ids: Sequence[int]) -> dict[int, str]:
+    """The stored token string of each of ``ids`` that is indexed."""
+    rows = SearchDocument.objects.filter(item_id__in=list(ids)).values_list("item_id", "tokens")
+    return dict(rows)
+
+
+def search_ids(query: str | ParsedQuery, *, limit: int | None = None) -> list[int]:
+    """Ids of all items matching the text of ``query``, newest first, with no permission
+    filter: for tools and benchmarks. Pages and the API use ``search.queries.search_items``."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    compiled = compile_query(parsed)
+    qs = Item.objects.all()
+    if compiled.positive:
+        qs = qs.filter(pk__in=matching(compiled.positive))
+    elif compiled.excluded:
+        qs = qs.exclude(pk__in=matching(compiled.excluded))
+    else:
+        return []
+    ids = qs.order_by("-pk").values_list("pk", flat=True)
+    return list(ids[:limit] if limit is not None else ids)

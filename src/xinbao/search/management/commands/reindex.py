@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any, TextIO, cast
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from xinbao.items.models import Item
+from xinbao.search import index
+
+
+class Command(BaseCommand):
+    help = "重建全文检索索引:逐批重新计算每条信息的检索词,显示进度,最后报告条数和用时。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--batch-size", type=int, default=index.REINDEX_BATCH, help="每批处理的信息条数。"
+        )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="另外从检索词表整体重建数据库的全文索引结构(索引损坏或升级后使用)。",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="不显示进度条。")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        total = Item.objects.count()
+        with tqdm(
+            total=total,
+            unit=_("条"),
+            desc=_("重建索引"),
+            file=cast(TextIO, self.stderr._out),  # raw stream: OutputWrapper adds newlines
+            disable=options["no_progress"],
+        ) as bar:
+            result = index.reindex(batch_size=max(1, options["batch_size"]), progress=bar.update)
+        if options["full"]:
+            index.rebuild_backend()
+        self.stdout.write(
+            _("已索引 %(items)d 条信息(更新 %(written)d 条),用时 %(seconds).1f 秒。")
+            % {"items": result.items, "written": result.written, "seconds": result.seconds}
+        )

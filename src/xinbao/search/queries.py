@@ -1,0 +1,329 @@
+"""Search reads, used by the search page, the ``xinbao search`` command and the API alike.
+
+``search_items`` always starts from ``items.queries.items_visible_to(user)``: search shows a user
+exactly the items the lists show them (an officer never finds another unit's drafts, an editor
+never finds a draft, another county's people find nothing), then narrows by the filters, by the
+units named in the query (单位:…) and by the full-text match.
+
+Order: newest first (most recently created, i.e. highest id — the order the index returns matches
+in) or by relevance. Relevance (``search.ranking``) is computed only over the newest
+``RELEVANCE_WINDOW`` matches, so its cost is bounded whatever the word.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
+from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from xinbao.items.models import Item, ItemEvent
+from xinbao.items.queries import LIST_RELATED, items_visible_to
+from xinbao.orgs.models import UNIT_ROLES, Unit
+from xinbao.publishing.models import ExternalAdoption, Forwarding
+from xinbao.search import index
+from xinbao.search.normalize import to_simplified
+from xinbao.search.query import ParsedQuery, parse_query
+from xinbao.search.ranking import bm25
+from xinbao.search.snippets import highlight, snippet
+
+if TYPE_CHECKING:
+    from xinbao.orgs.models import User
+
+RELEVANCE_WINDOW = 1000
+# Beyond this many matches the page says "more than" and lists only the newest ones.
+COUNT_CAP = 500
+STREAM_SQL = """
+    SELECT search_fts.rowid FROM search_fts
+    WHERE search_fts MATCH %s AND EXISTS ({visible})
+    ORDER BY search_fts.rowid DESC
+"""
+PAGE_SIZE = 20
+
+
+class Order(TextChoices):
+    NEWEST = "newest", gettext_lazy("最新在前")
+    RELEVANCE = "relevance", gettext_lazy("相关度优先")
+
+
+class Adoption(TextChoices):
+    ADOPTED = "adopted", gettext_lazy("已采用")
+    NOT_ADOPTED = "not_adopted", gettext_lazy("未采用")
+    UPPER = "upper", gettext_lazy("获上级采用")
+
+
+@dataclass
+class SearchFilters:
+    unit_id: int | None = None
+    exclude_unit_id: int | None = None
+    unit_kind: str | None = None
+    category_id: int | None = None
+    state: str | None = None
+    urgency: int | None = None
+    adoption: str | None = None
+    date_from: datetime.date | None = None  # submitted on or after
+    date_to: datetime.date | None = None  # submitted on or before
+
+
+@dataclass
+class Hit:
+    item: Item
+    score: float
+    title_html: SafeString
+    snippet: SafeString
+
+
+class NewestIds:
+    """The ids of the matching items, newest first, counted (up to ``COUNT_CAP``) and sliced
+    lazily: a ``Paginator`` takes it as its object list.
+
+    How SQLite finds them depends on how much the user sees. A wide view (an editor's whole
+    department) is *streamed*: the FTS5 table yields matching ids in descending order and each is
+    checked against visibility and filters (a correlated ``EXISTS``), so a page stops after its
+    rows and a very common word costs no more than a rare one. A narrow view (one unit's items)
+    starts from the items (the queryset), which the unit's index keeps few, and asks the index
+    about each (``index.matches(per_item=True)``). PostgreSQL always uses the queryset: its
+    planner combines the GIN and b-tree indexes itself.
+    """
+
+    def __init__(
+        self,
+        queryset: QuerySet[Item],
+        expression: str | None,
+        *,
+        unmatched: QuerySet[Item],
+        narrow: bool,
+    ) -> None:
+        self.queryset = queryset  # visible, filtered and matching
+        self.unmatched = unmatched  # visible and filtered: what each streamed match must be in
+        self.expression = expression
+        self.streamed = (
+            expression is not None
+            and connection.vendor == "sqlite"
+            and not narrow
+            and not unmatched.query.is_empty()  # nothing visible: no SQL to embed
+        )
+
+    def _stream_sql(self) -> tuple[str, list[Any]]:
+        visible = self.unmatched.filter(pk=RawSQL("search_fts.rowid", [])).values("pk")
+        inner, params = visible.query.sql_with_params()
+        # Django built ``inner`` and keeps its values in ``params``: no user text in the SQL.
+        sql = STREAM_SQL.replace("{visible}", inner)
+        return sql, [self.expression, *params]
+
+    def count(self) -> int:
+        """The number of matches, counting no further than ``COUNT_CAP + 1``."""
+        if not self.streamed:
+            return self.queryset[: COUNT_CAP + 1].count()
+        sql, params = self._stream_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s)", [*params, COUNT_CAP + 1])  # noqa: S608 - built above
+            return int(cursor.fetchone()[0])
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, bounds: slice) -> list[int]:
+        start, stop = bounds.start or 0, bounds.stop
+        if not self.streamed:
+            ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
+            return list(ids[start:stop])
+        sql, params = self._stream_sql()
+        sql += " LIMIT %s OFFSET %s"
+        limit = -1 if stop is None else max(0, stop - start)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, start])
+            return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass
+class SearchResults:
+    """The items a search found, lazily: ``count`` and ``page(n)`` run the queries."""
+
+    parsed: ParsedQuery
+    order: str
+    queryset: QuerySet[Item]
+    expression: str | None  # the compiled full-text expression (None: no words to match)
+    notices: list[str] = field(default_factory=list)
+
+    unmatched: QuerySet[Item] | None = None  # ``queryset`` before the full-text match
+    narrow: bool = False  # the user sees, or asked for, one unit's items
+
+    @cached_property
+    def ids(self) -> NewestIds:
+        unmatched = self.queryset if self.unmatched is None else self.unmatched
+        return NewestIds(self.queryset, self.expression, unmatched=unmatched, narrow=self.narrow)
+
+    @cached_property
+    def counted(self) -> int:
+        return self.ids.count()
+
+    @property
+    def count(self) -> int:
+        """The number of matches, at most ``COUNT_CAP`` (see ``more``)."""
+        return min(self.counted, COUNT_CAP)
+
+    @property
+    def more(self) -> bool:
+        """Whether there are more than ``COUNT_CAP`` matches (only the newest are listed)."""
+        return self.counted > COUNT_CAP
+
+    @property
+    def count_cap(self) -> int:
+        return COUNT_CAP
+
+    @cached_property
+    def window_scores(self) -> dict[int, float]:
+        """The scores of the newest ``RELEVANCE_WINDOW`` matches."""
+        return self.scores(self.ids[:RELEVANCE_WINDOW])
+
+    def scores(self, ids: list[int]) -> dict[int, float]:
+        if not self.parsed.groups:
+            return dict.fromkeys(ids, 0.0)
+        return bm25(self.parsed, index.token_strings(ids))
+
+    @cached_property
+    def ranked_ids(self) -> list[int]:
+        """Relevance order over the window, most relevant first (newest first among equals)."""
+        scores = self.window_scores
+        return sorted(scores, key=lambda pk: (-scores[pk], -pk))
+
+    @property
+    def window(self) -> int:
+        return RELEVANCE_WINDOW
+
+    @property
+    def ranked_by_window(self) -> bool:
+        """Whether relevance covered only part of the matches (the newest ``RELEVANCE_WINDOW``)."""
+        return self.order == Order.RELEVANCE and len(self.window_scores) >= RELEVANCE_WINDOW
+
+    def page(self, number: Any = 1, per_page: int = PAGE_SIZE) -> Page[Hit]:
+        """One page; its ``object_list`` is a list of ``Hit``."""
+        ranked = self.order == Order.RELEVANCE
+        ids_: Any = self.ranked_ids if ranked else self.ids  # both count and slice
+        paginator = Paginator(ids_, per_page)
+        if not ranked:
+            paginator.count = self.count  # counted once, shared with ``count``
+        page: Page[Any] = paginator.get_page(number)
+        ids = list(page.object_list)
+        by_id = Item.objects.select_related(*LIST_RELATED).in_bulk(ids)
+        page.object_list = self.hits([by_id[pk] for pk in ids if pk in by_id])
+        return cast(Page[Hit], page)
+
+    def hits(self, items: list[Item]) -> list[Hit]:
+        ids = [item.pk for item in items]
+        ranks = self.window_scores if self.order == Order.RELEVANCE else self.scores(ids)
+        marks = self.parsed.marks
+        return [
+            Hit(
+                item=item,
+                score=ranks.get(item.pk, 0.0),
+                title_html=highlight(item.title, marks),
+                snippet=snippet(item.body, marks),
+            )
+            for item in items
+        ]
+
+
+def units_named(names: list[str]) -> tuple[list[int], list[str]]:
+    """Ids of the units a query names (code, name or short name, in either script), and the
+    names that matched no unit."""
+    ids: list[int] = []
+    unknown: list[str] = []
+    for name in names:
+        variants = {name, to_simplified(name)}
+        found = list(
+            Unit.objects.filter(
+                Q(code__iexact=name) | Q(name__in=variants) | Q(short_name__in=variants)
+            ).values_list("pk", flat=True)
+        )
+        ids.extend(found)
+        if not found:
+            unknown.append(name)
+    return ids, unknown
+
+
+def apply_filters(qs: QuerySet[Item], f: SearchFilters) -> QuerySet[Item]:
+    if f.unit_id:
+        qs = qs.filter(unit_id=f.unit_id)
+    if f.exclude_unit_id:
+        qs = qs.exclude(unit_id=f.exclude_unit_id)
+    if f.unit_kind:
+        qs = qs.filter(unit__kind=f.unit_kind)
+    if f.category_id:
+        qs = qs.filter(category_id=f.category_id)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.urgency is not None:
+        qs = qs.filter(urgency=f.urgency)
+    if f.date_from:
+        qs = qs.filter(submitted_at__date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(submitted_at__date__lte=f.date_to)
+    if f.adoption:
+        adopted = Exists(ItemEvent.objects.filter(item=OuterRef("pk"), action="adopt"))
+        if f.adoption == Adoption.ADOPTED:
+            qs = qs.filter(adopted)
+        elif f.adoption == Adoption.NOT_ADOPTED:
+            qs = qs.filter(~adopted)
+        elif f.adoption == Adoption.UPPER:
+            qs = qs.filter(
+                Exists(ExternalAdoption.objects.filter(item=OuterRef("pk")))
+                | Exists(
+                    Forwarding.objects.filter(item=OuterRef("pk"), state=Forwarding.State.ADOPTED)
+                )
+            )
+    return qs
+
+
+def search_items(
+    user: User,
+    query: str | ParsedQuery,
+    filters: SearchFilters | None = None,
+    order: str = Order.NEWEST,
+) -> SearchResults:
+    """The items ``user`` may see that match ``query`` and ``filters``, in ``order``.
+
+    A query with no words (only filters, or only 单位:…) lists the matching items newest first.
+    """
+    parsed = parse_query(query) if isinstance(query, str) else query
+    order = order if order in Order.values else Order.NEWEST
+    qs = apply_filters(items_visible_to(user), filters or SearchFilters())
+    notices: list[str] = []
+    if parsed.units:
+        ids, unknown = units_named(parsed.units)
+        notices += [_("没有找到单位“%(name)s”。") % {"name": name} for name in unknown]
+        qs = qs.filter(unit_id__in=ids)
+    if parsed.excluded_units:
+        ids, unknown = units_named(parsed.excluded_units)
+        notices += [_("没有找到要排除的单位“%(name)s”。") % {"name": name} for name in unknown]
+        qs = qs.exclude(unit_id__in=ids)
+    expression = None
+    unmatched = qs
+    narrow = user.role in UNIT_ROLES or bool(parsed.units) or bool(filters and filters.unit_id)
+    if parsed.has_text:
+        compiled = index.compile_query(parsed)
+        if compiled.positive:
+            expression = compiled.positive
+            qs = qs.filter(index.matches(compiled.positive, per_item=narrow))
+        elif compiled.excluded:
+            qs = qs.exclude(index.matches(compiled.excluded, per_item=narrow))
+    if expression is None:
+        order = Order.NEWEST
+    return SearchResults(
+        parsed=parsed,
+        order=order,
+        queryset=qs,
+        expression=expression,
+        notices=notices,
+        unmatched=unmatched,
+        narrow=narrow,
+    )

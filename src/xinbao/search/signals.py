@@ -1,0 +1,83 @@
+"""Keep the index in step with items, inside the transaction that changes them.
+
+- an item saved with its text (title, body, keywords) is reindexed; a save that only touches
+  other fields (``update_fields`` without them: the workflow's state changes) is not;
+- an attachment saved has its text extracted once (``AttachmentText``) and its item reindexed;
+  an attachment deleted reindexes its item, unless the item itself is being deleted;
+- an item deleted takes its ``SearchDocument`` with it (``on_delete=CASCADE``), and with that row
+  its backend index entry.
+
+Bulk writes (``QuerySet.update``, ``bulk_create``) send no signals: code that uses them for item
+text must call ``search.index.index_item`` or leave it to ``xinbao reindex``.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save, pre_delete
+
+from xinbao.items.models import Attachment, Item
+
+INDEXED_FIELDS = frozenset({"title", "body", "keywords"})
+_items_being_deleted: ContextVar[frozenset[int]] = ContextVar(
+    "items_being_deleted", default=frozenset()
+)
+
+
+def item_saved(
+    sender: type[Item],
+    instance: Item,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
+    if raw or (update_fields is not None and not INDEXED_FIELDS & set(update_fields)):
+        return
+    from xinbao.search.index import index_item
+
+    index_item(instance)
+
+
+def item_deleting(sender: type[Item], instance: Item, **kwargs: Any) -> None:
+    _items_being_deleted.set(_items_being_deleted.get() | {instance.pk})
+
+
+def item_deleted(sender: type[Item], instance: Item, **kwargs: Any) -> None:
+    _items_being_deleted.set(_items_being_deleted.get() - {instance.pk})
+
+
+def attachment_saved(
+    sender: type[Attachment], instance: Attachment, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
+        return
+    from xinbao.search.extract import attachment_text
+    from xinbao.search.index import index_item
+    from xinbao.search.models import AttachmentText
+
+    AttachmentText.objects.update_or_create(
+        attachment=instance, defaults={"text": attachment_text(instance)}
+    )
+    index_item(Item.objects.get(pk=instance.item_id))
+
+
+def attachment_deleted(sender: type[Attachment], instance: Attachment, **kwargs: Any) -> None:
+    if instance.item_id in _items_being_deleted.get():
+        return
+    from xinbao.search.index import index_item
+
+    item = Item.objects.filter(pk=instance.item_id).first()
+    if item is not None:
+        index_item(item)
+
+
+def connect() -> None:
+    post_save.connect(item_saved, sender=Item, dispatch_uid="search.item_saved")
+    pre_delete.connect(item_deleting, sender=Item, dispatch_uid="search.item_deleting")
+    post_delete.connect(item_deleted, sender=Item, dispatch_uid="search.item_deleted")
+    post_save.connect(attachment_saved, sender=Attachment, dispatch_uid="search.attachment_saved")
+    post_delete.connect(
+        attachment_deleted, sender=Attachment, dispatch_uid="search.attachment_deleted"
+    )
