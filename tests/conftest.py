@@ -61,4 +61,3 @@ def county(db: None) -> County:
 def fast_password_hasher(settings: pytest.FixtureRequest) -> None:
     """Tests create many users; the production hasher's cost is tested where it matters."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-
