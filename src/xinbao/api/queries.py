@@ -3,8 +3,6 @@ another user's token is 404), the units a caller works with, and the filtered it
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -12,7 +10,7 @@ from django.http import Http404
 
 from xinbao.api.models import ApiToken
 from xinbao.items.models import Item
-from xinbao.items.queries import items_visible_to
+from xinbao.items.queries import ItemFilter, filter_items, items_visible_to
 from xinbao.orgs.models import DEPARTMENT_ROLES, UNIT_ROLES, Unit
 
 if TYPE_CHECKING:
@@ -56,33 +54,6 @@ def units_for(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(condition).order_by("sort_order", "code", "id")
 
 
-@dataclass
-class ItemListFilter:
-    state: str | None = None
-    unit_id: int | None = None
-    category: str | None = None
-    urgency: int | None = None
-    submitted_from: datetime.date | None = None
-    submitted_to: datetime.date | None = None
-    title_contains: str | None = None
-
-
-def item_list(user: User, f: ItemListFilter) -> QuerySet[Item]:
-    """The caller's visible items (``items_visible_to``), narrowed by the filter; a filter on
-    something the caller cannot see simply matches nothing."""
-    qs = items_visible_to(user)
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.unit_id:
-        qs = qs.filter(unit_id=f.unit_id)
-    if f.category:
-        qs = qs.filter(category__name=f.category)
-    if f.urgency is not None:
-        qs = qs.filter(urgency=f.urgency)
-    if f.submitted_from:
-        qs = qs.filter(submitted_at__date__gte=f.submitted_from)
-    if f.submitted_to:
-        qs = qs.filter(submitted_at__date__lte=f.submitted_to)
-    if f.title_contains:
-        qs = qs.filter(title__icontains=f.title_contains)
-    return qs.select_related("unit", "category")
+def item_list(user: User, f: ItemFilter) -> QuerySet[Item]:
+    """The caller's visible items (``items_visible_to``), narrowed by the filter."""
+    return filter_items(items_visible_to(user), f).select_related("unit", "category")

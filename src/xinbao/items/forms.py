@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xinbao.items.models import Category, Item, State, Urgency
-from xinbao.items.queries import InboxFilter
+from xinbao.items.queries import ItemFilter
 from xinbao.items.services import BODY_MAX, KEEP, TITLE_MAX, ItemData
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.topics.models import Topic
@@ -189,11 +189,11 @@ class InboxFilterForm(forms.Form):
             *[(s.value, s.label) for s in State if s not in (State.DRAFT, State.PENDING_SIGNOFF)],
         ]
 
-    def to_filter(self) -> InboxFilter:
+    def to_filter(self) -> ItemFilter:
         if not self.is_valid():
-            return InboxFilter()
+            return ItemFilter()
         d = self.cleaned_data
-        return InboxFilter(
+        return ItemFilter(
             unit_id=d["unit"].pk if d.get("unit") else None,
             category_id=d["category"].pk if d.get("category") else None,
             state=d.get("state") or None,

@@ -12,7 +12,6 @@ in) or by relevance. Relevance (``search.ranking``) is computed only over the ne
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xinbao.items.models import Item, ItemEvent
-from xinbao.items.queries import LIST_RELATED, items_visible_to
+from xinbao.items.queries import LIST_RELATED, ItemFilter, filter_items, items_visible_to
 from xinbao.orgs.models import UNIT_ROLES, Unit
 from xinbao.publishing.models import ExternalAdoption, Forwarding
 from xinbao.search import index
@@ -61,16 +60,10 @@ class Adoption(TextChoices):
 
 
 @dataclass
-class SearchFilters:
-    unit_id: int | None = None
-    exclude_unit_id: int | None = None
-    unit_kind: str | None = None
-    category_id: int | None = None
-    state: str | None = None
-    urgency: int | None = None
+class SearchFilters(ItemFilter):
+    """The shared item filters, plus adoption (adopted, not adopted, adopted above)."""
+
     adoption: str | None = None
-    date_from: datetime.date | None = None  # submitted on or after
-    date_to: datetime.date | None = None  # submitted on or before
 
 
 @dataclass
@@ -252,22 +245,7 @@ def units_named(names: list[str]) -> tuple[list[int], list[str]]:
 
 
 def apply_filters(qs: QuerySet[Item], f: SearchFilters) -> QuerySet[Item]:
-    if f.unit_id:
-        qs = qs.filter(unit_id=f.unit_id)
-    if f.exclude_unit_id:
-        qs = qs.exclude(unit_id=f.exclude_unit_id)
-    if f.unit_kind:
-        qs = qs.filter(unit__kind=f.unit_kind)
-    if f.category_id:
-        qs = qs.filter(category_id=f.category_id)
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.urgency is not None:
-        qs = qs.filter(urgency=f.urgency)
-    if f.date_from:
-        qs = qs.filter(submitted_at__date__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(submitted_at__date__lte=f.date_to)
+    qs = filter_items(qs, f)
     if f.adoption:
         adopted = Exists(ItemEvent.objects.filter(item=OuterRef("pk"), action="adopt"))
         if f.adoption == Adoption.ADOPTED:

@@ -48,6 +48,7 @@ from xinbao.items import permissions, queries, services
 from xinbao.items.attachments import ALLOWED, attachment_add
 from xinbao.items.errors import InvalidInput
 from xinbao.items.models import Category, State
+from xinbao.items.queries import ItemFilter
 from xinbao.items.services import ItemData
 from xinbao.orgs.models import Unit, User
 from xinbao.publishing import services as publishing
@@ -84,13 +85,13 @@ class ItemFilters(Schema):
     description="按编号从新到旧分页;用返回的 next_cursor 取下一页,直到它为 null。",
 )
 def item_list(request: ApiRequest, filters: Query[ItemFilters]) -> ItemPage:
-    condition = api_queries.ItemListFilter(
+    condition = ItemFilter(
         state=filters.state,
         unit_id=filters.unit,
-        category=filters.category,
+        category_name=filters.category,
         urgency=filters.urgency,
-        submitted_from=filters.submitted_from,
-        submitted_to=filters.submitted_to,
+        date_from=filters.submitted_from,
+        date_to=filters.submitted_to,
         title_contains=filters.q,
     )
     rows, next_cursor = page_by_id(
