@@ -292,7 +292,7 @@ def test_recognition_is_recorded_validated_and_notified(
     assert AuditRecord.objects.filter(action="item.instruction", object_id=str(item.pk)).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_publishing_never_skips_or_repeats_a_number(county: County) -> None:
     publication = Publication.objects.create(
