@@ -10,6 +10,7 @@ admin.site.index_title = _("系统管理")
 
 urlpatterns = [
     path("", include("xinbao.web.urls")),
+    path("", include("xinbao.security.urls")),
     path("", include("xinbao.items.urls")),
     path("", include("xinbao.audit.urls")),
     path("", include("xinbao.notify.urls")),

@@ -26,6 +26,7 @@ from xinbao.api import queries, services
 from xinbao.api.errors import RateLimited
 from xinbao.api.models import ApiToken
 from xinbao.items.errors import NotAllowed
+from xinbao.security.validators import password_expired
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
@@ -52,7 +53,7 @@ class TokenAuth(HttpBearer):
         if found is None or not found.is_usable(now):
             return None
         user = found.user
-        if user.must_change_password:
+        if user.must_change_password or password_expired(user):
             raise NotAllowed(_("请先登录网页修改密码,再使用接口。"))
         services.token_touch(token=found, now=now)
         request.user = user

@@ -22,6 +22,7 @@ from xinbao.api.errors import BadCredentials
 from xinbao.api.models import ApiToken
 from xinbao.audit.services import audit_record
 from xinbao.items.errors import IllegalMove, NotAllowed
+from xinbao.security.validators import password_expired
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -50,7 +51,7 @@ def token_sign_in(
     user = authenticate(request, username=username, password=password, channel="api")
     if user is None:
         raise BadCredentials(_("用户名或密码错误。"))
-    if user.must_change_password:
+    if user.must_change_password or password_expired(user):
         raise NotAllowed(_("请先登录网页修改初始密码,再申请接口令牌。"))
     return token_create(user=user, name=name)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -125,11 +126,18 @@ class User(AbstractUser):
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     language = models.CharField(_("界面语言"), max_length=10, default="zh-hans")
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=True)
+    # Set whenever the password is set through ``set_password`` (see
+    # xinbao.security.validators.PasswordHistoryValidator); NULL means unknown, never expired.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         indexes = [models.Index(fields=["unit", "role", "is_active"])]
+        constraints = [
+            # One identity per person (R01): "Zhang" and "zhang" are the same login name.
+            models.UniqueConstraint(Lower("username"), name="orgs_user_username_ci_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

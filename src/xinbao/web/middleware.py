@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 
+from xinbao.security.validators import password_expired
+
 
 class UserLanguageMiddleware:
     """Activate the signed-in user's chosen script (简体 or 繁體) for this request only; anonymous
@@ -28,8 +30,9 @@ class UserLanguageMiddleware:
 
 
 class PasswordChangeRequiredMiddleware:
-    """A user whose password must be changed (new account, reset by an administrator) reaches
-    nothing but the password page and logout until they change it."""
+    """A user whose password must be changed (new account, reset by an administrator, password
+    older than XINBAO_PASSWORD_MAX_AGE_DAYS) reaches nothing but the password page and logout
+    until they change it."""
 
     allowed = ("/account/password/", "/logout/", "/static/")
 
@@ -38,10 +41,10 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            user.is_authenticated
-            and getattr(user, "must_change_password", False)
-            and not request.path.startswith(self.allowed)
-        ):
-            return redirect("password_change")
+        if user.is_authenticated and not request.path.startswith(self.allowed):
+            if not getattr(user, "must_change_password", True) and password_expired(user):
+                user.must_change_password = True
+                user.save(update_fields=["must_change_password"])
+            if getattr(user, "must_change_password", False):
+                return redirect("password_change")
         return self.get_response(request)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from xinbao.audit.services import audit_record
 from xinbao.orgs.models import Role
+from xinbao.security.sessions import end_other_sessions
 from xinbao.web.access import AuthedRequest
 
 HOME_BY_ROLE: dict[str, str] = {
@@ -65,6 +66,8 @@ class PasswordChange(auth_views.PasswordChangeView):
         user = form.user
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
+        # Django's session auth hash already refuses the other sessions; remove them too (R07).
+        end_other_sessions(user, keep=self.request.session.session_key)
         audit_record(actor=user, action="user.password_change", obj=user)
         messages.success(self.request, _("密码已修改。"))
         return response

@@ -1,0 +1,32 @@
+"""Login bookkeeping: the session's login time and row in the session list; lockouts audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from xinbao.audit.services import audit_record
+from xinbao.security.sessions import start_session
+
+
+@receiver(user_logged_in)
+def remember_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        start_session(request, user)
+
+
+@receiver(user_locked_out)
+def record_lockout(
+    sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any
+) -> None:
+    """The locked username is kept; the account may not exist."""
+    name = str(username or "")[:150]
+    user = get_user_model().objects.filter(username=name).first() if name else None
+    audit_record(
+        actor=None, action="auth.locked", obj=user, changes={"username": name}, success=False
+    )
