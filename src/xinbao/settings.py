@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xinbao.publishing",
     "xinbao.topics",
     "xinbao.search",
+    "xinbao.scoring",
     "ninja",  # serves the API documentation's scripts from our static files, not a CDN
     "xinbao.api",
     "axes",

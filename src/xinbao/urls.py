@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("xinbao.publishing.urls")),
     path("", include("xinbao.topics.urls")),
     path("", include("xinbao.search.urls")),
+    path("", include("xinbao.scoring.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

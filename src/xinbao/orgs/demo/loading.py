@@ -27,6 +27,10 @@ from xinbao.publishing.models import (
     Publication,
     PublicationIssue,
 )
+from xinbao.scoring.ledger import rebuild
+from xinbao.scoring.models import RuleSet
+from xinbao.scoring.rules import DEMO_RULES
+from xinbao.scoring.services import ruleset_save
 from xinbao.topics.key_work_seed import seed_key_work
 from xinbao.topics.services import do_targets_rebuild
 from xinbao.topics.timeliness import timeliness_rebuild
@@ -59,13 +63,24 @@ def demo_load(*, items: int = DEFAULT_ITEMS, write: Write) -> None:
                 raise CommandError(f"生成刊物数据时出错，未做任何改动：{error}") from error
         # The generators backdate events with bulk updates, which send no signals: derive what
         # the topics app keeps from the events, and seed this year's key-work areas.
-        areas, _tags = seed_key_work(county.dept, timezone.localdate().year)
+        year = timezone.localdate().year
+        areas, _tags = seed_key_work(county.dept, year)
         if generated:
             timeliness_rebuild()
             do_targets_rebuild()
+        if not RuleSet.objects.filter(department=county.dept, year=year).exists():
+            ruleset_save(
+                department=county.dept,
+                year=year,
+                rules=DEMO_RULES,
+                actor=None,
+                name=f"{county.dept.name}{year}年度组工信息工作考核办法",
+            )
+        scored = rebuild(county.dept, year)
     report(county, generated, write)
     report_publishing(county, made, write)
     write(f"  工作要点 {areas} 项(本次新建)" if areas else "  工作要点已存在")
+    write(f"  考核计分 {scored.entries} 条(本次变动 {scored.changed} 条)")
 
 
 def report(county: DemoCounty, generated: int, write: Write) -> None:

@@ -1,0 +1,639 @@
+"""The points ledger: computed from recorded facts and the year's rule set, never typed in.
+
+``rebuild(department, year)`` is the only writer of ``ScoreEntry``. It reads, for items submitted
+to ``department`` (``Item.department``) and the department's units:
+
+1. adoptions: entries in published issues (this department's and upper departments'
+   publications, numbered in ``year``) and upper-level adoptions recorded by hand
+   (``ExternalAdoption``, kind publication → ``periodical``, media kinds → ``media``);
+2. leaders' instructions;
+3. topic outcomes (``TopicTarget.outcome``) of the department's topics due in ``year``;
+4. submissions per unit and closed period, against the quotas (base points and 漏报);
+5. urgent items that reached the department late (``Timeliness``) and ``ManualAdjustment`` facts.
+
+Adoptions are processed per item in this order: quality bar (too short → every line 0), the
+multi-level rule (``highest_only``: the best-paying line counts, ties to the higher level, then the
+earlier date, then the fact id; the others are kept at 0 so the ledger shows why), the monthly
+caps (per unit, category and month of the item's first counted adoption, items in date order),
+then the joint split (equal shares to 0.01, the remainder to the reporting unit, so shares always
+sum to the item's points). Lines at 0 are kept: they explain why something did not count.
+
+Finally a unit that missed ``topic.zero_year_after_missed`` topics gets one ``annul`` line that
+brings its year to exactly 0. The result depends only on the facts, the rules and ``today``
+(which periods are closed), so two rebuilds give the same ledger.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinbao.items.errors import InvalidInput
+from xinbao.items.models import Item
+from xinbao.orgs.models import Unit
+from xinbao.publishing.models import (
+    LEVEL_RANK,
+    ExternalAdoption,
+    Instruction,
+    IssueEntry,
+    Level,
+    PublicationIssue,
+)
+from xinbao.scoring.models import FactType, ManualAdjustment, RuleSet, ScoreEntry
+from xinbao.scoring.rules import points, signed, validate_rules
+from xinbao.topics.models import Timeliness, TopicTarget
+
+CENT = Decimal("0.01")
+LEVEL_LABELS = dict(Level.choices)
+RANK: dict[str, int] = {str(level): rank for level, rank in LEVEL_RANK.items()}
+
+
+@dataclass
+class Line:
+    unit_id: int
+    fact_type: str
+    fact_id: str
+    fact_date: datetime.date
+    points: Decimal
+    reason: str
+    rule: str
+    item_id: int | None = None
+    level: str = ""
+
+    def signature(self) -> tuple[Any, ...]:
+        return (
+            self.unit_id,
+            self.item_id,
+            self.fact_type,
+            self.fact_id,
+            self.fact_date,
+            self.level,
+            self.points.quantize(CENT),
+            self.reason,
+            self.rule,
+        )
+
+
+@dataclass
+class Adoption:
+    """One outlet carrying one item: the raw fact before the rules weigh it."""
+
+    fact_id: str
+    item: Item
+    outlet: str
+    level: str
+    on: datetime.date
+    label: str
+    points: Decimal = Decimal(0)
+    rule: str = ""
+
+
+@dataclass
+class RebuildResult:
+    entries: int
+    changed: int
+    totals: dict[int, Decimal] = field(default_factory=dict)
+
+
+def ruleset_for(department: Unit, year: int) -> RuleSet:
+    ruleset = RuleSet.objects.filter(department=department, year=year).first()
+    if ruleset is None:
+        raise InvalidInput(
+            _("%(dept)s 尚无 %(year)d 年的考核办法。") % {"dept": department.name, "year": year}
+        )
+    errors = validate_rules(ruleset.rules)
+    if errors:
+        raise InvalidInput(_("考核办法有误:") + ";".join(errors))
+    return ruleset
+
+
+def rebuild(department: Unit, year: int, *, today: datetime.date | None = None) -> RebuildResult:
+    """Delete and recompute ``department``'s ledger for ``year`` in one transaction.
+
+    ``changed`` counts lines that differ from the ledger before: a line whose amount or reason
+    changed counts once, as does a line added or removed (0 when no fact changed)."""
+    ruleset = ruleset_for(department, year)
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        # Read the facts inside the transaction: the ledger matches one state of them.
+        lines = compute(department, year, ruleset.rules, today)
+        existing = ScoreEntry.objects.filter(department=department, year=year)
+        before = Counter(
+            (
+                e.unit_id,
+                e.item_id,
+                e.fact_type,
+                e.fact_id,
+                e.fact_date,
+                e.level,
+                e.points.quantize(CENT),
+                e.reason,
+                e.rule,
+            )
+            for e in existing
+        )
+        existing.delete()
+        ScoreEntry.objects.bulk_create(
+            [
+                ScoreEntry(
+                    department=department,
+                    year=year,
+                    unit_id=line.unit_id,
+                    item_id=line.item_id,
+                    fact_type=line.fact_type,
+                    fact_id=line.fact_id,
+                    fact_date=line.fact_date,
+                    level=line.level,
+                    points=line.points.quantize(CENT),
+                    reason=line.reason[:300],
+                    rule=line.rule,
+                    computed_at=now,
+                )
+                for line in lines
+            ],
+            batch_size=1000,
+        )
+    after = Counter(line.signature() for line in lines)
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        totals[line.unit_id] += line.points
+    return RebuildResult(
+        entries=len(lines),
+        changed=max(sum((before - after).values()), sum((after - before).values())),
+        totals=dict(totals),
+    )
+
+
+def compute(department: Unit, year: int, rules: dict[str, Any], today: datetime.date) -> list[Line]:
+    """Every ledger line of ``department``'s ``year`` under ``rules``, in a stable order."""
+    lines: list[Line] = []
+    co_units = _co_units(department)
+    lines += _adoption_lines(department, year, rules, co_units)
+    lines += _instruction_lines(department, year, rules, co_units)
+    topic_lines, missed = _topic_lines(department, year, rules)
+    lines += topic_lines
+    lines += _quota_lines(department, year, rules, today)
+    lines += _deduction_lines(department, year, rules)
+    lines += _annul_lines(year, rules, lines, missed)
+    lines.sort(key=lambda x: (x.unit_id, x.fact_date, x.fact_type, x.fact_id))
+    return lines
+
+
+# --- adoptions -------------------------------------------------------------------------------
+
+
+def _co_units(department: Unit) -> dict[int, list[int]]:
+    through = Item.co_units.through
+    pairs = through.objects.filter(item__department=department).values_list("item_id", "unit_id")
+    result: dict[int, list[int]] = defaultdict(list)
+    for item_id, unit_id in pairs:
+        result[item_id].append(unit_id)
+    return {k: sorted(v) for k, v in result.items()}
+
+
+def _adoptions(department: Unit, year: int) -> list[Adoption]:
+    codes = [code for code in department.path.strip("/").split("/") if code]
+    entries = (
+        IssueEntry.objects.filter(
+            item__department=department,
+            issue__state=PublicationIssue.State.PUBLISHED,
+            issue__year=year,
+            issue__publication__department__code__in=codes,
+        )
+        .select_related("issue__publication__department", "item__category")
+        .order_by("id")
+    )
+    facts: list[Adoption] = []
+    for entry in entries:
+        issue = entry.issue
+        publication = issue.publication
+        on = issue.issue_date or timezone.localdate(issue.published_at or issue.created_at)
+        facts.append(
+            Adoption(
+                fact_id=f"entry:{entry.pk}",
+                item=entry.item,
+                outlet=publication.kind,
+                level=publication.department.level,
+                on=on,
+                label=f"《{publication.name}》{issue.number_label}",
+            )
+        )
+    externals = (
+        ExternalAdoption.objects.filter(item__department=department, adopted_on__year=year)
+        .select_related("item__category")
+        .order_by("id")
+    )
+    for ext in externals:
+        outlet = "periodical" if ext.kind == ExternalAdoption.Kind.PUBLICATION else "media"
+        label = ext.outlet if "《" in ext.outlet else f"《{ext.outlet}》"
+        facts.append(
+            Adoption(
+                fact_id=f"external:{ext.pk}",
+                item=ext.item,
+                outlet=outlet,
+                level=ext.level,
+                on=ext.adopted_on,
+                label=f"{label}{ext.issue_label}",
+            )
+        )
+    return facts
+
+
+def _adoption_lines(
+    department: Unit, year: int, rules: dict[str, Any], co_units: dict[int, list[int]]
+) -> list[Line]:
+    table = rules.get("adoption", {})
+    min_chars = int(rules.get("quality", {}).get("min_chars", 0))
+    highest_only = rules.get("multi_level", "highest_only") == "highest_only"
+    caps: dict[str, int] = rules.get("caps", {})
+    by_item: dict[int, list[Adoption]] = defaultdict(list)
+    for fact in _adoptions(department, year):
+        fact.points = points(table.get(fact.outlet, {}).get(fact.level, 0))
+        fact.rule = f"adoption.{fact.outlet}.{fact.level}"
+        by_item[fact.item.pk].append(fact)
+
+    lines: list[Line] = []
+    counted: list[tuple[Item, list[Adoption]]] = []
+    for facts in by_item.values():
+        facts.sort(key=lambda f: (f.on, f.fact_id))
+        item = facts[0].item
+        if item.char_count < min_chars:
+            reason = _("正文%(n)d字,未达到%(min)d字的质量要求,不计分") % {
+                "n": item.char_count,
+                "min": min_chars,
+            }
+            lines += [_zero(item, fact, reason, "quality.min_chars") for fact in facts]
+            continue
+        if highest_only and len(facts) > 1:
+            best = max(facts, key=lambda f: (f.points, RANK.get(f.level, 0), -f.on.toordinal()))
+            reason = _("同一信息只计最高一次,已按%(label)s计分") % {"label": best.label}
+            lines += [
+                _zero(item, fact, reason, "multi_level") for fact in facts if fact is not best
+            ]
+            facts = [best]
+        counted.append((item, facts))
+
+    used: Counter[tuple[int, str, int, int]] = Counter()
+    counted.sort(key=lambda pair: (pair[1][0].on, pair[0].pk))
+    for item, facts in counted:
+        category = item.category.name
+        first = facts[0].on
+        if category in caps:
+            key = (item.unit_id, category, first.year, first.month)
+            used[key] += 1
+            if used[key] > caps[category]:
+                reason = _("超过每月%(n)d条“%(category)s”类信息的上限,不计分") % {
+                    "n": caps[category],
+                    "category": category,
+                }
+                lines += [_zero(item, fact, reason, f"caps.{category}") for fact in facts]
+                continue
+        for fact in facts:
+            level = LEVEL_LABELS.get(fact.level, fact.level)
+            text = _("%(label)s采用(%(level)s)") % {"label": fact.label, "level": level}
+            lines += _split(
+                item,
+                co_units,
+                rules,
+                fact.points,
+                text,
+                fact.fact_id,
+                fact.on,
+                fact.rule,
+                FactType.ADOPTION,
+                fact.level,
+            )
+    return lines
+
+
+def _zero(item: Item, fact: Adoption, reason: str, rule: str) -> Line:
+    return Line(
+        unit_id=item.unit_id,
+        item_id=item.pk,
+        fact_type=FactType.ADOPTION,
+        fact_id=fact.fact_id,
+        fact_date=fact.on,
+        points=Decimal(0),
+        reason=f"{fact.label}{_('采用')} {reason}",
+        rule=rule,
+        level=fact.level,
+    )
+
+
+def _split(
+    item: Item,
+    co_units: dict[int, list[int]],
+    rules: dict[str, Any],
+    amount: Decimal,
+    text: str,
+    fact_id: str,
+    on: datetime.date,
+    rule: str,
+    fact_type: str,
+    level: str,
+) -> list[Line]:
+    """``amount`` for ``item``: all to its unit, or split equally with its co-units (shares
+    rounded down to 0.01, the remainder to the reporting unit: the shares sum to ``amount``)."""
+    partners = [u for u in co_units.get(item.pk, []) if u != item.unit_id]
+    if not partners or rules.get("joint_split", "equal") != "equal":
+        return [
+            Line(
+                item.unit_id,
+                fact_type,
+                fact_id,
+                on,
+                amount,
+                f"{text}{signed(amount)}",
+                rule,
+                item.pk,
+                level,
+            )
+        ]
+    share = (amount / (len(partners) + 1)).quantize(CENT, rounding=ROUND_DOWN)
+    lead = amount - share * len(partners)
+    n = len(partners) + 1
+    note = _("联合报送%(n)d个单位均分") % {"n": n}
+    return [
+        Line(
+            unit_id,
+            fact_type,
+            fact_id,
+            on,
+            value,
+            f"{text} {note} {signed(value)}",
+            f"{rule}+joint_split",
+            item.pk,
+            level,
+        )
+        for unit_id, value in [(item.unit_id, lead), *((u, share) for u in partners)]
+    ]
+
+
+# --- instructions, topics, quotas, deductions -------------------------------------------------
+
+
+def _instruction_lines(
+    department: Unit, year: int, rules: dict[str, Any], co_units: dict[int, list[int]]
+) -> list[Line]:
+    table = rules.get("instruction", {})
+    lines: list[Line] = []
+    instructions = (
+        Instruction.objects.filter(item__department=department, instructed_on__year=year)
+        .select_related("item")
+        .order_by("id")
+    )
+    for ins in instructions:
+        amount = points(table.get(ins.level, 0))
+        level = LEVEL_LABELS.get(ins.level, ins.level)
+        text = _("%(title)s批示(%(level)s)") % {"title": ins.leader_title, "level": level}
+        lines += _split(
+            ins.item,
+            co_units,
+            rules,
+            amount,
+            text,
+            f"instruction:{ins.pk}",
+            ins.instructed_on,
+            f"instruction.{ins.level}",
+            FactType.INSTRUCTION,
+            ins.level,
+        )
+    return lines
+
+
+def _topic_lines(
+    department: Unit, year: int, rules: dict[str, Any]
+) -> tuple[list[Line], Counter[int]]:
+    topic = rules.get("topic", {})
+    bonus = points(topic.get("adopted_bonus", 0))
+    penalty = points(topic.get("late_or_missed_penalty", 0))
+    lines: list[Line] = []
+    missed: Counter[int] = Counter()
+    targets = (
+        TopicTarget.objects.filter(topic__department=department, topic__deadline__year=year)
+        .select_related("topic")
+        .order_by("id")
+    )
+    for target in targets:
+        on = timezone.localdate(target.topic.deadline)
+        title = target.topic.title
+        fact_id = f"topic:{target.pk}"
+        outcome = target.outcome
+        if outcome == TopicTarget.Outcome.MISSED:
+            missed[target.unit_id] += 1
+        if outcome == TopicTarget.Outcome.ANSWERED_ON_TIME and target.adopted_at and bonus:
+            reason = _("约稿《%(title)s》按时回复并被采用") % {"title": title}
+            rule, amount = "topic.adopted_bonus", bonus
+        elif outcome in (TopicTarget.Outcome.MISSED, TopicTarget.Outcome.ANSWERED_LATE):
+            label = (
+                _("约稿《%(title)s》未回复")
+                if outcome == TopicTarget.Outcome.MISSED
+                else _("约稿《%(title)s》逾期回复")
+            )
+            reason, rule, amount = label % {"title": title}, "topic.late_or_missed_penalty", penalty
+        else:
+            continue
+        lines.append(
+            Line(
+                target.unit_id,
+                FactType.TOPIC,
+                fact_id,
+                on,
+                amount,
+                f"{reason}{signed(amount)}",
+                rule,
+            )
+        )
+    return lines, missed
+
+
+def _closed_periods(year: int, today: datetime.date) -> Iterable[tuple[str, str, list[int], str]]:
+    """(period kind, fact id, its months, label) for each period of ``year`` ended before
+    ``today``: a period still running is neither rewarded nor deducted."""
+    for month in range(1, 13):
+        end = datetime.date(year + month // 12, month % 12 + 1, 1)
+        if end <= today:
+            yield (
+                "month",
+                f"{year}-{month:02d}",
+                [month],
+                _("%(y)d年%(m)d月")
+                % {
+                    "y": year,
+                    "m": month,
+                },
+            )
+    for quarter in range(1, 5):
+        end = datetime.date(year + quarter // 4, (quarter * 3) % 12 + 1, 1)
+        if end <= today:
+            months = [quarter * 3 - 2, quarter * 3 - 1, quarter * 3]
+            label = _("%(y)d年第%(q)d季度") % {"y": year, "q": quarter}
+            yield "quarter", f"{year}-Q{quarter}", months, label
+    if datetime.date(year + 1, 1, 1) <= today:
+        yield "year", f"{year}", list(range(1, 13)), _("%(y)d年全年") % {"y": year}
+
+
+def _month_end(year: int, month: int) -> datetime.date:
+    return datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+
+
+def _quota_lines(
+    department: Unit, year: int, rules: dict[str, Any], today: datetime.date
+) -> list[Line]:
+    quotas: dict[str, dict[str, int]] = rules.get("quotas", {})
+    base = points(rules.get("monthly_base", 0))
+    missing = points(rules.get("missing_item_deduction", 0))
+    if not quotas:
+        return []
+    units = list(
+        Unit.objects.filter(department=department, is_active=True, kind__in=list(quotas))
+        .order_by("id")
+        .values_list("id", "kind")
+    )
+    per_month: Counter[tuple[int, int]] = Counter()
+    submitted = Item.objects.filter(department=department, submitted_at__year=year).values_list(
+        "unit_id", "submitted_at"
+    )
+    for unit_id, at in submitted:
+        local = timezone.localtime(at)
+        if local.year == year:
+            per_month[(unit_id, local.month)] += 1
+    lines: list[Line] = []
+    periods = list(_closed_periods(year, today))
+    for unit_id, kind in units:
+        quota = quotas[kind]
+        for period, fact_id, months, label in periods:
+            wanted = quota.get(period, 0)
+            if not wanted:
+                continue
+            got = sum(per_month[(unit_id, m)] for m in months)
+            last = _month_end(year, months[-1])
+            if got >= wanted and period == "month" and base:
+                reason = _("%(label)s报送%(got)d条,完成月度任务%(want)d条") % {
+                    "label": label,
+                    "got": got,
+                    "want": wanted,
+                }
+                lines.append(
+                    Line(
+                        unit_id,
+                        FactType.QUOTA,
+                        fact_id,
+                        last,
+                        base,
+                        f"{reason}{signed(base)}",
+                        "monthly_base",
+                    )
+                )
+            elif got < wanted and missing:
+                amount = missing * (wanted - got)
+                reason = _("%(label)s报送%(got)d条,少于任务%(want)d条,漏报%(short)d条") % {
+                    "label": label,
+                    "got": got,
+                    "want": wanted,
+                    "short": wanted - got,
+                }
+                lines.append(
+                    Line(
+                        unit_id,
+                        FactType.QUOTA,
+                        fact_id,
+                        last,
+                        amount,
+                        f"{reason}{signed(amount)}",
+                        f"quotas.{kind}.{period}+missing_item_deduction",
+                    )
+                )
+    return lines
+
+
+def _deduction_lines(department: Unit, year: int, rules: dict[str, Any]) -> list[Line]:
+    table = rules.get("deductions", {})
+    lines: list[Line] = []
+    late = points(table.get("late_report", 0))
+    if late:
+        rows = (
+            Timeliness.objects.filter(
+                item__department=department,
+                submitted_at__year=year,
+                submit_due_at__lt=F("submitted_at"),
+            )
+            .select_related("item")
+            .order_by("item_id")
+        )
+        for row in rows:
+            assert row.submitted_at is not None  # noqa: S101 — the filter requires it
+            reason = _("紧急信息《%(title)s》超过时限报达(迟报)") % {"title": row.item.title}
+            lines.append(
+                Line(
+                    row.item.unit_id,
+                    FactType.DEDUCTION,
+                    f"timeliness:{row.pk}",
+                    timezone.localdate(row.submitted_at),
+                    late,
+                    f"{reason}{signed(late)}",
+                    "deductions.late_report",
+                    row.pk,
+                )
+            )
+    adjustments = ManualAdjustment.objects.filter(
+        department=department, year=year, revoked_at__isnull=True
+    ).order_by("id")
+    for adj in adjustments:
+        amount = points(table.get(adj.kind, 0)) * adj.count
+        reason = _("%(kind)s%(count)d次:%(reason)s") % {
+            "kind": adj.get_kind_display(),
+            "count": adj.count,
+            "reason": adj.reason,
+        }
+        lines.append(
+            Line(
+                adj.unit_id,
+                FactType.DEDUCTION,
+                f"adjustment:{adj.pk}",
+                adj.occurred_on,
+                amount,
+                f"{reason} {signed(amount)}",
+                f"deductions.{adj.kind}",
+                adj.item_id,
+            )
+        )
+    return lines
+
+
+def _annul_lines(
+    year: int, rules: dict[str, Any], lines: list[Line], missed: Counter[int]
+) -> list[Line]:
+    threshold = int(rules.get("topic", {}).get("zero_year_after_missed", 0))
+    if not threshold:
+        return []
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        totals[line.unit_id] += line.points
+    result = []
+    for unit_id in sorted(missed):
+        if missed[unit_id] >= threshold:
+            amount = -totals[unit_id]
+            reason = _("本年度未回复约稿%(n)d次,全年计0分") % {"n": missed[unit_id]}
+            result.append(
+                Line(
+                    unit_id,
+                    FactType.ANNUL,
+                    f"annul:{year}",
+                    datetime.date(year, 12, 31),
+                    amount,
+                    f"{reason}({signed(amount)})",
+                    "topic.zero_year_after_missed",
+                )
+            )
+    return result

@@ -1,0 +1,146 @@
+"""Assessment rule sets (考核办法), the facts an editor records for them, and the points ledger.
+
+The ledger (``ScoreEntry``) is derived: ``scoring.ledger.rebuild`` deletes and recomputes one
+department's year from recorded facts (publications, upper-level adoptions, instructions, topic
+outcomes, submissions, timeliness and ``ManualAdjustment`` rows) and the year's ``RuleSet``.
+Nothing else writes it, and no row of it is ever typed in by hand.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xinbao.items.models import Item
+from xinbao.orgs.models import Unit
+
+
+class RuleSet(models.Model):
+    """One department's 考核办法 for one year; ``rules`` is checked by ``rules.validate_rules``."""
+
+    department = models.ForeignKey(
+        Unit,
+        verbose_name=_("组织部门"),
+        on_delete=models.PROTECT,
+        related_name="rule_sets",
+        limit_choices_to={"kind": Unit.Kind.ORG_DEPT},
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    name = models.CharField(_("名称"), max_length=100)
+    rules = models.JSONField(_("计分规则"), default=dict)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("考核办法")
+        verbose_name_plural = _("考核办法")
+        ordering = ["department", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year"], name="ruleset_once_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ManualAdjustment(models.Model):
+    """A deduction fact an editor records with a reason (e.g. a 失实 item). The points come from
+    the rule set's ``deductions`` table times ``count``; the editor never types a score."""
+
+    class Kind(models.TextChoices):
+        LATE_REPORT = "late_report", _("迟报")
+        INACCURATE = "inaccurate", _("信息失实")
+        OTHER = "other", _("其他违反报送规定")
+
+    department = models.ForeignKey(
+        Unit, verbose_name=_("组织部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="score_adjustments"
+    )
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("相关信息"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    count = models.PositiveSmallIntegerField(_("次数"), default=1)
+    occurred_on = models.DateField(_("发生日期"))
+    reason = models.TextField(_("事由"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoke_reason = models.TextField(_("撤销原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("扣分登记")
+        verbose_name_plural = _("扣分登记")
+        ordering = ["department", "year", "occurred_on", "id"]
+        indexes = [models.Index(fields=["department", "year"], name="adjustment_dept_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.kind} ×{self.count}"
+
+
+class FactType(models.TextChoices):
+    ADOPTION = "adoption", _("采用")
+    INSTRUCTION = "instruction", _("领导批示")
+    TOPIC = "topic", _("约稿")
+    QUOTA = "quota", _("目标任务")
+    DEDUCTION = "deduction", _("扣分")
+    ANNUL = "annul", _("全年清零")
+
+
+class ScoreEntry(models.Model):
+    """One line of the points ledger: which fact, which rule, how many points, and why."""
+
+    department = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="score_entries"
+    )
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("信息"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    fact_type = models.CharField(_("事实类型"), max_length=12, choices=FactType.choices)
+    fact_id = models.CharField(_("事实"), max_length=40)
+    fact_date = models.DateField(_("日期"))
+    level = models.CharField(_("级别"), max_length=10, blank=True)
+    points = models.DecimalField(_("分值"), max_digits=9, decimal_places=2)
+    reason = models.CharField(_("计分说明"), max_length=300)
+    rule = models.CharField(_("规则"), max_length=80)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("计分明细")
+        verbose_name_plural = _("计分明细")
+        ordering = ["department", "year", "unit", "fact_date", "id"]
+        indexes = [
+            models.Index(fields=["department", "year", "unit"], name="score_dept_year_unit_idx"),
+            models.Index(fields=["unit", "year", "fact_date"], name="score_unit_year_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reason

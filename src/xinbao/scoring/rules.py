@@ -1,0 +1,170 @@
+"""The shape of a rule set (考核办法) and its one validator.
+
+Every key is optional; an absent table scores nothing. The shape::
+
+    adoption     {outlet: {level: points}}  outlet ∈ OUTLETS, level ∈ LEVELS, points ≥ 0
+    instruction  {level: points}            a leader's instruction (领导批示) by the leader's level
+    multi_level  "highest_only" | "cumulative"   an item carried at several levels
+    joint_split  "equal" | "lead_only"      joint items: split among unit and co-units, or not
+    quality      {"min_chars": n}           an adoption of a shorter item scores 0
+    caps         {category name: n}         at most n adopted items of the category a unit-month
+    topic        {"adopted_bonus": p ≥ 0, "late_or_missed_penalty": p ≤ 0,
+                  "zero_year_after_missed": n}   n missed topics in a year → the year is 0 (0: off)
+    quotas       {unit kind: {period: n}}   unit kind ∈ QUOTA_CLASSES, period ∈ PERIODS
+    monthly_base p ≥ 0                      for each closed month the unit met its monthly quota
+    missing_item_deduction p ≤ 0            per item short of a quota (漏报), per closed period
+    deductions   {ManualAdjustment kind: p ≤ 0}   per recorded fact × its count; ``late_report``
+                                            also applies to urgent items that reached the
+                                            department after their limit (迟报)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+OUTLETS = ("periodical", "bulletin", "briefing", "web_column", "media")
+LEVELS = ("county", "city", "province", "central")
+QUOTA_CLASSES = ("township", "department", "other")
+PERIODS = ("month", "quarter", "year")
+MULTI_LEVEL = ("highest_only", "cumulative")
+JOINT_SPLIT = ("equal", "lead_only")
+DEDUCTION_KINDS = ("late_report", "inaccurate", "other")
+TOPIC_KEYS = ("adopted_bonus", "late_or_missed_penalty", "zero_year_after_missed")
+TOP_KEYS = (
+    "adoption",
+    "instruction",
+    "multi_level",
+    "joint_split",
+    "quality",
+    "caps",
+    "topic",
+    "quotas",
+    "monthly_base",
+    "missing_item_deduction",
+    "deductions",
+)
+
+# The demo county's 考核办法 (figures from published ones; see issue 4).
+DEMO_RULES: dict[str, Any] = {
+    "adoption": {
+        "periodical": {"county": 2, "city": 10, "province": 20, "central": 40},
+        "bulletin": {"county": 2, "city": 10, "province": 20, "central": 40},
+        "briefing": {"county": 1, "city": 5, "province": 10, "central": 20},
+        "web_column": {"county": 1, "city": 1, "province": 2, "central": 2},
+        "media": {"county": 1, "city": 3, "province": 5, "central": 10},
+    },
+    "instruction": {"county": 5, "city": 10, "province": 20, "central": 20},
+    "multi_level": "highest_only",
+    "joint_split": "equal",
+    "quality": {"min_chars": 200},
+    "caps": {"动态": 4},
+    "topic": {"adopted_bonus": 5, "late_or_missed_penalty": -10, "zero_year_after_missed": 2},
+    "quotas": {
+        "township": {"month": 1, "quarter": 3, "year": 12},
+        "department": {"quarter": 1, "year": 4},
+    },
+    "monthly_base": 10,
+    "missing_item_deduction": -2,
+    "deductions": {"late_report": -2, "inaccurate": -5, "other": -2},
+}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def validate_rules(data: object) -> list[str]:
+    """Every problem with ``data`` as a rule set, in Chinese; an empty list means valid."""
+    if not isinstance(data, dict):
+        return [_("考核办法必须是一个键值表(JSON 对象)。")]
+    errors: list[str] = []
+
+    def number(path: str, value: object, *, sign: int = 1) -> None:
+        if not _is_number(value):
+            errors.append(_("“%(path)s”必须是数字。") % {"path": path})
+        elif sign > 0 and value < 0:  # type: ignore[operator]
+            errors.append(_("“%(path)s”不能是负数。") % {"path": path})
+        elif sign < 0 and value > 0:  # type: ignore[operator]
+            errors.append(_("“%(path)s”是扣分,应为负数或 0。") % {"path": path})
+
+    def whole(path: str, value: object, minimum: int = 0) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            errors.append(
+                _("“%(path)s”必须是不小于 %(min)d 的整数。") % {"path": path, "min": minimum}
+            )
+
+    def table(path: str, value: object, keys: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            errors.append(_("“%(path)s”必须是键值表。") % {"path": path})
+            return {}
+        for key in value:
+            if key not in keys:
+                errors.append(
+                    _("“%(path)s”中有未知的项“%(key)s”,可用的项:%(keys)s。")
+                    % {"path": path, "key": key, "keys": "、".join(keys)}
+                )
+        return {k: v for k, v in value.items() if k in keys}
+
+    for key in data:
+        if key not in TOP_KEYS:
+            errors.append(
+                _("未知的规则项“%(key)s”,可用的项:%(keys)s。")
+                % {"key": key, "keys": "、".join(TOP_KEYS)}
+            )
+    if "adoption" in data:
+        for outlet, levels in table("adoption", data["adoption"], OUTLETS).items():
+            for level, points in table(f"adoption.{outlet}", levels, LEVELS).items():
+                number(f"adoption.{outlet}.{level}", points)
+    if "instruction" in data:
+        for level, points in table("instruction", data["instruction"], LEVELS).items():
+            number(f"instruction.{level}", points)
+    for key, choices in (("multi_level", MULTI_LEVEL), ("joint_split", JOINT_SPLIT)):
+        if key in data and data[key] not in choices:
+            errors.append(
+                _("“%(path)s”只能是:%(choices)s。") % {"path": key, "choices": "、".join(choices)}
+            )
+    if "quality" in data:
+        for key, value in table("quality", data["quality"], ("min_chars",)).items():
+            whole(f"quality.{key}", value)
+    if "caps" in data:
+        caps = data["caps"]
+        if not isinstance(caps, dict):
+            errors.append(_("“%(path)s”必须是键值表。") % {"path": "caps"})
+        else:
+            for category, limit in caps.items():
+                whole(f"caps.{category}", limit, minimum=1)
+    if "topic" in data:
+        topic = table("topic", data["topic"], TOPIC_KEYS)
+        if "adopted_bonus" in topic:
+            number("topic.adopted_bonus", topic["adopted_bonus"])
+        if "late_or_missed_penalty" in topic:
+            number("topic.late_or_missed_penalty", topic["late_or_missed_penalty"], sign=-1)
+        if "zero_year_after_missed" in topic:
+            whole("topic.zero_year_after_missed", topic["zero_year_after_missed"])
+    if "quotas" in data:
+        for unit_class, periods in table("quotas", data["quotas"], QUOTA_CLASSES).items():
+            for period, count in table(f"quotas.{unit_class}", periods, PERIODS).items():
+                whole(f"quotas.{unit_class}.{period}", count)
+    if "monthly_base" in data:
+        number("monthly_base", data["monthly_base"])
+    if "missing_item_deduction" in data:
+        number("missing_item_deduction", data["missing_item_deduction"], sign=-1)
+    if "deductions" in data:
+        for kind, points in table("deductions", data["deductions"], DEDUCTION_KINDS).items():
+            number(f"deductions.{kind}", points, sign=-1)
+    return errors
+
+
+def points(value: object) -> Decimal:
+    """A validated rule figure as an exact decimal (0.5 stays 0.5, never 0.5000000001)."""
+    return Decimal(str(value)) if _is_number(value) else Decimal(0)
+
+
+def signed(value: Decimal) -> str:
+    """“+2”, “+0.5”, “-10”: how a ledger line shows its amount."""
+    text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return text if value < 0 else f"+{text}"

@@ -1,0 +1,123 @@
+"""Every write in scoring: rule sets and the deduction facts editors record. Each function is one
+transaction, checks the actor, writes the audit record, and brings the ledger up to date."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinbao.audit.services import audit_record
+from xinbao.items.errors import InvalidInput, NotAllowed
+from xinbao.orgs.models import Role, Unit
+from xinbao.scoring import ledger
+from xinbao.scoring.models import ManualAdjustment, RuleSet
+from xinbao.scoring.rules import validate_rules
+
+if TYPE_CHECKING:
+    from xinbao.items.models import Item
+    from xinbao.orgs.models import User
+
+
+def check_editor_of(actor: User, department: Unit) -> None:
+    if not (actor.has_role(Role.EDITOR) and actor.unit_id == department.pk):
+        raise NotAllowed(_("只有本部门的编辑可以进行此操作。"))
+
+
+def ruleset_save(
+    *, department: Unit, year: int, name: str, rules: Any, actor: User | None
+) -> RuleSet:
+    """Create or replace ``department``'s rule set for ``year``; invalid rules change nothing.
+    ``actor`` is None for command-line imports (the audit record then names no one)."""
+    errors = validate_rules(rules)
+    if errors:
+        raise InvalidInput(";".join(errors))
+    if not department.is_org_department:
+        raise InvalidInput(_("考核办法只能属于组织部门。"))
+    with transaction.atomic():
+        ruleset, created = RuleSet.objects.update_or_create(
+            department=department, year=year, defaults={"name": name, "rules": rules}
+        )
+        audit_record(
+            actor=actor,
+            action="ruleset.create" if created else "ruleset.update",
+            obj=ruleset,
+            changes={"year": year, "name": name},
+        )
+    return ruleset
+
+
+def _refresh(department: Unit, year: int) -> None:
+    """Bring the ledger up to date after a fact changed, when the year has a rule set."""
+    if RuleSet.objects.filter(department=department, year=year).exists():
+        ledger.rebuild(department, year)
+
+
+def adjustment_record(
+    *,
+    actor: User,
+    unit: Unit,
+    kind: str,
+    reason: str,
+    occurred_on: datetime.date,
+    count: int = 1,
+    item: Item | None = None,
+) -> ManualAdjustment:
+    """Record a deduction fact (e.g. an item found 失实) against ``unit``. The points are the
+    rule set's, never typed here."""
+    department = actor.home_unit
+    check_editor_of(actor, department)
+    if unit.department_id != department.pk:
+        raise NotAllowed(_("只能对本部门所属的单位登记扣分。"))
+    if kind not in ManualAdjustment.Kind.values:
+        raise InvalidInput(_("请选择扣分类型。"))
+    if not reason.strip():
+        raise InvalidInput(_("请写明扣分事由。"))
+    if count < 1:
+        raise InvalidInput(_("次数至少为 1。"))
+    if item is not None and item.unit_id != unit.pk:
+        raise InvalidInput(_("相关信息不是该单位报送的。"))
+    with transaction.atomic():
+        adjustment = ManualAdjustment.objects.create(
+            department=department,
+            year=occurred_on.year,
+            unit=unit,
+            item=item,
+            kind=kind,
+            count=count,
+            occurred_on=occurred_on,
+            reason=reason.strip(),
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="score.adjustment",
+            obj=adjustment,
+            changes={"unit": unit.pk, "kind": kind, "count": count, "reason": reason.strip()},
+        )
+        _refresh(department, adjustment.year)
+    return adjustment
+
+
+def adjustment_revoke(*, actor: User, adjustment: ManualAdjustment, reason: str) -> None:
+    """Withdraw a recorded deduction (kept, marked revoked, with the reason)."""
+    check_editor_of(actor, adjustment.department)
+    if adjustment.revoked_at is not None:
+        raise InvalidInput(_("这条扣分登记已撤销。"))
+    if not reason.strip():
+        raise InvalidInput(_("请写明撤销原因。"))
+    with transaction.atomic():
+        adjustment.revoked_at = timezone.now()
+        adjustment.revoked_by = actor
+        adjustment.revoke_reason = reason.strip()
+        adjustment.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        audit_record(
+            actor=actor,
+            action="score.adjustment_revoke",
+            obj=adjustment,
+            changes={"reason": reason.strip()},
+        )
+        _refresh(adjustment.department, adjustment.year)
