@@ -147,6 +147,8 @@ def test_full_round_trip_keeps_comment_and_revisions(county: County) -> None:
     assert returned.comment == "请补充参选率数据"
     transition(item=item, actor=county.officer_b, action="resubmit")
     transition(item=item, actor=county.leader_b, action="approve")
+    item.refresh_from_db()
+    assert item.state == State.RESUBMITTED  # the editor sees it is a revised item
     transition(item=item, actor=county.editor, action="adopt")
     item.refresh_from_db()
     assert item.state == State.ADOPTED

@@ -256,7 +256,7 @@ def test_per_unit_summary_medians_and_p90(county: County, clock: Clock) -> None:
 
 
 def test_an_item_sent_again_after_a_return_has_no_clock(county: County, clock: Clock) -> None:
-    """Through sign-off a resubmission arrives as "submitted" again; its first action is past."""
+    """Through sign-off a resubmission arrives as "resubmitted"; its first action is past."""
     item = make_item(
         officer=county.officer_b,
         title="乙镇紧急信息退回后重报",
@@ -272,7 +272,7 @@ def test_an_item_sent_again_after_a_return_has_no_clock(county: County, clock: C
     ):
         transition(item=item, actor=actor, action=action, comment="请补充")
     item.refresh_from_db()
-    assert item.state == "submitted"
+    assert item.state == "resubmitted"
     assert escalate_overdue(clock.now + 10 * H) == 0
     client = Client()
     client.force_login(county.editor)

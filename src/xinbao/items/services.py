@@ -228,7 +228,12 @@ def transition(*, item: Item, actor: User, action: str, comment: str = "") -> It
 
 
 def find_move_or_raise(item: Item, action: str) -> Move:
-    move = find_move(action, item.state, signoff_required=item.unit.requires_signoff)
+    move = find_move(
+        action,
+        item.state,
+        signoff_required=item.unit.requires_signoff,
+        submitted_before=item.submitted_at is not None,
+    )
     if move is None:
         raise IllegalMove(
             _("状态为“%(state)s”的信息不能执行此操作。") % {"state": State(item.state).label}
@@ -240,7 +245,11 @@ def available_moves(*, item: Item, actor: User) -> list[Move]:
     """The moves ``actor`` could perform on ``item`` now (for buttons; ``transition`` decides)."""
     return [
         move
-        for move in moves_from(item.state, signoff_required=item.unit.requires_signoff)
+        for move in moves_from(
+            item.state,
+            signoff_required=item.unit.requires_signoff,
+            submitted_before=item.submitted_at is not None,
+        )
         if permissions.plays(actor, item, move.actor)
     ]
 

@@ -29,6 +29,8 @@ class When(enum.Enum):
     ALWAYS = "always"
     SIGNOFF_REQUIRED = "signoff_required"
     NO_SIGNOFF = "no_signoff"
+    FIRST_SUBMISSION = "first_submission"  # the item has not reached the editor before
+    RESUBMISSION = "resubmission"  # it has (it was returned and is being sent again)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,20 @@ MOVES: tuple[Move, ...] = (
         When.NO_SIGNOFF,
     ),
     Move(
-        "approve", _("签发"), frozenset({State.PENDING_SIGNOFF}), State.SUBMITTED, Part.UNIT_LEADER
+        "approve",
+        _("签发"),
+        frozenset({State.PENDING_SIGNOFF}),
+        State.SUBMITTED,
+        Part.UNIT_LEADER,
+        When.FIRST_SUBMISSION,
+    ),
+    Move(
+        "approve",
+        _("签发"),
+        frozenset({State.PENDING_SIGNOFF}),
+        State.RESUBMITTED,
+        Part.UNIT_LEADER,
+        When.RESUBMISSION,
     ),
     Move(
         "reject_signoff",
@@ -120,25 +135,34 @@ DEPARTMENT_VISIBLE = frozenset(State) - {State.DRAFT, State.PENDING_SIGNOFF}
 INBOX_OPEN = EDITOR_OPEN
 
 
-def moves_from(state: str, *, signoff_required: bool) -> list[Move]:
-    """The moves the table allows from ``state`` for a unit with the given sign-off rule."""
+def moves_from(state: str, *, signoff_required: bool, submitted_before: bool = False) -> list[Move]:
+    """The moves the table allows from ``state`` for a unit with the given sign-off rule, for
+    an item that has (``submitted_before``) or has not reached the editor before."""
     return [
         move
         for move in MOVES
-        if state in move.sources and condition_holds(move.when, signoff_required)
+        if state in move.sources and condition_holds(move.when, signoff_required, submitted_before)
     ]
 
 
-def find_move(action: str, state: str, *, signoff_required: bool) -> Move | None:
-    for move in moves_from(state, signoff_required=signoff_required):
+def find_move(
+    action: str, state: str, *, signoff_required: bool, submitted_before: bool = False
+) -> Move | None:
+    for move in moves_from(
+        state, signoff_required=signoff_required, submitted_before=submitted_before
+    ):
         if move.action == action:
             return move
     return None
 
 
-def condition_holds(when: When, signoff_required: bool) -> bool:
+def condition_holds(when: When, signoff_required: bool, submitted_before: bool = False) -> bool:
     if when is When.SIGNOFF_REQUIRED:
         return signoff_required
     if when is When.NO_SIGNOFF:
         return not signoff_required
+    if when is When.FIRST_SUBMISSION:
+        return not submitted_before
+    if when is When.RESUBMISSION:
+        return submitted_before
     return True
