@@ -13,14 +13,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from xinbao.items.errors import NotAllowed
 from xinbao.items.models import Item, State
 from xinbao.items.workflow import DEPARTMENT_VISIBLE, EDITOR_EDITABLE, OFFICER_EDITABLE, Part
 from xinbao.orgs.models import Role
 from xinbao.publishing.models import Forwarding
 
 if TYPE_CHECKING:
-    from xinbao.orgs.models import User
+    from xinbao.orgs.models import Unit, User
 
 
 def visibility_filter(user: User) -> Q | None:
@@ -78,3 +80,9 @@ def can_edit_as_editor(user: User, item: Item) -> bool:
 
 def can_edit(user: User, item: Item) -> bool:
     return can_edit_as_officer(user, item) or can_edit_as_editor(user, item)
+
+
+def check_editor_of(actor: User, department: Unit) -> None:
+    """Refuse unless ``actor`` is an editor of ``department`` (publishing, assessment)."""
+    if not (actor.has_role(Role.EDITOR) and actor.unit_id == department.pk):
+        raise NotAllowed(_("只有本部门的编辑可以进行此操作。"))

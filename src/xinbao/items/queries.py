@@ -39,11 +39,20 @@ def access_item(user: User, pk: int | str) -> Item:
         raise Http404 from None
 
 
+def item_events(item: Item) -> list[ItemEvent]:
+    return list(item.events.select_related("actor").order_by("created_at", "id"))
+
+
+def item_revisions(item: Item) -> list[Revision]:
+    return list(item.revisions.select_related("author").order_by("number"))
+
+
+def item_attachments(item: Item) -> list[Attachment]:
+    return list(item.attachments.order_by("uploaded_at", "id"))
+
+
 def item_detail_related(item: Item) -> tuple[list[ItemEvent], list[Revision], list[Attachment]]:
-    events = list(item.events.select_related("actor").order_by("created_at", "id"))
-    revisions = list(item.revisions.select_related("author").order_by("number"))
-    attachments = list(item.attachments.order_by("uploaded_at", "id"))
-    return events, revisions, attachments
+    return item_events(item), item_revisions(item), item_attachments(item)
 
 
 def unit_items(user: User) -> QuerySet[Item]:

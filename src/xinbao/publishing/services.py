@@ -22,9 +22,8 @@ from xinbao.audit.services import audit_record
 from xinbao.items.attachments import sniff
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed
 from xinbao.items.models import Item, normalize_body
-from xinbao.items.permissions import can_see
+from xinbao.items.permissions import can_see, check_editor_of
 from xinbao.notify.services import notify_unit
-from xinbao.orgs.models import Role, Unit
 from xinbao.publishing import rules
 from xinbao.publishing.models import (
     ExternalAdoption,
@@ -40,11 +39,6 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
     from xinbao.orgs.models import User
-
-
-def check_editor_of(actor: User, department: Unit) -> None:
-    if not (actor.has_role(Role.EDITOR) and actor.unit_id == department.pk):
-        raise NotAllowed(_("只有本部门的编辑可以进行此操作。"))
 
 
 def check_sees(actor: User, item: Item) -> None:

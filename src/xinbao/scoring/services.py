@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from xinbao.audit.services import audit_record
 from xinbao.items.errors import InvalidInput, NotAllowed
-from xinbao.orgs.models import Role, Unit
+from xinbao.items.permissions import check_editor_of
+from xinbao.orgs.models import Unit
 from xinbao.scoring import ledger
 from xinbao.scoring.models import ManualAdjustment, RuleSet
 from xinbao.scoring.rules import validate_rules
@@ -20,11 +21,6 @@ from xinbao.scoring.rules import validate_rules
 if TYPE_CHECKING:
     from xinbao.items.models import Item
     from xinbao.orgs.models import User
-
-
-def check_editor_of(actor: User, department: Unit) -> None:
-    if not (actor.has_role(Role.EDITOR) and actor.unit_id == department.pk):
-        raise NotAllowed(_("只有本部门的编辑可以进行此操作。"))
 
 
 def ruleset_save(

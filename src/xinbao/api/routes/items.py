@@ -190,8 +190,7 @@ def item_transition(request: ApiRequest, item_id: ObjectId, payload: Transition)
 )
 def item_history(request: ApiRequest, item_id: ObjectId) -> list[EventOut]:
     item = queries.access_item(request.user, item_id)
-    events, _revisions, _attachments = queries.item_detail_related(item)
-    return [EventOut.build(e) for e in events]
+    return [EventOut.build(e) for e in queries.item_events(item)]
 
 
 @router.get(
@@ -201,8 +200,7 @@ def item_history(request: ApiRequest, item_id: ObjectId) -> list[EventOut]:
 )
 def item_revisions(request: ApiRequest, item_id: ObjectId) -> list[RevisionOut]:
     item = queries.access_item(request.user, item_id)
-    _events, revisions, _attachments = queries.item_detail_related(item)
-    return [RevisionOut.build(r) for r in revisions]
+    return [RevisionOut.build(r) for r in queries.item_revisions(item)]
 
 
 @router.get(
@@ -330,12 +328,11 @@ def item_forward(
 def item_detail(user: User, pk: int) -> ItemOut:
     """The item as ``user`` sees it now, with the moves open to them."""
     item = queries.access_item(user, pk)
-    _events, _revisions, attachments = queries.item_detail_related(item)
     return ItemOut.build_detail(
         item,
         moves=services.available_moves(item=item, actor=user),
         can_edit=permissions.can_edit(user, item),
-        attachments=attachments,
+        attachments=queries.item_attachments(item),
     )
 
 
