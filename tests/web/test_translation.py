@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -36,3 +39,20 @@ def test_user_who_chose_traditional_sees_traditional_pages(county: County) -> No
     page = traditional.content.decode()
     assert "報送時間" in page
     assert "报送时间" not in page
+
+
+def test_catalog_check_finds_a_new_string_and_leaves_the_real_catalog_alone(
+    tmp_path: Path,
+) -> None:
+    from xinbao.web import translation
+
+    before = translation.po_path(translation.LOCALE_ROOT).read_bytes()
+    sources = tmp_path / "src"
+    shutil.copytree(
+        translation.SOURCE_ROOT, sources, ignore=shutil.ignore_patterns("__pycache__", "static")
+    )
+    probe = sources / "web" / "templates" / "web" / "_probe.html"
+    probe.write_text('{% load i18n %}{% translate "只在测试里出现的新词条" %}', encoding="utf-8")
+    catalog = translation.extract(tmp_path / "locale", source_root=sources)
+    assert translation.missing(catalog) == ["只在测试里出现的新词条"]
+    assert translation.po_path(translation.LOCALE_ROOT).read_bytes() == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,15 +43,30 @@ def po_path(locale_root: Path) -> Path:
     return locale_root / HANT / "LC_MESSAGES" / "django.po"
 
 
-def extract(locale_root: Path = LOCALE_ROOT) -> polib.POFile:
-    """Extract the msgids of the whole source tree into ``locale_root`` (merging with the
-    catalog already there) and return the catalog, not yet filled."""
-    if locale_root != LOCALE_ROOT and po_path(LOCALE_ROOT).exists():
-        po_path(locale_root).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(po_path(LOCALE_ROOT), po_path(locale_root))
+def extract(locale_root: Path = LOCALE_ROOT, source_root: Path = SOURCE_ROOT) -> polib.POFile:
+    """Extract the msgids of the source tree into ``locale_root`` (merging with the catalog
+    already there) and return the catalog, not yet filled.
+
+    makemessages writes next to the nearest ``locale`` folder above each file, so for any other
+    ``locale_root`` it runs in a scratch copy of the sources without their ``locale`` folder:
+    a check never touches the real catalog.
+    """
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+    if locale_root != LOCALE_ROOT:
+        if po_path(LOCALE_ROOT).exists():
+            po_path(locale_root).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(po_path(LOCALE_ROOT), po_path(locale_root))
+        scratch = tempfile.TemporaryDirectory(prefix="xinbao-src-")
+        copy = Path(scratch.name) / "src"
+        shutil.copytree(
+            source_root,
+            copy,
+            ignore=shutil.ignore_patterns("locale", "static", "__pycache__", "migrations"),
+        )
+        source_root = copy
     cwd = Path.cwd()
     try:
-        os.chdir(SOURCE_ROOT)
+        os.chdir(source_root)
         with override_settings(LOCALE_PATHS=[str(locale_root)]):
             call_command(
                 "makemessages",
@@ -62,6 +78,8 @@ def extract(locale_root: Path = LOCALE_ROOT) -> polib.POFile:
             )
     finally:
         os.chdir(cwd)
+        if scratch is not None:
+            scratch.cleanup()
     return polib.pofile(str(po_path(locale_root)))
 
 
