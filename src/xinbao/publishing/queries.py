@@ -12,7 +12,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from xinbao.items.models import Item, ItemEvent
-from xinbao.orgs.models import Role
 from xinbao.publishing.models import (
     ExternalAdoption,
     Forwarding,
@@ -22,17 +21,12 @@ from xinbao.publishing.models import (
     PublicationIssue,
 )
 from xinbao.publishing.rules import ADOPTED_STATES
+from xinbao.web.access import department_of
 
 if TYPE_CHECKING:
-    from xinbao.orgs.models import Unit, User
+    from xinbao.orgs.models import User
 
 PICKER_LIMIT = 50
-
-
-def department_of(user: User) -> Unit:
-    if not user.has_role(Role.EDITOR, Role.DEPT_LEADER):
-        raise Http404
-    return user.home_unit
 
 
 def publications_for(user: User) -> QuerySet[Publication]:

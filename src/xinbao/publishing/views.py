@@ -4,7 +4,6 @@ service or query, render."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -31,9 +30,9 @@ from xinbao.publishing.forms import (
 from xinbao.publishing.pdf import PdfError
 from xinbao.publishing.pdf import issue_pdf as render_pdf
 from xinbao.web.access import AuthedRequest, require_roles
+from xinbao.web.downloads import DOCX_MIME, file_response
 
 EDITORIAL = (Role.EDITOR, Role.DEPT_LEADER)
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def form_errors(form: Any) -> str:
@@ -245,12 +244,6 @@ def issue_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
         return redirect("publishing:issue", pk=issue.pk)
     return file_response(data, issue_filename(issue, ".pdf"), "application/pdf")
-
-
-def file_response(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 @require_POST

@@ -11,8 +11,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from xinbao.items.models import Item
-from xinbao.orgs.models import DEPARTMENT_ROLES, UNIT_ROLES, Unit
+from xinbao.orgs.models import UNIT_ROLES, Unit
 from xinbao.scoring.models import FactType, ManualAdjustment, RuleSet, ScoreEntry
+from xinbao.web.access import department_of
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
@@ -40,12 +41,6 @@ class RankGroup:
     kind: str
     label: str
     rows: list[RankRow] = field(default_factory=list)
-
-
-def department_of(user: User) -> Unit:
-    if not user.has_role(*DEPARTMENT_ROLES):
-        raise Http404
-    return user.home_unit
 
 
 def access_statement_unit(user: User, pk: int) -> Unit:

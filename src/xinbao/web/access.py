@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from xinbao.orgs.models import DEPARTMENT_ROLES
+
 if TYPE_CHECKING:
-    from xinbao.orgs.models import User
+    from xinbao.orgs.models import Unit, User
 
     class AuthedRequest(HttpRequest):
         user: User  # narrowed: LoginRequiredMiddleware ran before every view
@@ -34,3 +36,10 @@ def require_roles(*roles: str) -> Callable[[View], View]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def department_of(user: User) -> Unit:
+    """The organization department of an editor or department leader; 404 for anyone else."""
+    if not user.has_role(*DEPARTMENT_ROLES):
+        raise Http404
+    return user.home_unit

@@ -6,8 +6,6 @@ scopes every read to the caller's department); anyone else is refused.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -22,10 +20,10 @@ from xinbao.items.errors import NotAllowed
 from xinbao.orgs.models import Role, User
 from xinbao.publishing import queries
 from xinbao.publishing.docx import issue_docx, issue_filename
+from xinbao.web.downloads import DOCX_MIME, file_response
 
 router = Router(tags=["刊物"])
 
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EDITORIAL = (Role.EDITOR, Role.DEPT_LEADER)
 
 
@@ -90,7 +88,4 @@ def issue_get(request: ApiRequest, issue_id: ObjectId) -> IssueOut:
 def issue_word(request: ApiRequest, issue_id: ObjectId) -> HttpResponse:
     check_editorial(request.user)
     issue = queries.access_issue(request.user, issue_id)
-    response = HttpResponse(issue_docx(issue), content_type=DOCX_MIME)
-    filename = quote(issue_filename(issue, ".docx"))
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
+    return file_response(issue_docx(issue), issue_filename(issue, ".docx"), DOCX_MIME)
