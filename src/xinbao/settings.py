@@ -198,9 +198,33 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 # Outside production WhiteNoise serves straight from the apps' static folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("XINBAO_MEDIA_ROOT", VAR_DIR / "media"))
+
+
+def default_storage() -> dict[str, object]:
+    """Attachments on the local file system, or on an S3-compatible store (MinIO, a cloud's OSS)
+    when ``XINBAO_S3_BUCKET`` is set; install the ``s3`` extra (django-storages, boto3) for that.
+    Objects stay private: every download goes through the authorizing view."""
+    bucket = os.environ.get("XINBAO_S3_BUCKET")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": os.environ.get("XINBAO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("XINBAO_S3_REGION") or None,
+            "access_key": os.environ.get("XINBAO_S3_ACCESS_KEY"),
+            "secret_key": os.environ.get("XINBAO_S3_SECRET_KEY"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage(),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -214,6 +238,29 @@ STORAGES = {
 XINBAO_MAX_ATTACHMENT_BYTES = int(os.environ.get("XINBAO_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Protected downloads through the reverse proxy: when set (nginx: an ``internal`` location that
+# aliases MEDIA_ROOT, e.g. ``/protected/``), an authorized download answers with X-Accel-Redirect
+# and nginx sends the file; the app still decides who may have it.
+XINBAO_ACCEL_REDIRECT_PREFIX = os.environ.get("XINBAO_ACCEL_REDIRECT_PREFIX", "")
+
+
+def cache_settings() -> dict[str, dict[str, object]]:
+    """Redis when ``XINBAO_REDIS_URL`` is set (shared by every app server: API rate limits,
+    dashboard aggregates); otherwise a per-process memory cache, enough for one machine."""
+    if url := os.environ.get("XINBAO_REDIS_URL"):
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": os.environ.get("XINBAO_CACHE_PREFIX", "xinbao"),
+                "TIMEOUT": 300,
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_settings()
 
 # REST API: token lifetime, requests per token per minute, sign-in attempts per address and
 # username per minute.
