@@ -35,9 +35,10 @@ def stored_file_response(
     view has checked that the user may have the file: the prefix is not reachable from outside.
     """
     prefix = settings.XINBAO_ACCEL_REDIRECT_PREFIX
+    response: HttpResponse | FileResponse
     if prefix:
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(stored.name)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(stored.name or "")
     else:
         response = FileResponse(stored.open("rb"), content_type=content_type)
     response["Content-Disposition"] = content_disposition(filename)
