@@ -150,8 +150,8 @@ def main() -> int:
     assert editor and officer and leader
     total = Item.objects.count()
     print(f"{connection.vendor}: {total} items; per county ~{total // COUNTIES}")
-    inbox = queries.inbox(editor, queries.InboxFilter())
-    urgent = queries.inbox(editor, queries.InboxFilter(urgent_only=True))
+    inbox = queries.inbox(editor, queries.ItemFilter())
+    urgent = queries.inbox(editor, queries.ItemFilter(urgent_only=True))
     unit_list = queries.unit_items(officer)
     signoff = queries.signoff_queue(leader)
     timed("editor inbox, page 1 + count", first_page(inbox))
