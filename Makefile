@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint format system-deps clean deploy-check
+.PHONY: setup demo test lint format system-deps clean deploy-check bench-load
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -53,6 +53,12 @@ deploy-check: setup
 	XINBAO_SECRET_KEY="$${XINBAO_SECRET_KEY:-deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')}" \
 	XINBAO_ALLOWED_HOSTS="$${XINBAO_ALLOWED_HOSTS:-xinbao.example.gov.cn}" \
 	$(BIN)/xinbao check --deploy --fail-level WARNING
+
+# The load benchmark (bench/bench_load.py): locust (the "load" dependency group) and nginx.
+bench-load: setup
+	$(UV) sync --frozen --group load
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+	$(BIN)/python bench/bench_load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .tools var/static test-artifacts

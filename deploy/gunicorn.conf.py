@@ -9,6 +9,9 @@ in Redis), so any number of these can run behind nginx.
 import os
 
 bind = os.environ.get("XINBAO_BIND", "127.0.0.1:8001")
+# gunicorn's control socket would be one file in the user's home shared by every instance on the
+# machine; systemd (reload = HUP) is the control interface here.
+control_socket_disable = True
 workers = int(os.environ.get("XINBAO_WORKERS", "2"))
 threads = int(os.environ.get("XINBAO_THREADS", "4"))
 worker_class = "gthread"

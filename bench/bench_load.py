@@ -1,0 +1,238 @@
+"""Benchmark: the whole system under load, in the province shape and in the county shape.
+
+Province: PostgreSQL + Redis, two gunicorn app-server processes behind nginx. County: SQLite,
+one gunicorn process, no proxy (what one machine runs). Both get the same data (bench_lists.py's
+province: 100 counties × 30 units, N items) and the same locust mix (bench/load/locustfile.py:
+officers list, create and submit; editors open the inbox, review and adopt; department leaders
+open the ranking and the dashboard). Prints throughput and p50/p95/p99 per page and the errors,
+then the province/county ratio per page.
+
+    make bench-load                                   # installs locust and nginx, then runs this
+    .venv/bin/python bench/bench_load.py --items 300000 --users 100 --duration 60
+
+The data is built once per database and reused (drop xinbao_load / delete the SQLite file to
+rebuild). Locust runs on the same two cores as the servers, so the figures are a floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PASSWORD = "Load-Bench-2026!"
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/xinbao_load"
+SQLITE_PATH = Path(tempfile.gettempdir()) / "xinbao_load.sqlite3"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def prepare(n_items: int, accounts_file: Path) -> None:
+    """In a child process with DATABASE_URL set: migrate, build the province, make accounts."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinbao.settings")
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_lists  # django.setup() happens on import
+
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+
+    from xinbao.orgs.models import Role, Unit, User
+
+    call_command("migrate", verbosity=0)
+    bench_lists.build(n_items)
+    hashed = make_password(PASSWORD)
+    counties = list(Unit.objects.filter(level="county", kind="org_dept").order_by("code")[:20])
+    for county in counties:
+        User.objects.get_or_create(
+            username=f"d{county.code}",
+            defaults={"role": Role.DEPT_LEADER, "unit": county, "full_name": "部领导"},
+        )
+    picked = {
+        "officers": list(
+            User.objects.filter(role=Role.OFFICER, unit__department__in=counties)
+            .order_by("username")
+            .values_list("username", flat=True)[:200]
+        ),
+        "editors": list(
+            User.objects.filter(role=Role.EDITOR, unit__in=counties).values_list(
+                "username", flat=True
+            )
+        ),
+        "leaders": [f"d{c.code}" for c in counties],
+    }
+    everyone = [name for names in picked.values() for name in names]
+    User.objects.filter(username__in=everyone).update(
+        password=hashed, must_change_password=False, is_active=True, full_name="压测"
+    )
+    accounts_file.write_text(json.dumps(picked))
+    print(f"accounts: {', '.join(f'{k} {len(v)}' for k, v in picked.items())}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_serving(url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - our own server
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def servers(env: dict[str, str], count: int, proxy: bool, workdir: Path) -> Iterator[str]:
+    """``count`` gunicorn processes (one worker, four threads each), behind nginx if ``proxy``;
+    yields the base URL the load goes to."""
+    ports = [free_port() for _ in range(count)]
+    procs = [
+        subprocess.Popen(  # noqa: S603 - our own gunicorn and config
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py")]
+            + ["--access-logfile", "/dev/null", "xinbao.wsgi:application"],
+            env={**env, "XINBAO_BIND": f"127.0.0.1:{port}", "XINBAO_WORKERS": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / f"gunicorn-{port}.log").open("w"),
+        )
+        for port in ports
+    ]
+    nginx = None
+    try:
+        for port in ports:
+            wait_until_serving(f"http://127.0.0.1:{port}/login/")
+        base = f"http://127.0.0.1:{ports[0]}"
+        if proxy:
+            listen = free_port()
+            upstream = "\n".join(f"    server 127.0.0.1:{p};" for p in ports)
+            conf = workdir / "nginx.conf"
+            conf.write_text(
+                f"daemon off; worker_processes 1; pid {workdir}/nginx.pid;\n"
+                f"error_log {workdir}/nginx-error.log warn;\n"
+                "events { worker_connections 1024; }\n"
+                "http {\n access_log off;\n"
+                f" client_body_temp_path {workdir}/body; proxy_temp_path {workdir}/proxy;\n"
+                f" upstream app {{\n{upstream}\n    keepalive 32;\n }}\n"
+                f" server {{ listen 127.0.0.1:{listen};\n"
+                "  location / { proxy_pass http://app; proxy_http_version 1.1;\n"
+                '   proxy_set_header Connection ""; proxy_set_header Host $host;\n'
+                "   proxy_set_header X-Forwarded-For $remote_addr; }\n }\n}\n"
+            )
+            nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
+            nginx = subprocess.Popen([nginx_bin, "-c", str(conf), "-p", str(workdir)])  # noqa: S603
+            base = f"http://127.0.0.1:{listen}"
+            wait_until_serving(base + "/login/")
+        yield base
+    finally:
+        for proc in [*procs, *([nginx] if nginx else [])]:
+            proc.terminate()
+        for proc in [*procs, *([nginx] if nginx else [])]:
+            proc.wait(timeout=30)
+
+
+def run_locust(base: str, args: argparse.Namespace, workdir: Path, accounts: Path) -> dict:
+    prefix = workdir / "locust"
+    subprocess.run(  # noqa: S603 - our own locustfile
+        [str(BIN / "locust"), "-f", str(ROOT / "bench/load/locustfile.py"), "--headless"]
+        + ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s"]
+        + ["--host", base, "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+        env={**os.environ, "LOAD_ACCOUNTS": str(accounts), "LOAD_PASSWORD": PASSWORD},
+        check=False,
+    )
+    rows = {}
+    with Path(f"{prefix}_stats.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+                "rps": float(row["Requests/s"] or 0),
+            }
+    return rows
+
+
+def print_table(title: str, rows: dict) -> None:
+    print(f"\n== {title}")
+    print(f"{'page':<26}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}")
+    for name, r in rows.items():
+        print(
+            f"{name:<26}{r['requests']:>9}{r['failures']:>8}{r['rps']:>8.1f}"
+            f"{r['p50']:>7.0f}{r['p95']:>7.0f}{r['p99']:>7.0f}"
+        )
+
+
+def setup_env(database_url: str, workdir: Path, redis: bool) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "XINBAO_VAR_DIR": str(workdir),
+        "XINBAO_SECRET_KEY": "load-bench-key-" + "Z3#x" * 12,
+        "XINBAO_DEBUG": "0",
+        "XINBAO_API_RATE_PER_MINUTE": "100000",
+    }
+    if redis:
+        env["XINBAO_REDIS_URL"] = REDIS_URL
+    return env
+
+
+def run_setup(label: str, database_url: str, count: int, proxy: bool, args: argparse.Namespace):
+    workdir = Path(tempfile.mkdtemp(prefix="xinbao-load-"))
+    env = setup_env(database_url, workdir, redis=proxy)
+    accounts = workdir / "accounts.json"
+    subprocess.run(  # noqa: S603 - this script, preparing its own data
+        [sys.executable, __file__, "--prepare", "--items", str(args.items), "--accounts", accounts],
+        env=env,
+        check=True,
+    )
+    with servers(env, count, proxy, workdir) as base:
+        rows = run_locust(base, args, workdir, accounts)
+    print_table(f"{label}: {count} app server(s){' behind nginx' if proxy else ''}", rows)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=300_000)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--spawn-rate", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--accounts", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare:
+        prepare(args.items, args.accounts)
+        return 0
+    if not shutil.which("locust", path=str(BIN)) or not Path("/usr/sbin/nginx").exists():
+        raise SystemExit("needs locust and nginx: run `make bench-load`")
+    print(f"{args.users} users, {args.duration} s, {args.items} items; times in ms")
+    province = run_setup("PostgreSQL + Redis", POSTGRES_URL, 2, True, args)
+    if args.skip_sqlite:
+        return 0
+    county = run_setup("SQLite", f"sqlite:///{SQLITE_PATH}", 1, False, args)
+    print("\n== p95 ratio (SQLite single process / PostgreSQL two servers)")
+    for name, r in province.items():
+        if name in county and r["p95"]:
+            print(f"{name:<26}{county[name]['p95'] / r['p95']:>7.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
