@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PASSWORD = "Load-Bench-2026!"
+PASSWORD = "Load-Bench-2026!"  # noqa: S105 - the generated bench accounts' password
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/xinbao_load"
 SQLITE_PATH = Path(tempfile.gettempdir()) / "xinbao_load.sqlite3"
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -44,7 +44,6 @@ def prepare(n_items: int, accounts_file: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinbao.settings")
     sys.path.insert(0, str(ROOT / "bench"))
     import bench_lists  # django.setup() happens on import
-
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
 
@@ -104,8 +103,11 @@ def servers(env: dict[str, str], count: int, proxy: bool, workdir: Path) -> Iter
     ports = [free_port() for _ in range(count)]
     procs = [
         subprocess.Popen(  # noqa: S603 - our own gunicorn and config
-            [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py")]
-            + ["--access-logfile", "/dev/null", "xinbao.wsgi:application"],
+            [
+                str(BIN / "gunicorn"),
+                *("-c", str(ROOT / "deploy/gunicorn.conf.py")),
+                *("--access-logfile", "/dev/null", "xinbao.wsgi:application"),
+            ],
             env={**env, "XINBAO_BIND": f"127.0.0.1:{port}", "XINBAO_WORKERS": "1"},
             stdout=subprocess.DEVNULL,
             stderr=(workdir / f"gunicorn-{port}.log").open("w"),
@@ -148,9 +150,11 @@ def servers(env: dict[str, str], count: int, proxy: bool, workdir: Path) -> Iter
 def run_locust(base: str, args: argparse.Namespace, workdir: Path, accounts: Path) -> dict:
     prefix = workdir / "locust"
     subprocess.run(  # noqa: S603 - our own locustfile
-        [str(BIN / "locust"), "-f", str(ROOT / "bench/load/locustfile.py"), "--headless"]
-        + ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s"]
-        + ["--host", base, "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+        [
+            *(str(BIN / "locust"), "-f", str(ROOT / "bench/load/locustfile.py"), "--headless"),
+            *("-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s"),
+            *("--host", base, "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"),
+        ],
         env={**os.environ, "LOAD_ACCOUNTS": str(accounts), "LOAD_PASSWORD": PASSWORD},
         check=False,
     )
