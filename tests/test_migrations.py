@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 XINBAO = str(Path(sys.executable).parent / "xinbao")
 OUR_APPS = [app.rsplit(".", 1)[-1] for app in settings.INSTALLED_APPS if app.startswith("xinbao.")]
@@ -59,22 +58,25 @@ def round_trip(env: dict[str, str]) -> dict[str, list[str]]:
 @pytest.fixture
 def scratch_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     env = {**os.environ, "XINBAO_VAR_DIR": str(tmp_path)}
-    if connection.vendor != "postgresql":
+    base = settings.DATABASES["default"]
+    if "postgresql" not in base["ENGINE"]:
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         yield env
         return
+    import psycopg
+
     name = f"xinbao_migrations_{uuid.uuid4().hex[:8]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    base = settings.DATABASES["default"]
+    server = f"host={base['HOST'] or '127.0.0.1'} port={base['PORT'] or 5432} user={base['USER']}"
+    with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
     env["DATABASE_URL"] = (
         f"postgres://{base['USER']}@{base['HOST'] or '127.0.0.1'}:{base['PORT'] or 5432}/{name}"
     )
     try:
         yield env
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_models_and_migrations_agree() -> None:
@@ -87,7 +89,6 @@ def test_models_and_migrations_agree() -> None:
     assert result.returncode == 0, "a model change has no migration:\n" + result.stdout
 
 
-@pytest.mark.django_db
 def test_every_migration_applies_from_zero_and_reverses(scratch_env: dict[str, str]) -> None:
     state = round_trip(scratch_env)
     assert len(state["before"]) >= len(OUR_APPS) - 1  # every app but web has migrations

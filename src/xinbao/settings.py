@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "xinbao.topics",
     "xinbao.search",
     "xinbao.scoring",
+    "xinbao.transfer",
     "ninja",  # serves the API documentation's scripts from our static files, not a CDN
     "xinbao.api",
     "axes",

@@ -1,0 +1,66 @@
+"""Bulk transfers into the system: a historical import job and the documents it brought in.
+
+``ImportedDocument`` is unique per department and file digest, so running an import again (after
+a crash, or with a folder that grew) brings in only what is not there yet.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xinbao.items.models import Item
+from xinbao.orgs.models import Unit
+
+
+class HistoricalImport(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未完成")
+
+    department = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(_("来源"), max_length=200)
+    total = models.PositiveIntegerField(_("文件数"))
+    done = models.PositiveIntegerField(_("已导入"), default=0)
+    skipped = models.PositiveIntegerField(_("已存在而跳过"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    error = models.TextField(_("错误"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("历史信息导入")
+        verbose_name_plural = _("历史信息导入")
+        indexes = [models.Index(fields=["department", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.done}/{self.total})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * (self.done + self.skipped) / self.total)
+
+
+class ImportedDocument(models.Model):
+    department = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    digest = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=255)
+    item = models.OneToOneField(Item, on_delete=models.PROTECT, related_name="imported_from")
+    job = models.ForeignKey(HistoricalImport, on_delete=models.PROTECT, related_name="documents")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "digest"], name="imported_document_once_per_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
