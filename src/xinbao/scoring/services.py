@@ -1,5 +1,6 @@
 """Every write in scoring: rule sets and the deduction facts editors record. Each function is one
-transaction, checks the actor, writes the audit record, and brings the ledger up to date."""
+transaction, checks the actor and writes the audit record; the ledger follows after commit
+(``scoring.signals``: only the affected units are recomputed)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from xinbao.audit.services import audit_record
 from xinbao.items.errors import InvalidInput, NotAllowed
 from xinbao.items.permissions import check_editor_of
 from xinbao.orgs.models import Unit
-from xinbao.scoring import ledger
 from xinbao.scoring.models import ManualAdjustment, RuleSet
 from xinbao.scoring.rules import validate_rules
 
@@ -44,12 +44,6 @@ def ruleset_save(
             changes={"year": year, "name": name},
         )
     return ruleset
-
-
-def _refresh(department: Unit, year: int) -> None:
-    """Bring the ledger up to date after a fact changed, when the year has a rule set."""
-    if RuleSet.objects.filter(department=department, year=year).exists():
-        ledger.rebuild(department, year)
 
 
 def adjustment_record(
@@ -94,7 +88,6 @@ def adjustment_record(
             obj=adjustment,
             changes={"unit": unit.pk, "kind": kind, "count": count, "reason": reason.strip()},
         )
-        _refresh(department, adjustment.year)
     return adjustment
 
 
@@ -116,4 +109,3 @@ def adjustment_revoke(*, actor: User, adjustment: ManualAdjustment, reason: str)
             obj=adjustment,
             changes={"reason": reason.strip()},
         )
-        _refresh(adjustment.department, adjustment.year)
