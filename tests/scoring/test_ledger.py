@@ -295,9 +295,7 @@ def test_editor_deduction_is_a_fact_scored_by_the_rules(
         ("信息失实2次:3月12日信息中数据与统计局不符 -10", Decimal(-10))
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        services.adjustment_revoke(
-            actor=county.editor, adjustment=adjustment, reason="经核实无误"
-        )
+        services.adjustment_revoke(actor=county.editor, adjustment=adjustment, reason="经核实无误")
     assert lines(county, county.town_a) == []
 
 

@@ -101,7 +101,12 @@ def test_editor_records_a_deduction_fact_from_the_statement(
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(county.editor).post(
             f"/scoring/units/{county.town_a.pk}/adjustments/",
-            {"kind": "other", "count": "1", "occurred_on": f"{YEAR}-05-06", "reason": "未按要求报送"},
+            {
+                "kind": "other",
+                "count": "1",
+                "occurred_on": f"{YEAR}-05-06",
+                "reason": "未按要求报送",
+            },
         )
     assert response.status_code == 302
     reasons = list(ScoreEntry.objects.filter(unit=county.town_a).values_list("reason", flat=True))

@@ -364,7 +364,8 @@ def _adoption_lines(
             lines += [_zero(item, fact, reason, "quality.min_chars") for fact in facts]
             continue
         score = reviews.get(item.pk, ("regular", None))[1]
-        if min_rubric and (score is None and rubric_required or score is not None and score < min_rubric):
+        unscored = score is None and rubric_required
+        if min_rubric and (unscored or (score is not None and score < min_rubric)):
             if score is None:
                 reason = _("尚未评定质量得分,不计分")
             else:
@@ -624,10 +625,10 @@ def _quota_lines(
         return []
     units = _quota_units(department, quotas, scope)
     per_month: Counter[tuple[int, int]] = Counter()
-    submitted = Item.objects.filter(department=department, submitted_at__year=year)
+    items = Item.objects.filter(department=department, submitted_at__year=year)
     if scope is not None:
-        submitted = submitted.filter(unit_id__in=sorted(scope))
-    submitted = submitted.values_list("unit_id", "submitted_at")
+        items = items.filter(unit_id__in=sorted(scope))
+    submitted = items.values_list("unit_id", "submitted_at")
     for unit_id, at in submitted:
         local = timezone.localtime(at)
         if local.year == year:

@@ -128,7 +128,10 @@ class ItemReview(models.Model):
         _("质量得分"), max_digits=5, decimal_places=1, null=True, blank=True
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("评定人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评定人"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField(_("评定时间"), auto_now=True)
 

@@ -57,7 +57,7 @@ TOP_KEYS = (
     "deductions",
 )
 
-_PHOTO = {level: 0.5 for level in LEVELS}
+_PHOTO = dict.fromkeys(LEVELS, 0.5)
 
 # The demo county's 考核办法 (figures from published ones; see issue 4).
 DEMO_RULES: dict[str, Any] = {
@@ -155,7 +155,8 @@ def validate_rules(data: object) -> list[str]:
         if "min_rubric" in quality:
             number("quality.min_rubric", quality["min_rubric"])
         if "rubric_required" in quality and not isinstance(quality["rubric_required"], bool):
-            errors.append(_("“%(path)s”只能是 true 或 false。") % {"path": "quality.rubric_required"})
+            path = "quality.rubric_required"
+            errors.append(_("“%(path)s”只能是 true 或 false。") % {"path": path})
     if "caps" in data:
         caps = data["caps"]
         if not isinstance(caps, dict):
