@@ -26,6 +26,7 @@ Every key is optional; an absent table scores nothing. The shape::
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,8 @@ MULTI_LEVEL = ("highest_only", "cumulative")
 JOINT_SPLIT = ("equal", "lead_only")
 DEDUCTION_KINDS = ("late_report", "inaccurate", "other")
 ITEM_KINDS = ("reference", "photo")
+MAX_POINTS = 10000  # a figure of the ledger has at most 7 digits before the decimal point
+MAX_COUNT = 100000
 QUALITY_KEYS = ("min_chars", "min_rubric", "rubric_required")
 TOPIC_KEYS = ("adopted_bonus", "late_or_missed_penalty", "zero_year_after_missed")
 TOP_KEYS = (
@@ -102,15 +105,26 @@ def validate_rules(data: object) -> list[str]:
     def number(path: str, value: object, *, sign: int = 1) -> None:
         if not _is_number(value):
             errors.append(_("“%(path)s”必须是数字。") % {"path": path})
+        elif not math.isfinite(value) or abs(value) > MAX_POINTS:  # type: ignore[arg-type]
+            errors.append(
+                _("“%(path)s”超出范围:分值的绝对值不能超过 %(max)d。")
+                % {"path": path, "max": MAX_POINTS}
+            )
         elif sign > 0 and value < 0:  # type: ignore[operator]
             errors.append(_("“%(path)s”不能是负数。") % {"path": path})
         elif sign < 0 and value > 0:  # type: ignore[operator]
             errors.append(_("“%(path)s”是扣分,应为负数或 0。") % {"path": path})
 
     def whole(path: str, value: object, minimum: int = 0) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < minimum
+            or value > MAX_COUNT
+        ):
             errors.append(
-                _("“%(path)s”必须是不小于 %(min)d 的整数。") % {"path": path, "min": minimum}
+                _("“%(path)s”必须是 %(min)d 到 %(max)d 之间的整数。")
+                % {"path": path, "min": minimum, "max": MAX_COUNT}
             )
 
     def table(path: str, value: object, keys: tuple[str, ...]) -> dict[str, Any]:
