@@ -103,6 +103,6 @@ def test_admin_form_validates_rules(county: County) -> None:
     data = {"department": county.dept.pk, "year": YEAR, "name": "办法"}
     bad = RuleSetForm(data={**data, "rules": json.dumps({"caps": {"动态": 0}})})
     assert not bad.is_valid()
-    assert bad.errors["rules"] == ["“caps.动态”必须是不小于 1 的整数。"]
+    assert bad.errors["rules"] == ["“caps.动态”必须是 1 到 100000 之间的整数。"]
     good = RuleSetForm(data={**data, "rules": json.dumps(DEMO_RULES, ensure_ascii=False)})
     assert good.is_valid(), good.errors

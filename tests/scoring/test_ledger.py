@@ -278,22 +278,24 @@ def test_monthly_quota_base_points_and_missing_item_deductions(
 
 
 def test_editor_deduction_is_a_fact_scored_by_the_rules(
-    county: County, ruleset: Callable[..., RuleSet]
+    county: County, ruleset: Callable[..., RuleSet], django_capture_on_commit_callbacks: Any
 ) -> None:
     ruleset(deductions={"inaccurate": -5})
-    adjustment = services.adjustment_record(
-        actor=county.editor,
-        unit=county.town_a,
-        kind=ManualAdjustment.Kind.INACCURATE,
-        reason="3月12日信息中数据与统计局不符",
-        occurred_on=datetime.date(YEAR, 3, 12),
-        count=2,
-    )
-    # Recording the fact brought the ledger up to date.
+    with django_capture_on_commit_callbacks(execute=True):
+        adjustment = services.adjustment_record(
+            actor=county.editor,
+            unit=county.town_a,
+            kind=ManualAdjustment.Kind.INACCURATE,
+            reason="3月12日信息中数据与统计局不符",
+            occurred_on=datetime.date(YEAR, 3, 12),
+            count=2,
+        )
+    # Recording the fact brought the ledger up to date once it committed.
     assert lines(county, county.town_a) == [
         ("信息失实2次:3月12日信息中数据与统计局不符 -10", Decimal(-10))
     ]
-    services.adjustment_revoke(actor=county.editor, adjustment=adjustment, reason="经核实无误")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.adjustment_revoke(actor=county.editor, adjustment=adjustment, reason="经核实无误")
     assert lines(county, county.town_a) == []
 
 

@@ -92,14 +92,22 @@ def test_ranking_orders_units_within_their_class(county: County, scored: Item) -
     assert (second.unit, second.rank, second.points) == (county.town_b, 2, Decimal(0))
 
 
-def test_editor_records_a_deduction_fact_from_the_statement(county: County, scored: Item) -> None:
+def test_editor_records_a_deduction_fact_from_the_statement(
+    county: County, scored: Item, django_capture_on_commit_callbacks: Any
+) -> None:
     scored_rules = RuleSet.objects.get()
     scored_rules.rules = {**scored_rules.rules, "deductions": {"other": -3}}
     scored_rules.save()
-    response = client_for(county.editor).post(
-        f"/scoring/units/{county.town_a.pk}/adjustments/",
-        {"kind": "other", "count": "1", "occurred_on": f"{YEAR}-05-06", "reason": "未按要求报送"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(county.editor).post(
+            f"/scoring/units/{county.town_a.pk}/adjustments/",
+            {
+                "kind": "other",
+                "count": "1",
+                "occurred_on": f"{YEAR}-05-06",
+                "reason": "未按要求报送",
+            },
+        )
     assert response.status_code == 302
     reasons = list(ScoreEntry.objects.filter(unit=county.town_a).values_list("reason", flat=True))
     assert "其他违反报送规定1次:未按要求报送 -3" in reasons

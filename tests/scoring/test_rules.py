@@ -34,11 +34,11 @@ def test_figures_are_checked_with_their_path() -> None:
         "“adoption.periodical.city”必须是数字。",
         "“instruction.county”不能是负数。",
         "“multi_level”只能是:highest_only、cumulative。",
-        "“caps.动态”必须是不小于 1 的整数。",
+        "“caps.动态”必须是 1 到 100000 之间的整数。",
         "“topic.late_or_missed_penalty”是扣分,应为负数或 0。",
-        "“topic.zero_year_after_missed”必须是不小于 0 的整数。",
+        "“topic.zero_year_after_missed”必须是 0 到 100000 之间的整数。",
         "“quotas.township”中有未知的项“week”,可用的项:month、quarter、year。",
-        "“quotas.township.month”必须是不小于 0 的整数。",
+        "“quotas.township.month”必须是 0 到 100000 之间的整数。",
     ]
 
 

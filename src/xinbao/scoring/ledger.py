@@ -68,6 +68,8 @@ class Line:
     rule: str
     item_id: int | None = None
     level: str = ""
+    officer_id: int | None = None
+    item_kind: str = ""
 
     def signature(self) -> tuple[Any, ...]:
         return (
@@ -78,9 +80,27 @@ class Line:
             self.fact_date,
             self.level,
             self.points.quantize(CENT),
-            self.reason,
+            self.reason[:300],
             self.rule,
+            self.officer_id,
+            self.item_kind,
         )
+
+
+def entry_signature(e: ScoreEntry) -> tuple[Any, ...]:
+    return (
+        e.unit_id,
+        e.item_id,
+        e.fact_type,
+        e.fact_id,
+        e.fact_date,
+        e.level,
+        e.points.quantize(CENT),
+        e.reason,
+        e.rule,
+        e.officer_id,
+        e.item_kind,
+    )
 
 
 @dataclass
@@ -117,32 +137,51 @@ def ruleset_for(department: Unit, year: int) -> RuleSet:
 
 
 def rebuild(department: Unit, year: int, *, today: datetime.date | None = None) -> RebuildResult:
-    """Delete and recompute ``department``'s ledger for ``year`` in one transaction.
+    """Recompute ``department``'s ledger for ``year`` in one transaction.
 
     ``changed`` counts lines that differ from the ledger before: a line whose amount or reason
-    changed counts once, as does a line added or removed (0 when no fact changed)."""
+    changed counts once, as does a line added or removed (0 when no fact changed). Only those
+    rows are written."""
+    return _recompute(department, year, None, today)
+
+
+def refresh(
+    department: Unit, year: int, units: Iterable[int], *, today: datetime.date | None = None
+) -> RebuildResult | None:
+    """Bring the entries of ``units`` in ``department``'s ``year`` up to date after a fact
+    about them changed, without touching any other unit's rows. The result equals the same
+    units' rows of a full ``rebuild`` (``tests/scoring/test_incremental.py``). None when the
+    year has no rule set."""
+    if not RuleSet.objects.filter(department=department, year=year).exists():
+        return None
+    return _recompute(department, year, set(units), today)
+
+
+def _recompute(
+    department: Unit, year: int, scope: set[int] | None, today: datetime.date | None
+) -> RebuildResult:
     ruleset = ruleset_for(department, year)
     today = today or timezone.localdate()
     now = timezone.now()
     with transaction.atomic():
         # Read the facts inside the transaction: the ledger matches one state of them.
-        lines = compute(department, year, ruleset.rules, today)
+        lines = compute(department, year, ruleset.rules, today, units=scope)
         existing = ScoreEntry.objects.filter(department=department, year=year)
-        before = Counter(
-            (
-                e.unit_id,
-                e.item_id,
-                e.fact_type,
-                e.fact_id,
-                e.fact_date,
-                e.level,
-                e.points.quantize(CENT),
-                e.reason,
-                e.rule,
-            )
-            for e in existing
-        )
-        existing.delete()
+        if scope is not None:
+            existing = existing.filter(unit_id__in=sorted(scope))
+        stale: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for entry in existing.order_by("id"):
+            stale[entry_signature(entry)].append(entry.pk)
+        new: list[Line] = []
+        for line in lines:
+            same = stale.get(line.signature())
+            if same:
+                same.pop()
+            else:
+                new.append(line)
+        removed = [pk for pks in stale.values() for pk in pks]
+        for start in range(0, len(removed), 500):
+            ScoreEntry.objects.filter(pk__in=removed[start : start + 500]).delete()
         ScoreEntry.objects.bulk_create(
             [
                 ScoreEntry(
@@ -154,39 +193,70 @@ def rebuild(department: Unit, year: int, *, today: datetime.date | None = None) 
                     fact_id=line.fact_id,
                     fact_date=line.fact_date,
                     level=line.level,
+                    item_kind=line.item_kind,
+                    officer_id=line.officer_id,
                     points=line.points.quantize(CENT),
                     reason=line.reason[:300],
                     rule=line.rule,
                     computed_at=now,
                 )
-                for line in lines
+                for line in new
             ],
             batch_size=1000,
         )
-    after = Counter(line.signature() for line in lines)
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         totals[line.unit_id] += line.points
     return RebuildResult(
-        entries=len(lines),
-        changed=max(sum((before - after).values()), sum((after - before).values())),
-        totals=dict(totals),
+        entries=len(lines), changed=max(len(removed), len(new)), totals=dict(totals)
     )
 
 
-def compute(department: Unit, year: int, rules: dict[str, Any], today: datetime.date) -> list[Line]:
-    """Every ledger line of ``department``'s ``year`` under ``rules``, in a stable order."""
-    lines: list[Line] = []
+def compute(
+    department: Unit,
+    year: int,
+    rules: dict[str, Any],
+    today: datetime.date,
+    *,
+    units: set[int] | None = None,
+) -> list[Line]:
+    """Every ledger line of ``department``'s ``year`` under ``rules``, in a stable order; with
+    ``units``, only those units' lines (computed from every fact they depend on: their items,
+    the items they reported jointly, and all other items of those items' reporting units, whose
+    monthly caps decide what counts). Reads only, so a draft rule set can be tried out."""
     co_units = _co_units(department)
-    lines += _adoption_lines(department, year, rules, co_units)
-    lines += _instruction_lines(department, year, rules, co_units)
-    topic_lines, missed = _topic_lines(department, year, rules)
+    closure: set[int] | None = None
+    if units is not None:
+        joint = [item_id for item_id, partners in co_units.items() if set(partners) & units]
+        leads = Item.objects.filter(pk__in=joint).values_list("unit_id", flat=True)
+        closure = units | set(leads)
+    reviews = _reviews(department, closure)
+    lines: list[Line] = []
+    adoption_lines = _adoption_lines(department, year, rules, co_units, reviews, closure)
+    lines += adoption_lines
+    lines += _instruction_lines(department, year, rules, co_units, reviews, closure)
+    topic_lines, missed = _topic_lines(department, year, rules, units)
     lines += topic_lines
-    lines += _quota_lines(department, year, rules, today)
-    lines += _deduction_lines(department, year, rules)
+    lines += _quota_lines(department, year, rules, today, units)
+    lines += _reference_quota_lines(department, year, rules, today, adoption_lines, units)
+    lines += _deduction_lines(department, year, rules, units)
+    if units is not None:
+        lines = [line for line in lines if line.unit_id in units]
     lines += _annul_lines(year, rules, lines, missed)
     lines.sort(key=lambda x: (x.unit_id, x.fact_date, x.fact_type, x.fact_id))
     return lines
+
+
+def _reviews(department: Unit, units: set[int] | None) -> dict[int, tuple[str, Decimal | None]]:
+    from xinbao.scoring.models import ItemReview
+
+    reviews = ItemReview.objects.filter(item__department=department)
+    if units is not None:
+        reviews = reviews.filter(item__unit_id__in=sorted(units))
+    return {
+        item_id: (kind, score)
+        for item_id, kind, score in reviews.values_list("item_id", "kind", "score")
+    }
 
 
 # --- adoptions -------------------------------------------------------------------------------
@@ -201,7 +271,7 @@ def _co_units(department: Unit) -> dict[int, list[int]]:
     return {k: sorted(v) for k, v in result.items()}
 
 
-def _adoptions(department: Unit, year: int) -> list[Adoption]:
+def _adoptions(department: Unit, year: int, units: set[int] | None) -> list[Adoption]:
     codes = [code for code in department.path.strip("/").split("/") if code]
     entries = (
         IssueEntry.objects.filter(
@@ -213,6 +283,8 @@ def _adoptions(department: Unit, year: int) -> list[Adoption]:
         .select_related("issue__publication__department", "item__category")
         .order_by("id")
     )
+    if units is not None:
+        entries = entries.filter(item__unit_id__in=sorted(units))
     facts: list[Adoption] = []
     for entry in entries:
         issue = entry.issue
@@ -233,6 +305,8 @@ def _adoptions(department: Unit, year: int) -> list[Adoption]:
         .select_related("item__category")
         .order_by("id")
     )
+    if units is not None:
+        externals = externals.filter(item__unit_id__in=sorted(units))
     for ext in externals:
         outlet = "periodical" if ext.kind == ExternalAdoption.Kind.PUBLICATION else "media"
         label = ext.outlet if "《" in ext.outlet else f"《{ext.outlet}》"
@@ -250,16 +324,31 @@ def _adoptions(department: Unit, year: int) -> list[Adoption]:
 
 
 def _adoption_lines(
-    department: Unit, year: int, rules: dict[str, Any], co_units: dict[int, list[int]]
+    department: Unit,
+    year: int,
+    rules: dict[str, Any],
+    co_units: dict[int, list[int]],
+    reviews: dict[int, tuple[str, Decimal | None]],
+    units: set[int] | None,
 ) -> list[Line]:
     table = rules.get("adoption", {})
-    min_chars = int(rules.get("quality", {}).get("min_chars", 0))
+    kind_tables = rules.get("kind_points", {})
+    quality = rules.get("quality", {})
+    min_chars = int(quality.get("min_chars", 0))
+    min_rubric = points(quality.get("min_rubric", 0))
+    rubric_required = bool(quality.get("rubric_required", False))
     highest_only = rules.get("multi_level", "highest_only") == "highest_only"
     caps: dict[str, int] = rules.get("caps", {})
     by_item: dict[int, list[Adoption]] = defaultdict(list)
-    for fact in _adoptions(department, year):
-        fact.points = points(table.get(fact.outlet, {}).get(fact.level, 0))
-        fact.rule = f"adoption.{fact.outlet}.{fact.level}"
+    for fact in _adoptions(department, year, units):
+        kind = reviews.get(fact.item.pk, ("regular", None))[0]
+        special = kind_tables.get(kind, {}).get(fact.outlet, {})
+        if fact.level in special:
+            fact.points = points(special[fact.level])
+            fact.rule = f"kind_points.{kind}.{fact.outlet}.{fact.level}"
+        else:
+            fact.points = points(table.get(fact.outlet, {}).get(fact.level, 0))
+            fact.rule = f"adoption.{fact.outlet}.{fact.level}"
         by_item[fact.item.pk].append(fact)
 
     lines: list[Line] = []
@@ -273,6 +362,18 @@ def _adoption_lines(
                 "min": min_chars,
             }
             lines += [_zero(item, fact, reason, "quality.min_chars") for fact in facts]
+            continue
+        score = reviews.get(item.pk, ("regular", None))[1]
+        unscored = score is None and rubric_required
+        if min_rubric and (unscored or (score is not None and score < min_rubric)):
+            if score is None:
+                reason = _("尚未评定质量得分,不计分")
+            else:
+                reason = _("质量得分%(score)s分,未达到%(min)s分的质量要求,不计分") % {
+                    "score": f"{score.normalize():f}",
+                    "min": f"{min_rubric.normalize():f}",
+                }
+            lines += [_zero(item, fact, reason, "quality.min_rubric") for fact in facts]
             continue
         if highest_only and len(facts) > 1:
             best = max(facts, key=lambda f: (f.points, RANK.get(f.level, 0), -f.on.toordinal()))
@@ -313,7 +414,16 @@ def _adoption_lines(
                 FactType.ADOPTION,
                 fact.level,
             )
+    _mark_kinds(lines, reviews)
     return lines
+
+
+def _mark_kinds(lines: list[Line], reviews: dict[int, tuple[str, Decimal | None]]) -> None:
+    """The item's kind on each of its lines (co-units' shares too), for shares of 参阅类."""
+    for line in lines:
+        if line.item_id is not None:
+            kind = reviews.get(line.item_id, ("regular", None))[0]
+            line.item_kind = "" if kind == "regular" else kind
 
 
 def _zero(item: Item, fact: Adoption, reason: str, rule: str) -> Line:
@@ -327,6 +437,7 @@ def _zero(item: Item, fact: Adoption, reason: str, rule: str) -> Line:
         reason=f"{fact.label}{_('采用')} {reason}",
         rule=rule,
         level=fact.level,
+        officer_id=item.created_by_id,
     )
 
 
@@ -345,6 +456,7 @@ def _split(
     """``amount`` for ``item``: all to its unit, or split equally with its co-units (shares
     rounded down to 0.01, the remainder to the reporting unit: the shares sum to ``amount``)."""
     partners = [u for u in co_units.get(item.pk, []) if u != item.unit_id]
+    officer = getattr(item, "created_by_id", None)
     if not partners or rules.get("joint_split", "equal") != "equal":
         return [
             Line(
@@ -357,6 +469,7 @@ def _split(
                 rule,
                 item.pk,
                 level,
+                officer,
             )
         ]
     share = (amount / (len(partners) + 1)).quantize(CENT, rounding=ROUND_DOWN)
@@ -374,6 +487,7 @@ def _split(
             f"{rule}+joint_split",
             item.pk,
             level,
+            officer,
         )
         for unit_id, value in [(item.unit_id, lead), *((u, share) for u in partners)]
     ]
@@ -383,7 +497,12 @@ def _split(
 
 
 def _instruction_lines(
-    department: Unit, year: int, rules: dict[str, Any], co_units: dict[int, list[int]]
+    department: Unit,
+    year: int,
+    rules: dict[str, Any],
+    co_units: dict[int, list[int]],
+    reviews: dict[int, tuple[str, Decimal | None]],
+    units: set[int] | None,
 ) -> list[Line]:
     table = rules.get("instruction", {})
     lines: list[Line] = []
@@ -392,6 +511,8 @@ def _instruction_lines(
         .select_related("item")
         .order_by("id")
     )
+    if units is not None:
+        instructions = instructions.filter(item__unit_id__in=sorted(units))
     for ins in instructions:
         amount = points(table.get(ins.level, 0))
         level = LEVEL_LABELS.get(ins.level, ins.level)
@@ -408,11 +529,12 @@ def _instruction_lines(
             FactType.INSTRUCTION,
             ins.level,
         )
+    _mark_kinds(lines, reviews)
     return lines
 
 
 def _topic_lines(
-    department: Unit, year: int, rules: dict[str, Any]
+    department: Unit, year: int, rules: dict[str, Any], units: set[int] | None
 ) -> tuple[list[Line], Counter[int]]:
     topic = rules.get("topic", {})
     bonus = points(topic.get("adopted_bonus", 0))
@@ -424,6 +546,8 @@ def _topic_lines(
         .select_related("topic")
         .order_by("id")
     )
+    if units is not None:
+        targets = targets.filter(unit_id__in=sorted(units))
     for target in targets:
         on = timezone.localdate(target.topic.deadline)
         title = target.topic.title
@@ -488,22 +612,23 @@ def _month_end(year: int, month: int) -> datetime.date:
 
 
 def _quota_lines(
-    department: Unit, year: int, rules: dict[str, Any], today: datetime.date
+    department: Unit,
+    year: int,
+    rules: dict[str, Any],
+    today: datetime.date,
+    scope: set[int] | None,
 ) -> list[Line]:
     quotas: dict[str, dict[str, int]] = rules.get("quotas", {})
     base = points(rules.get("monthly_base", 0))
     missing = points(rules.get("missing_item_deduction", 0))
     if not quotas:
         return []
-    units = list(
-        Unit.objects.filter(department=department, is_active=True, kind__in=list(quotas))
-        .order_by("id")
-        .values_list("id", "kind")
-    )
+    units = _quota_units(department, quotas, scope)
     per_month: Counter[tuple[int, int]] = Counter()
-    submitted = Item.objects.filter(department=department, submitted_at__year=year).values_list(
-        "unit_id", "submitted_at"
-    )
+    items = Item.objects.filter(department=department, submitted_at__year=year)
+    if scope is not None:
+        items = items.filter(unit_id__in=sorted(scope))
+    submitted = items.values_list("unit_id", "submitted_at")
     for unit_id, at in submitted:
         local = timezone.localtime(at)
         if local.year == year:
@@ -557,7 +682,70 @@ def _quota_lines(
     return lines
 
 
-def _deduction_lines(department: Unit, year: int, rules: dict[str, Any]) -> list[Line]:
+def _quota_units(
+    department: Unit, quotas: dict[str, Any], scope: set[int] | None
+) -> list[tuple[int, str]]:
+    units = Unit.objects.filter(department=department, is_active=True, kind__in=list(quotas))
+    if scope is not None:
+        units = units.filter(pk__in=sorted(scope))
+    return list(units.order_by("id").values_list("id", "kind"))
+
+
+def _reference_quota_lines(
+    department: Unit,
+    year: int,
+    rules: dict[str, Any],
+    today: datetime.date,
+    adoption_lines: list[Line],
+    scope: set[int] | None,
+) -> list[Line]:
+    """参阅类 quotas: a unit's counted 参阅类 items (a share of a joint one counts for each of its
+    units) by the month of their first counted adoption, against ``reference_quotas``; each
+    missing one costs ``missing_item_deduction`` per closed period."""
+    quotas: dict[str, dict[str, int]] = rules.get("reference_quotas", {})
+    missing = points(rules.get("missing_item_deduction", 0))
+    if not quotas or not missing:
+        return []
+    first: dict[tuple[int, int], datetime.date] = {}
+    for line in adoption_lines:
+        if line.item_kind == "reference" and line.points > 0 and line.item_id is not None:
+            key = (line.unit_id, line.item_id)
+            first[key] = min(first.get(key, line.fact_date), line.fact_date)
+    per_month: Counter[tuple[int, int]] = Counter(
+        (unit_id, on.month) for (unit_id, _item), on in first.items() if on.year == year
+    )
+    lines: list[Line] = []
+    periods = list(_closed_periods(year, today))
+    for unit_id, kind in _quota_units(department, quotas, scope):
+        for period, fact_id, months, label in periods:
+            wanted = quotas[kind].get(period, 0)
+            got = sum(per_month[(unit_id, m)] for m in months)
+            if got >= wanted:
+                continue
+            amount = missing * (wanted - got)
+            reason = _("%(label)s参阅类信息采用%(got)d条,少于任务%(want)d条,差%(short)d条") % {
+                "label": label,
+                "got": got,
+                "want": wanted,
+                "short": wanted - got,
+            }
+            lines.append(
+                Line(
+                    unit_id,
+                    FactType.QUOTA,
+                    f"reference:{fact_id}",
+                    _month_end(year, months[-1]),
+                    amount,
+                    f"{reason}{signed(amount)}",
+                    f"reference_quotas.{kind}.{period}+missing_item_deduction",
+                )
+            )
+    return lines
+
+
+def _deduction_lines(
+    department: Unit, year: int, rules: dict[str, Any], scope: set[int] | None
+) -> list[Line]:
     table = rules.get("deductions", {})
     lines: list[Line] = []
     late = points(table.get("late_report", 0))
@@ -571,6 +759,8 @@ def _deduction_lines(department: Unit, year: int, rules: dict[str, Any]) -> list
             .select_related("item")
             .order_by("item_id")
         )
+        if scope is not None:
+            rows = rows.filter(item__unit_id__in=sorted(scope))
         for row in rows:
             assert row.submitted_at is not None  # noqa: S101 — the filter requires it
             reason = _("紧急信息《%(title)s》超过时限报达(迟报)") % {"title": row.item.title}
@@ -583,12 +773,15 @@ def _deduction_lines(department: Unit, year: int, rules: dict[str, Any]) -> list
                     late,
                     f"{reason}{signed(late)}",
                     "deductions.late_report",
-                    row.pk,
+                    row.item_id,
+                    officer_id=row.item.created_by_id,
                 )
             )
     adjustments = ManualAdjustment.objects.filter(
         department=department, year=year, revoked_at__isnull=True
     ).order_by("id")
+    if scope is not None:
+        adjustments = adjustments.filter(unit_id__in=sorted(scope))
     for adj in adjustments:
         amount = points(table.get(adj.kind, 0)) * adj.count
         reason = _("%(kind)s%(count)d次:%(reason)s") % {

@@ -1,9 +1,10 @@
 """Assessment rule sets (考核办法), the facts an editor records for them, and the points ledger.
 
-The ledger (``ScoreEntry``) is derived: ``scoring.ledger.rebuild`` deletes and recomputes one
-department's year from recorded facts (publications, upper-level adoptions, instructions, topic
-outcomes, submissions, timeliness and ``ManualAdjustment`` rows) and the year's ``RuleSet``.
-Nothing else writes it, and no row of it is ever typed in by hand.
+The ledger (``ScoreEntry``) is derived: ``scoring.ledger.rebuild`` recomputes one department's
+year, ``scoring.ledger.refresh`` some of its units, from recorded facts (publications, upper-level
+adoptions, instructions, topic outcomes, submissions, timeliness, ``ItemReview`` and
+``ManualAdjustment`` rows) and the year's ``RuleSet``. Nothing else writes it, and no row of it
+is ever typed in by hand.
 """
 
 from __future__ import annotations
@@ -99,6 +100,49 @@ class ManualAdjustment(models.Model):
         return f"{self.unit_id} {self.kind} ×{self.count}"
 
 
+class ItemReview(models.Model):
+    """An editor's assessment judgment of one item, a fact the ledger reads: its kind (常规,
+    参阅类 worth more in most 考核办法, 图片) and its rubric scores (情况清楚、表述准确、时效、新意,
+    each 0–25; ``score`` is their sum). An item below the rule set's ``quality.min_rubric`` does
+    not count."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("常规")
+        REFERENCE = "reference", _("参阅类")
+        PHOTO = "photo", _("图片")
+
+    CRITERIA = (
+        ("clear", _("情况清楚")),
+        ("accurate", _("表述准确")),
+        ("timely", _("时效")),
+        ("novel", _("新意")),
+    )
+    CRITERION_MAX = 25
+
+    item = models.OneToOneField(
+        Item, verbose_name=_("信息"), on_delete=models.CASCADE, related_name="score_review"
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    rubric = models.JSONField(_("评分"), default=dict, blank=True)
+    score = models.DecimalField(
+        _("质量得分"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评定人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("评定时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("信息评定")
+        verbose_name_plural = _("信息评定")
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.kind} {self.score}"
+
+
 class FactType(models.TextChoices):
     ADOPTION = "adoption", _("采用")
     INSTRUCTION = "instruction", _("领导批示")
@@ -128,6 +172,15 @@ class ScoreEntry(models.Model):
     fact_id = models.CharField(_("事实"), max_length=40)
     fact_date = models.DateField(_("日期"))
     level = models.CharField(_("级别"), max_length=10, blank=True)
+    item_kind = models.CharField(_("信息类别"), max_length=10, blank=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("信息员"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     points = models.DecimalField(_("分值"), max_digits=9, decimal_places=2)
     reason = models.CharField(_("计分说明"), max_length=300)
     rule = models.CharField(_("规则"), max_length=80)
@@ -140,6 +193,11 @@ class ScoreEntry(models.Model):
         indexes = [
             models.Index(fields=["department", "year", "unit"], name="score_dept_year_unit_idx"),
             models.Index(fields=["unit", "year", "fact_date"], name="score_unit_year_date_idx"),
+            # Rankings of any date range aggregate one department's rows in a date range.
+            models.Index(
+                fields=["department", "fact_date", "unit", "fact_type", "points"],
+                name="score_dept_date_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,44 +3,21 @@ statement: out-of-scope units answer 404."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from xinbao.items.models import Item
 from xinbao.orgs.models import UNIT_ROLES, Unit
 from xinbao.scoring.models import FactType, ManualAdjustment, RuleSet, ScoreEntry
+from xinbao.scoring.periods import Period, year_period
+from xinbao.scoring.ranking import HIGH_LEVELS, RankGroup, RankRow, unit_ranking
 from xinbao.web.access import department_of
+
+__all__ = ["RankGroup", "RankRow", "department_of"]
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
-
-HIGH_LEVELS = ("city", "province", "central")
-
-
-@dataclass
-class RankRow:
-    unit: Unit
-    points: Decimal = Decimal(0)
-    submitted: int = 0
-    adopted: int = 0
-    high_level: int = 0
-    instructions: int = 0
-    rank: int = 0
-
-    @property
-    def adoption_rate(self) -> float | None:
-        return self.adopted / self.submitted if self.submitted else None
-
-
-@dataclass
-class RankGroup:
-    kind: str
-    label: str
-    rows: list[RankRow] = field(default_factory=list)
 
 
 def access_statement_unit(user: User, pk: int) -> Unit:
@@ -92,49 +69,27 @@ def ruleset_of(department: Unit | None, year: int) -> RuleSet | None:
 
 
 def ranking(department: Unit, year: int) -> list[RankGroup]:
-    """The department's units ranked within each unit class for ``year``. Three queries.
+    """The department's units ranked within each unit class for ``year`` (see ``ranking``)."""
+    return unit_ranking(department, year_period(year)).groups
 
-    Ties: more points first, then more high-level (市级以上) adoptions, then more adopted items,
-    then the unit's order in the org tree (``sort_order``, code)."""
-    units = list(
-        Unit.objects.filter(department=department, is_active=True)
-        .exclude(kind=Unit.Kind.ORG_DEPT)
-        .order_by("sort_order", "code")
+
+SHOW_FILTERS: dict[str, Q] = {
+    "adopted": Q(fact_type=FactType.ADOPTION, points__gt=0),
+    "high": Q(fact_type=FactType.ADOPTION, points__gt=0, level__in=HIGH_LEVELS),
+    "reference": Q(fact_type=FactType.ADOPTION, points__gt=0, item_kind="reference"),
+    "instruction": Q(fact_type=FactType.INSTRUCTION),
+    "topic": Q(fact_type=FactType.TOPIC),
+    "quota": Q(fact_type=FactType.QUOTA),
+    "deduction": Q(fact_type__in=[FactType.DEDUCTION, FactType.ANNUL]),
+}
+
+
+def period_lines(unit: Unit, period: Period, show: str = "") -> QuerySet[ScoreEntry]:
+    """The ledger rows behind one figure of a ranking: ``unit``'s rows dated in ``period``,
+    narrowed to ``show`` (a key of ``SHOW_FILTERS``; empty: all, i.e. the points)."""
+    lines = ScoreEntry.objects.filter(
+        unit=unit, fact_date__gte=period.start, fact_date__lte=period.end
     )
-    rows = {unit.pk: RankRow(unit=unit) for unit in units}
-    adoption = Q(fact_type=FactType.ADOPTION, points__gt=0)
-    figures = (
-        ScoreEntry.objects.filter(department=department, year=year, unit_id__in=list(rows))
-        .values("unit_id")
-        .annotate(
-            total=Sum("points"),
-            adopted=Count("item", filter=adoption, distinct=True),
-            high=Count("item", filter=adoption & Q(level__in=HIGH_LEVELS), distinct=True),
-            instructions=Count("id", filter=Q(fact_type=FactType.INSTRUCTION)),
-        )
-        .order_by()
-    )
-    for figure in figures:
-        row = rows[figure["unit_id"]]
-        row.points = figure["total"] or Decimal(0)
-        row.adopted, row.high_level = figure["adopted"], figure["high"]
-        row.instructions = figure["instructions"]
-    submitted = (
-        Item.objects.filter(department=department, submitted_at__year=year)
-        .values("unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for figure in submitted:
-        if figure["unit_id"] in rows:
-            rows[figure["unit_id"]].submitted = figure["n"]
-    groups: list[RankGroup] = []
-    for kind, label in Unit.Kind.choices:
-        members = [rows[u.pk] for u in units if u.kind == kind]
-        if not members:
-            continue
-        members.sort(key=lambda r: (-r.points, -r.high_level, -r.adopted))  # stable: tree order
-        for position, row in enumerate(members, start=1):
-            row.rank = position
-        groups.append(RankGroup(kind=kind, label=str(label), rows=members))
-    return groups
+    if show in SHOW_FILTERS:
+        lines = lines.filter(SHOW_FILTERS[show])
+    return lines.select_related("item").order_by("fact_date", "fact_type", "fact_id", "id")

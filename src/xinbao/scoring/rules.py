@@ -6,11 +6,17 @@ Every key is optional; an absent table scores nothing. The shape::
     instruction  {level: points}            a leader's instruction (领导批示) by the leader's level
     multi_level  "highest_only" | "cumulative"   an item carried at several levels
     joint_split  "equal" | "lead_only"      joint items: split among unit and co-units, or not
-    quality      {"min_chars": n}           an adoption of a shorter item scores 0
+    kind_points  {item kind: {outlet: {level: points}}}   item kind ∈ ITEM_KINDS (an editor's
+                                            ``ItemReview``): 参阅类 and 图片 figures; a missing
+                                            figure falls back to ``adoption``
+    quality      {"min_chars": n, "min_rubric": x, "rubric_required": bool}   an adoption of a
+                                            shorter item, or of one whose rubric score is below
+                                            ``min_rubric`` (or unscored, when required), scores 0
     caps         {category name: n}         at most n adopted items of the category a unit-month
     topic        {"adopted_bonus": p ≥ 0, "late_or_missed_penalty": p ≤ 0,
                   "zero_year_after_missed": n}   n missed topics in a year → the year is 0 (0: off)
     quotas       {unit kind: {period: n}}   unit kind ∈ QUOTA_CLASSES, period ∈ PERIODS
+    reference_quotas {unit kind: {period: n}}   counted 参阅类 items a unit must have adopted
     monthly_base p ≥ 0                      for each closed month the unit met its monthly quota
     missing_item_deduction p ≤ 0            per item short of a quota (漏报), per closed period
     deductions   {ManualAdjustment kind: p ≤ 0}   per recorded fact × its count; ``late_report``
@@ -20,6 +26,7 @@ Every key is optional; an absent table scores nothing. The shape::
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -32,20 +39,28 @@ PERIODS = ("month", "quarter", "year")
 MULTI_LEVEL = ("highest_only", "cumulative")
 JOINT_SPLIT = ("equal", "lead_only")
 DEDUCTION_KINDS = ("late_report", "inaccurate", "other")
+ITEM_KINDS = ("reference", "photo")
+MAX_POINTS = 10000  # a figure of the ledger has at most 7 digits before the decimal point
+MAX_COUNT = 100000
+QUALITY_KEYS = ("min_chars", "min_rubric", "rubric_required")
 TOPIC_KEYS = ("adopted_bonus", "late_or_missed_penalty", "zero_year_after_missed")
 TOP_KEYS = (
     "adoption",
     "instruction",
     "multi_level",
     "joint_split",
+    "kind_points",
     "quality",
     "caps",
     "topic",
     "quotas",
+    "reference_quotas",
     "monthly_base",
     "missing_item_deduction",
     "deductions",
 )
+
+_PHOTO = dict.fromkeys(LEVELS, 0.5)
 
 # The demo county's 考核办法 (figures from published ones; see issue 4).
 DEMO_RULES: dict[str, Any] = {
@@ -57,15 +72,20 @@ DEMO_RULES: dict[str, Any] = {
         "media": {"county": 1, "city": 3, "province": 5, "central": 10},
     },
     "instruction": {"county": 5, "city": 10, "province": 20, "central": 20},
+    "kind_points": {
+        "reference": {"periodical": {"county": 5}, "bulletin": {"county": 5}},
+        "photo": {outlet: dict(_PHOTO) for outlet in OUTLETS},
+    },
     "multi_level": "highest_only",
     "joint_split": "equal",
-    "quality": {"min_chars": 200},
+    "quality": {"min_chars": 200, "min_rubric": 60},
     "caps": {"动态": 4},
     "topic": {"adopted_bonus": 5, "late_or_missed_penalty": -10, "zero_year_after_missed": 2},
     "quotas": {
         "township": {"month": 1, "quarter": 3, "year": 12},
         "department": {"quarter": 1, "year": 4},
     },
+    "reference_quotas": {"township": {"quarter": 2}},
     "monthly_base": 10,
     "missing_item_deduction": -2,
     "deductions": {"late_report": -2, "inaccurate": -5, "other": -2},
@@ -85,15 +105,26 @@ def validate_rules(data: object) -> list[str]:
     def number(path: str, value: object, *, sign: int = 1) -> None:
         if not _is_number(value):
             errors.append(_("“%(path)s”必须是数字。") % {"path": path})
+        elif not math.isfinite(value) or abs(value) > MAX_POINTS:  # type: ignore[arg-type]
+            errors.append(
+                _("“%(path)s”超出范围:分值的绝对值不能超过 %(max)d。")
+                % {"path": path, "max": MAX_POINTS}
+            )
         elif sign > 0 and value < 0:  # type: ignore[operator]
             errors.append(_("“%(path)s”不能是负数。") % {"path": path})
         elif sign < 0 and value > 0:  # type: ignore[operator]
             errors.append(_("“%(path)s”是扣分,应为负数或 0。") % {"path": path})
 
     def whole(path: str, value: object, minimum: int = 0) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < minimum
+            or value > MAX_COUNT
+        ):
             errors.append(
-                _("“%(path)s”必须是不小于 %(min)d 的整数。") % {"path": path, "min": minimum}
+                _("“%(path)s”必须是 %(min)d 到 %(max)d 之间的整数。")
+                % {"path": path, "min": minimum, "max": MAX_COUNT}
             )
 
     def table(path: str, value: object, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -126,9 +157,20 @@ def validate_rules(data: object) -> list[str]:
             errors.append(
                 _("“%(path)s”只能是:%(choices)s。") % {"path": key, "choices": "、".join(choices)}
             )
+    if "kind_points" in data:
+        for kind, outlets in table("kind_points", data["kind_points"], ITEM_KINDS).items():
+            for outlet, levels in table(f"kind_points.{kind}", outlets, OUTLETS).items():
+                for level, value in table(f"kind_points.{kind}.{outlet}", levels, LEVELS).items():
+                    number(f"kind_points.{kind}.{outlet}.{level}", value)
     if "quality" in data:
-        for key, value in table("quality", data["quality"], ("min_chars",)).items():
-            whole(f"quality.{key}", value)
+        quality = table("quality", data["quality"], QUALITY_KEYS)
+        if "min_chars" in quality:
+            whole("quality.min_chars", quality["min_chars"])
+        if "min_rubric" in quality:
+            number("quality.min_rubric", quality["min_rubric"])
+        if "rubric_required" in quality and not isinstance(quality["rubric_required"], bool):
+            path = "quality.rubric_required"
+            errors.append(_("“%(path)s”只能是 true 或 false。") % {"path": path})
     if "caps" in data:
         caps = data["caps"]
         if not isinstance(caps, dict):
@@ -144,10 +186,11 @@ def validate_rules(data: object) -> list[str]:
             number("topic.late_or_missed_penalty", topic["late_or_missed_penalty"], sign=-1)
         if "zero_year_after_missed" in topic:
             whole("topic.zero_year_after_missed", topic["zero_year_after_missed"])
-    if "quotas" in data:
-        for unit_class, periods in table("quotas", data["quotas"], QUOTA_CLASSES).items():
-            for period, count in table(f"quotas.{unit_class}", periods, PERIODS).items():
-                whole(f"quotas.{unit_class}.{period}", count)
+    for key in ("quotas", "reference_quotas"):
+        if key in data:
+            for unit_class, periods in table(key, data[key], QUOTA_CLASSES).items():
+                for period, count in table(f"{key}.{unit_class}", periods, PERIODS).items():
+                    whole(f"{key}.{unit_class}.{period}", count)
     if "monthly_base" in data:
         number("monthly_base", data["monthly_base"])
     if "missing_item_deduction" in data:

@@ -1,9 +1,11 @@
 """Every write in scoring: rule sets and the deduction facts editors record. Each function is one
-transaction, checks the actor, writes the audit record, and brings the ledger up to date."""
+transaction, checks the actor and writes the audit record; the ledger follows after commit
+(``scoring.signals``: only the affected units are recomputed)."""
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -14,8 +16,7 @@ from xinbao.audit.services import audit_record
 from xinbao.items.errors import InvalidInput, NotAllowed
 from xinbao.items.permissions import check_editor_of
 from xinbao.orgs.models import Unit
-from xinbao.scoring import ledger
-from xinbao.scoring.models import ManualAdjustment, RuleSet
+from xinbao.scoring.models import ItemReview, ManualAdjustment, RuleSet
 from xinbao.scoring.rules import validate_rules
 
 if TYPE_CHECKING:
@@ -44,12 +45,6 @@ def ruleset_save(
             changes={"year": year, "name": name},
         )
     return ruleset
-
-
-def _refresh(department: Unit, year: int) -> None:
-    """Bring the ledger up to date after a fact changed, when the year has a rule set."""
-    if RuleSet.objects.filter(department=department, year=year).exists():
-        ledger.rebuild(department, year)
 
 
 def adjustment_record(
@@ -94,7 +89,6 @@ def adjustment_record(
             obj=adjustment,
             changes={"unit": unit.pk, "kind": kind, "count": count, "reason": reason.strip()},
         )
-        _refresh(department, adjustment.year)
     return adjustment
 
 
@@ -116,4 +110,44 @@ def adjustment_revoke(*, actor: User, adjustment: ManualAdjustment, reason: str)
             obj=adjustment,
             changes={"reason": reason.strip()},
         )
-        _refresh(adjustment.department, adjustment.year)
+
+
+def review_record(
+    *, actor: User, item: Item, kind: str, rubric: dict[str, Any], note: str = ""
+) -> ItemReview:
+    """Record (or replace) the editor's judgment of ``item``: its kind (常规/参阅类/图片) and its
+    rubric scores, each criterion 0–25; the score is their sum. The ledger follows after
+    commit (the item's unit and co-units)."""
+    check_editor_of(actor, item.department)
+    if kind not in ItemReview.Kind.values:
+        raise InvalidInput(_("请选择信息类别(常规、参阅类或图片)。"))
+    criteria = dict(ItemReview.CRITERIA)
+    scores: dict[str, int] = {}
+    for key, value in rubric.items():
+        if key not in criteria:
+            raise InvalidInput(_("未知的评分项“%(key)s”。") % {"key": key})
+        if value in (None, ""):
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidInput(_("“%(name)s”的得分必须是整数。") % {"name": criteria[key]})
+        if not 0 <= value <= ItemReview.CRITERION_MAX:
+            raise InvalidInput(
+                _("“%(name)s”的得分应在 0 到 %(max)d 之间。")
+                % {"name": criteria[key], "max": ItemReview.CRITERION_MAX}
+            )
+        scores[key] = value
+    if scores and len(scores) != len(criteria):
+        raise InvalidInput(_("请为每一项评分,或全部留空(只标记类别)。"))
+    total = Decimal(sum(scores.values())) if scores else None
+    with transaction.atomic():
+        review, _created = ItemReview.objects.update_or_create(
+            item=item,
+            defaults={"kind": kind, "rubric": scores, "score": total, "reviewed_by": actor},
+        )
+        audit_record(
+            actor=actor,
+            action="score.review",
+            obj=review,
+            changes={"item": item.pk, "kind": kind, "rubric": scores, "note": note.strip()},
+        )
+    return review

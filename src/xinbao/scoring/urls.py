@@ -10,4 +10,9 @@ urlpatterns = [
     path("scoring/units/<int:pk>/", views.statement, name="statement"),
     path("scoring/units/<int:pk>/adjustments/", views.adjustment_new, name="adjustment_new"),
     path("scoring/adjustments/<int:pk>/revoke/", views.adjustment_revoke, name="adjustment_revoke"),
+    path("scoring/whatif/", views.whatif, name="whatif"),
+    path("scoring/yearend/", views.yearend, name="yearend"),
+    path("scoring/bulletin.docx", views.bulletin_download, name="bulletin"),
+    path("scoring/statistics.xlsx", views.statistics_download, name="statistics"),
+    path("scoring/items/<int:pk>/review/", views.review, name="review"),
 ]

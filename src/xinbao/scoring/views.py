@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.contrib import messages
@@ -13,10 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinbao.items.errors import ItemError
-from xinbao.orgs.models import Role
-from xinbao.scoring import queries, services
-from xinbao.scoring.forms import AdjustmentForm
-from xinbao.web.access import AuthedRequest, require_roles
+from xinbao.items.queries import access_item
+from xinbao.orgs.models import Role, Unit
+from xinbao.scoring import queries, reports, services
+from xinbao.scoring.forms import AdjustmentForm, ReviewForm
+from xinbao.scoring.models import ItemReview
+from xinbao.scoring.periods import Period, month_period, parse_period, quarter_period, year_period
+from xinbao.scoring.ranking import class_of, officer_ranking, unit_ranking
+from xinbao.scoring.whatif import whatif as whatif_groups
+from xinbao.scoring.yearend import Thresholds, commendations, criticism
+from xinbao.web.access import AuthedRequest, department_of, require_roles
+from xinbao.web.downloads import DOCX_MIME, file_response
 
 DEPARTMENT = (Role.EDITOR, Role.DEPT_LEADER)
 UNITS = (Role.OFFICER, Role.UNIT_LEADER)
@@ -28,14 +36,43 @@ def year_of(request: AuthedRequest) -> int:
     return int(value) if value.isdigit() and 2000 <= int(value) <= this_year + 1 else this_year
 
 
+def period_of(request: AuthedRequest, year: int) -> tuple[Period, str]:
+    """The requested period (``?period=2026-Q3``), or the year with the problem's message."""
+    try:
+        return parse_period(request.GET.get("period", ""), year), ""
+    except ValueError as error:
+        return year_period(year), str(error)
+
+
 @require_roles(*DEPARTMENT)
 def ranking(request: AuthedRequest) -> HttpResponse:
-    department = queries.department_of(request.user)
+    """Units by class and overall, or officers, for a period: for editors and department
+    leaders (officers and unit leaders read their own unit's statement, ``mine``)."""
+    user = request.user
+    department = department_of(user)
     year = year_of(request)
+    period, error = period_of(request, year)
+    unit_class = request.GET.get("class", "")
+    try:
+        kind = class_of(unit_class)
+    except ValueError:
+        kind, error = None, _("未知的单位类别。")
+    officers = request.GET.get("officers") == "1"
+    build = officer_ranking if officers else unit_ranking
+    result = build(department, period, unit_class=kind)
     context = {
         "year": year,
-        "groups": queries.ranking(department, year),
-        "ruleset": queries.ruleset_of(department, year),
+        "period": period,
+        "period_text": request.GET.get("period", ""),
+        "error": error,
+        "unit_class": unit_class,
+        "officers": officers,
+        "groups": result.groups,
+        "overall": result.overall,
+        "ruleset": queries.ruleset_of(department, period.year),
+        "classes": [c for c in Unit.Kind.choices if c[0] != Unit.Kind.ORG_DEPT],
+        "is_editor": user.has_role(Role.EDITOR),
+        "is_department": user.has_role(*DEPARTMENT),
     }
     return render(request, "scoring/ranking.html", context)
 
@@ -45,23 +82,167 @@ def mine(request: AuthedRequest) -> HttpResponse:
     return redirect("scoring:statement", pk=request.user.home_unit.pk)
 
 
+SHOW_LABELS = {
+    "adopted": _("计分采用"),
+    "high": _("市级以上采用"),
+    "reference": _("参阅类采用"),
+    "instruction": _("领导批示"),
+    "topic": _("约稿"),
+    "quota": _("目标任务"),
+    "deduction": _("扣分"),
+}
+
+
 @require_roles(*DEPARTMENT, *UNITS)
 def statement(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A unit's ledger rows for a year or period, optionally only those behind one figure of
+    the ranking (``?show=adopted``): "why do I have 57 points"."""
     unit = queries.access_statement_unit(request.user, pk)
     year = year_of(request)
-    lines = list(queries.statement_lines(unit, year))
+    period, error = period_of(request, year)
+    show = request.GET.get("show", "")
+    lines = list(queries.period_lines(unit, period, show))
     is_department = request.user.role in DEPARTMENT
     context = {
         "unit": unit,
-        "year": year,
+        "year": period.year,
+        "period": period,
+        "error": error,
+        "show": str(SHOW_LABELS.get(show, "")),
         "lines": lines,
         "total": sum((line.points for line in lines), Decimal(0)),
-        "ruleset": queries.ruleset_of(unit.department, year),
+        "ruleset": queries.ruleset_of(unit.department, period.year),
         "is_department": is_department,
+        "is_editor": request.user.has_role(Role.EDITOR),
         "adjustments": queries.unit_adjustments(unit, year) if is_department else [],
         "form": AdjustmentForm() if request.user.has_role(Role.EDITOR) else None,
     }
     return render(request, "scoring/statement.html", context)
+
+
+@require_roles(Role.EDITOR)
+def whatif(request: AuthedRequest) -> HttpResponse:
+    """Preview the year's ranking under a draft rule set (JSON) next to the current one.
+    Nothing is saved: the draft ranking is computed in memory."""
+    department = department_of(request.user)
+    year = year_of(request)
+    ruleset = queries.ruleset_of(department, year)
+    text = request.POST.get("rules", "") if request.method == "POST" else ""
+    if not text and ruleset is not None:
+        text = json.dumps(ruleset.rules, ensure_ascii=False, indent=2)
+    groups, errors = None, []
+    if request.method == "POST":
+        try:
+            draft = json.loads(text)
+        except ValueError as error:
+            errors = [_("考核办法草案不是有效的 JSON:%(error)s") % {"error": error}]
+        else:
+            try:
+                groups = whatif_groups(department, year, draft)
+            except ItemError as error:
+                errors = str(error).split(";")
+    context = {
+        "year": year,
+        "ruleset": ruleset,
+        "text": text,
+        "groups": groups,
+        "errors": errors,
+    }
+    return render(request, "scoring/whatif.html", context)
+
+
+def thresholds_of(request: AuthedRequest) -> tuple[Thresholds, list[str]]:
+    values = Thresholds()
+    errors = []
+    fields = {
+        "units_per_class": int,
+        "unit_min_points": Decimal,
+        "unit_min_completion": float,
+        "officers": int,
+        "officer_min_adopted": int,
+        "good_items": int,
+    }
+    for name, kind in fields.items():
+        raw = request.GET.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            value = kind(raw)
+        except (ValueError, ArithmeticError):
+            errors.append(_("“%(value)s”不是有效的数字。") % {"value": raw})
+            continue
+        if name == "unit_min_completion":
+            value = float(value) / 100
+        setattr(values, name, value)
+    if "exclude_missed_topics" in request.GET or request.GET.get("applied"):
+        values.exclude_missed_topics = request.GET.get("exclude_missed_topics") == "1"
+    return values.clamp(), errors
+
+
+@require_roles(*DEPARTMENT)
+def yearend(request: AuthedRequest) -> HttpResponse:
+    """Commendation proposals and the criticism list of a year, with editable thresholds, and
+    the downloads (通报 draft, statistics table)."""
+    department = department_of(request.user)
+    year = year_of(request)
+    thresholds, errors = thresholds_of(request)
+    today = timezone.localdate()
+    context = {
+        "year": year,
+        "errors": errors,
+        "thresholds": thresholds,
+        "completion_percent": round(thresholds.unit_min_completion * 100),
+        "proposals": commendations(department, year, thresholds),
+        "criticism": criticism(department, year, today),
+        "months": [month_period(year, m) for m in range(1, 13)],
+        "quarters": [quarter_period(year, q) for q in range(1, 5)],
+    }
+    return render(request, "scoring/yearend.html", context)
+
+
+@require_roles(*DEPARTMENT)
+def bulletin_download(request: AuthedRequest) -> HttpResponse:
+    department = department_of(request.user)
+    year = year_of(request)
+    period, error = period_of(request, year)
+    if error or period.kind not in ("month", "quarter"):
+        messages.error(request, error or _("通报按月或按季度生成,请选择月份或季度。"))
+        return redirect(f"{reverse('scoring:yearend')}?year={year}")
+    data = reports.bulletin_docx(department, period)
+    return file_response(data, f"{reports.bulletin_title(department, period)}.docx", DOCX_MIME)
+
+
+@require_roles(*DEPARTMENT)
+def statistics_download(request: AuthedRequest) -> HttpResponse:
+    department = department_of(request.user)
+    year = year_of(request)
+    period, error = period_of(request, year)
+    if error:
+        messages.error(request, error)
+        return redirect(f"{reverse('scoring:yearend')}?year={year}")
+    data = reports.statistics_xlsx(department, unit_ranking(department, period))
+    name = _("各单位信息报送和采用情况统计表%(period)s.xlsx") % {"period": period.key}
+    return file_response(data, name, reports.XLSX_MIME)
+
+
+@require_roles(Role.EDITOR)
+def review(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The editor's judgment of one item: kind (常规/参阅类/图片) and rubric scores."""
+    item = access_item(request.user, pk)
+    current = ItemReview.objects.filter(item=item).first()
+    initial = {"kind": current.kind, **current.rubric} if current is not None else {}
+    form = ReviewForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        kind = data.pop("kind")
+        try:
+            services.review_record(actor=request.user, item=item, kind=kind, rubric=data)
+        except ItemError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("信息评定已保存,计分明细随后更新。"))
+            return redirect("scoring:statement", pk=item.unit_id)
+    return render(request, "scoring/review.html", {"item": item, "form": form, "review": current})
 
 
 @require_POST
