@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from tests.conftest import County
-from tests.orgs.conftest import client_for, count_queries
 from tests.factories import make_item, make_unit, make_user
+from tests.orgs.conftest import client_for, count_queries
 from xinbao.audit.models import AuditRecord
 from xinbao.items.errors import InvalidInput, NotAllowed
 from xinbao.orgs import services
