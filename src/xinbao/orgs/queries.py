@@ -296,7 +296,8 @@ def editor_changes(viewer: User, officer: User) -> list[EditedItem]:
         .order_by("-updated_at", "-id")[:EDITED_ITEMS]
     )
     by_item: dict[int, list[Revision]] = defaultdict(list)
-    for revision in Revision.objects.filter(item__in=items).order_by("item_id", "number"):
+    revisions = Revision.objects.filter(item__in=items).select_related("author")
+    for revision in revisions.order_by("item_id", "number"):
         by_item[revision.item_id].append(revision)
     result = []
     for item in items:
