@@ -163,7 +163,7 @@ def build_trainings(county: DemoCounty, editor: User, today: datetime.date) -> i
             title="组工信息写作要点(课件)",
             url="https://www.12371.cn/",
         )
-        marks = {}
+        marks: dict[int, str] = {}
         for i, officer in enumerate(officers):
             if (i + number) % 9 == 4:
                 marks[officer.pk] = Attendance.Status.ABSENT
