@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("xinbao.search.urls")),
     path("", include("xinbao.scoring.urls")),
     path("", include("xinbao.transfer.urls")),
+    path("", include("xinbao.orgs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -54,9 +55,18 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachment:
-    if not permissions.can_edit(actor, item):
-        raise NotAllowed(_("当前状态下您不能为这条信息添加附件。"))
+@dataclass(frozen=True)
+class CheckedUpload:
+    data: bytes
+    mime: str
+    name: str
+    sha256: str
+
+
+def check_upload(upload: UploadedFile) -> CheckedUpload:
+    """The upload's bytes if it is an allowed type within the size limit, with a safe file
+    name; ``InvalidInput`` with the reason otherwise. Shared by every upload of documents
+    (item attachments, training materials)."""
     limit = settings.XINBAO_MAX_ATTACHMENT_BYTES
     if upload.size is None or upload.size > limit:
         raise InvalidInput(_("附件不能超过 %(size)s。") % {"size": filesizeformat(limit)})
@@ -68,7 +78,14 @@ def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachme
     name = PurePath((upload.name or "").replace("\\", "/")).name[:150] or "附件"
     if not name.lower().endswith(ALLOWED[mime]):
         name = f"{PurePath(name).stem}{ALLOWED[mime]}"
-    digest = hashlib.sha256(data).hexdigest()
+    return CheckedUpload(data=data, mime=mime, name=name, sha256=hashlib.sha256(data).hexdigest())
+
+
+def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachment:
+    if not permissions.can_edit(actor, item):
+        raise NotAllowed(_("当前状态下您不能为这条信息添加附件。"))
+    checked = check_upload(upload)
+    data, mime, name, digest = checked.data, checked.mime, checked.name, checked.sha256
     with transaction.atomic():
         attachment = Attachment(
             item=item,

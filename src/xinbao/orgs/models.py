@@ -123,7 +123,10 @@ class User(AbstractUser):
         _("信息员类别"), max_length=16, choices=OfficerRank.choices, blank=True
     )
     post = models.CharField(_("职务"), max_length=60, blank=True)
+    # Read and written only through ``contact_phone`` / ``set_contact_phone`` (and the importer
+    # and admin form, which write it as typed): encryption at rest (SM4) is a change here alone.
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    appointed_on = models.DateField(_("任命日期"), null=True, blank=True)
     language = models.CharField(_("界面语言"), max_length=10, default="zh-hans")
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=True)
     # Set whenever the password is set through ``set_password`` (see
@@ -153,6 +156,16 @@ class User(AbstractUser):
             raise PermissionDenied("this account belongs to no unit")
         return self.unit
 
+    @property
+    def contact_phone(self) -> str:
+        """The phone number in clear. The one reader of ``phone``; masking is
+        ``orgs.roster.masked_phone`` (who sees what is ``orgs.roster.sees_full_contact``)."""
+        return self.phone
+
+    def set_contact_phone(self, value: str) -> None:
+        """The one writer of ``phone`` (the caller saves)."""
+        self.phone = value.strip()
+
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles
 
@@ -170,3 +183,187 @@ class User(AbstractUser):
             self.officer_rank = self.OfficerRank.REGULAR
         if self.role != Role.OFFICER and self.officer_rank:
             raise ValidationError({"officer_rank": _("只有信息员才有信息员类别。")})
+
+
+# --- the officer team (信息员队伍) ---------------------------------------------------------------
+
+
+class OfficerEvent(models.Model):
+    """One line of an officer's history: appointed, moved, rank changed, left. Append-only:
+    written by ``orgs.services`` with an audit record, never changed or deleted."""
+
+    class Kind(models.TextChoices):
+        APPOINTED = "appointed", _("任命")
+        MOVED = "moved", _("调动")
+        RANK_CHANGED = "rank_changed", _("类别调整")
+        LEFT = "left", _("离任")
+
+    officer = models.ForeignKey(
+        User, verbose_name=_("信息员"), on_delete=models.PROTECT, related_name="officer_events"
+    )
+    kind = models.CharField(_("事项"), max_length=16, choices=Kind.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="officer_events"
+    )
+    from_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("原单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rank = models.CharField(_("类别"), max_length=16, choices=User.OfficerRank.choices, blank=True)
+    from_rank = models.CharField(
+        _("原类别"), max_length=16, choices=User.OfficerRank.choices, blank=True
+    )
+    post = models.CharField(_("职务"), max_length=60, blank=True)
+    occurred_on = models.DateField(_("日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("登记人"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("信息员履历")
+        verbose_name_plural = _("信息员履历")
+        ordering = ["officer", "occurred_on", "id"]
+        indexes = [
+            models.Index(fields=["officer", "occurred_on"], name="officer_event_officer_idx"),
+            models.Index(fields=["unit", "occurred_on"], name="officer_event_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} {self.kind} {self.occurred_on}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionDenied("officer history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionDenied("officer history is append-only")
+
+
+class TrainingSession(models.Model):
+    """A training session (培训) a department held for its officers."""
+
+    department = models.ForeignKey(
+        Unit, verbose_name=_("组织部门"), on_delete=models.PROTECT, related_name="trainings"
+    )
+    held_on = models.DateField(_("日期"))
+    topic = models.CharField(_("主题"), max_length=200)
+    trainer = models.CharField(_("授课人"), max_length=100, blank=True)
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    notes = models.TextField(_("内容摘要"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培训")
+        verbose_name_plural = _("培训")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["department", "-held_on"], name="training_dept_date_idx")]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+def training_material_path(instance: TrainingMaterial, filename: str) -> str:
+    return f"training/{instance.session_id}/{instance.sha256[:16]}"
+
+
+class TrainingMaterial(models.Model):
+    """A file (checked like an item's attachment) or a link handed out at a session."""
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(_("名称"), max_length=200)
+    url = models.URLField(_("链接"), max_length=500, blank=True)
+    file = models.FileField(_("文件"), upload_to=training_material_path, max_length=200, blank=True)
+    original_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    content_type = models.CharField(_("类型"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培训材料")
+        verbose_name_plural = _("培训材料")
+        ordering = ["session", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    """Whether one officer attended one session. ``unit`` is the officer's unit on that day, so
+    a later move does not shift the absence to the new unit."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("出席")
+        ABSENT = "absent", _("缺席")
+        EXCUSED = "excused", _("请假")
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendance"
+    )
+    officer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="attendance")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("出勤"), max_length=10, choices=Status.choices)
+
+    class Meta:
+        verbose_name = _("培训出勤")
+        verbose_name_plural = _("培训出勤")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "officer"], name="attendance_once")
+        ]
+        indexes = [
+            models.Index(fields=["officer", "session"], name="attendance_officer_idx"),
+            models.Index(fields=["unit", "status"], name="attendance_unit_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.officer_id} {self.status}"
+
+
+class ExemplaryItem(models.Model):
+    """An adopted item an editor chose for the library of 优秀信息范文, with a commentary (点评).
+
+    ``title`` and ``text`` are the adopted text (the published entry's, else the item's text
+    when it was adopted), copied at the choice: officers of other units read this copy, never
+    the item itself, its drafts or its revisions. ``search_text`` is ``search.normalize`` of
+    both (Traditional folded to Simplified), for the keyword filter."""
+
+    item = models.OneToOneField(
+        "items.Item", verbose_name=_("信息"), on_delete=models.PROTECT, related_name="exemplary"
+    )
+    department = models.ForeignKey(
+        Unit, verbose_name=_("组织部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        "items.Category", verbose_name=_("类别"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit_name = models.CharField(_("供稿单位"), max_length=100)
+    title = models.CharField(_("标题"), max_length=200)
+    text = models.TextField(_("采用稿正文"))
+    commentary = models.TextField(_("点评"))
+    search_text = models.TextField(editable=False)
+    chosen_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    chosen_at = models.DateTimeField(_("选入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("优秀信息范文")
+        verbose_name_plural = _("优秀信息范文")
+        ordering = ["-chosen_at", "-id"]
+        indexes = [
+            models.Index(fields=["department", "category", "-chosen_at"], name="exemplary_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [line.strip() for line in self.text.split("\n") if line.strip()]

@@ -15,6 +15,8 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("scoring:mine", _("积分")),
         ("notify:list", _("消息")),
+        ("orgs:my_portfolio", _("我的档案")),
+        ("orgs:exemplary_list", _("范文")),
     ],
     Role.UNIT_LEADER: [
         ("items:signoff", _("待签发")),
@@ -22,6 +24,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("scoring:mine", _("积分")),
         ("notify:list", _("消息")),
+        ("orgs:my_unit_roster", _("信息员")),
     ],
     Role.EDITOR: [
         ("items:inbox", _("收件箱")),
@@ -30,6 +33,9 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("topics:key_work", _("工作要点")),
         ("scoring:ranking", _("考核")),
+        ("orgs:roster", _("信息员队伍")),
+        ("orgs:trainings", _("培训")),
+        ("orgs:exemplary_list", _("范文")),
     ],
     Role.DEPT_LEADER: [
         ("items:inbox", _("信息总览")),
@@ -37,6 +43,8 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("topics:timeliness", _("时效")),
         ("scoring:ranking", _("考核")),
+        ("orgs:roster", _("信息员队伍")),
+        ("orgs:compare", _("信息员比较")),
     ],
     Role.SYSADMIN: [("admin:index", _("系统管理"))],
     Role.SECADMIN: [("admin:index", _("安全管理"))],

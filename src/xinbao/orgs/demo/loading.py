@@ -19,6 +19,7 @@ from xinbao.orgs.demo.accounts import DEMO_PASSWORD, DemoCounty, build_county
 from xinbao.orgs.demo.adopted import PublishingSummary
 from xinbao.orgs.demo.items import CATEGORY_WEIGHTS, SHOWCASE, ItemGenerator
 from xinbao.orgs.demo.publishing import PublishingGenerator
+from xinbao.orgs.demo.roster import build_roster
 from xinbao.publishing.models import (
     ExternalAdoption,
     Forwarding,
@@ -77,10 +78,15 @@ def demo_load(*, items: int = DEFAULT_ITEMS, write: Write) -> None:
                 name=f"{county.dept.name}{year}年度组工信息工作考核办法",
             )
         scored = rebuild(county.dept, year)
+        roster = build_roster(county)
     report(county, generated, write)
     report_publishing(county, made, write)
     write(f"  工作要点 {areas} 项(本次新建)" if areas else "  工作要点已存在")
     write(f"  考核计分 {scored.entries} 条(本次变动 {scored.changed} 条)")
+    write(
+        f"  信息员队伍（本次新建）：任命 {roster.appointed} 人、原信息员 {roster.former} 人，"
+        f"培训 {roster.trainings} 次，优秀信息范文 {roster.exemplary} 篇"
+    )
 
 
 def report(county: DemoCounty, generated: int, write: Write) -> None:

@@ -116,6 +116,21 @@ _SECTPR_AFTER_DOCGRID = ("w:printerSettings", "w:sectPrChange")
 
 
 def set_up_document(document: Any, issue: PublicationIssue) -> None:
+    set_up_page(document)
+    properties = document.core_properties
+    properties.title = f"{issue.publication.name} {issue_line(issue)}"
+    properties.author = issue.publication.department.name
+    properties.subject = issue.title
+    properties.keywords = ""
+    properties.comments = ""
+    properties.last_modified_by = issue.compiler or issue.publication.department.name
+    properties.created = properties.modified = issue.published_at or timezone.now()
+    properties.revision = issue.revision + 1
+
+
+def set_up_page(document: Any) -> None:
+    """The GB/T 9704 page of any official document: A4, margins, line grid, default fonts and
+    font table, compatibility settings and the “— N —” page numbers (no document properties)."""
     section = document.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
@@ -133,16 +148,6 @@ def set_up_document(document: Any, issue: PublicationIssue) -> None:
     document.settings.odd_and_even_pages_header_footer = True
     _set_compatibility(document)
     _add_page_numbers(section)
-
-    properties = document.core_properties
-    properties.title = f"{issue.publication.name} {issue_line(issue)}"
-    properties.author = issue.publication.department.name
-    properties.subject = issue.title
-    properties.keywords = ""
-    properties.comments = ""
-    properties.last_modified_by = issue.compiler or issue.publication.department.name
-    properties.created = properties.modified = issue.published_at or timezone.now()
-    properties.revision = issue.revision + 1
 
 
 def _set_doc_grid(sect_pr: Any) -> None:
