@@ -97,7 +97,8 @@ def paragraph(rng: random.Random, theme: str, *, min_chars: int = 0) -> str:
 def item_text(rng: random.Random, theme: str, unit: str = "城关镇") -> Text:
     """A distinct item of about 500–900 characters on ``theme``."""
     by_theme, _every = _pools()
-    title = f"{unit}{rng.choice(by_theme[theme])}{rng.choice(('取得实效', '见行见效', '扎实推进', '有序开展'))}"
+    ending = rng.choice(("取得实效", "见行见效", "扎实推进", "有序开展"))
+    title = f"{unit}{rng.choice(by_theme[theme])}{ending}"
     paragraphs = [paragraph(rng, theme) for _ in range(rng.randint(4, 6))]
     return title[:60], paragraphs
 

@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from bench import near_duplicates as nd
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -15,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bench import near_duplicates as nd
 from tests.conftest import County
 from tests.factories import PASSWORD, make_item
 from xinbao.audit.models import AuditRecord
@@ -204,7 +204,7 @@ def test_reports_of_one_event_from_two_units_form_a_cluster_first_reporter_first
 
 
 def test_reports_far_apart_in_time_are_not_one_event(county: County) -> None:
-    first, second = same_event(county, random.Random("apart"), days_apart=10)
+    _first, second = same_event(county, random.Random("apart"), days_apart=10)
     transition(item=second, actor=county.officer_b, action="withdraw")
     transition(item=second, actor=county.officer_b, action="submit")
     transition(item=second, actor=county.leader_b, action="approve")

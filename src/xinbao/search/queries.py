@@ -347,7 +347,7 @@ def novelty_of(item_ids: Iterable[int]) -> dict[int, float]:
     rows = DuplicateSignature.objects.filter(
         item_id__in=list(item_ids), novelty__isnull=False
     ).values_list("item_id", "novelty")
-    return dict(rows)
+    return {item_id: novelty for item_id, novelty in rows if novelty is not None}
 
 
 @dataclass

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from rensa import RMinHash
+from rensa import RMinHash  # type: ignore[import-untyped]  # rensa ships no type hints
 
 from xinbao.items.models import split_paragraphs
 from xinbao.search.normalize import normalize
