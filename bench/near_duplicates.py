@@ -9,8 +9,8 @@ villages, people, dates and figures filled in: items on one theme share many set
 
 Each edit takes an item's title and paragraphs and returns the edited pair:
 ``reorder`` (paragraphs shuffled), ``insert`` (new sentences, about 15 % more text),
-``delete`` (about 15 % of the sentences removed), ``dates_names`` (every date, figure, village
-and person changed), ``traditional`` (OpenCC s2t), ``mixed`` (a lighter insert, delete and
+``delete`` (about 15 % of the sentences removed), ``dates_names`` (every date, village and
+person's name changed), ``traditional`` (OpenCC s2t), ``mixed`` (a lighter insert, delete and
 date change together), and ``copied_paragraph``: a new distinct item with one paragraph of at
 least 150 characters of the source copied into it.
 """
@@ -146,14 +146,15 @@ def delete(rng: random.Random, text: Text, theme: str, share: float = 0.15) -> T
 
 
 def dates_names(rng: random.Random, text: Text, theme: str) -> Text:
+    """Every date (年, 月, 日), village and person's name changed; other figures kept."""
     villages = "|".join(map(re.escape, content.VILLAGES))
 
     def change(value: str) -> str:
-        value = re.sub(r"\d+", lambda m: str(rng.randint(1, 99)), value)
+        value = re.sub(r"\d+(?=[年月日])", lambda m: str(rng.randint(1, 28)), value)
         value = re.sub(villages, lambda m: rng.choice(content.VILLAGES), value)
         return re.sub(
-            r"([\u4e00-\u9fff]{2,3})同志",
-            lambda m: content.person_name(rng.randrange(1300)) + "同志",
+            r"[\u4e00-\u9fff]{2,3}(?=同志)",
+            lambda m: content.person_name(rng.randrange(1300)),
             value,
         )
 
@@ -175,6 +176,7 @@ def traditional(rng: random.Random, text: Text, theme: str) -> Text:
 
 
 def mixed(rng: random.Random, text: Text, theme: str) -> Text:
+    """About 20 % edited: 7 % inserted, 7 % deleted, dates and names changed."""
     text = insert(rng, text, theme, share=0.07)
     text = delete(rng, text, theme, share=0.07)
     return dates_names(rng, text, theme)
