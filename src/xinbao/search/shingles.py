@@ -15,8 +15,9 @@ punctuation removed, so punctuation, script (繁/简) and full-width forms never
   Two texts share a document key with probability ``1 − (1 − J^3)^42`` (J the Jaccard similarity:
   0.996 at J = 0.5, 0.99996 at J = 0.6, 0.005 at J = 0.05 — the typical pair of items on one
   theme, which the stored signatures then filter out cheaply); two paragraphs share a
-  paragraph key with probability ``1 − (1 − J^4)^16`` (0.99 at J = 0.75), which is how a copied paragraph inside a longer new
-  item is found although the two whole texts are not alike;
+  paragraph key with probability ``1 − (1 − J^4)^16`` (0.99 at J = 0.75), which is how a
+  copied paragraph inside a longer new item is found although the two whole texts are not
+  alike;
 - **exact measures** of a candidate: ``similarity`` (Jaccard of the whole shingle sets) and
   ``containment`` — the larger of the overlap coefficient ``|A∩B| / min(|A|, |B|)`` and, for
   every long paragraph of either text, the share of its shingles found in the other text.
