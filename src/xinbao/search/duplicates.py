@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from xinbao.items.models import Item
@@ -84,21 +84,56 @@ class Match:
         return self.measures.score
 
 
+def _placeholders(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
 def candidates(entry: Entry, *, exclude_item_id: int | None = None) -> dict[int, bool]:
     """The items sharing a band key with ``entry``, most shared keys first, at most
-    ``CANDIDATE_LIMIT``: item id → whether a paragraph key was among those shared."""
-    if not entry.keys:
+    ``CANDIDATE_LIMIT``: item id → whether a paragraph key was among those shared.
+
+    One indexed lookup (``search_lsh_key_idx``) in plain SQL: the ORM's cost of building an
+    ``IN`` of a hundred keys is larger than the query's."""
+    keys = list({key for _p, key in entry.keys})
+    if not keys:
         return {}
-    rows = LshBand.objects.filter(key__in=[key for _p, key in entry.keys])
+    table = connection.ops.quote_name(LshBand._meta.db_table)
+    sql = f"SELECT item_id, paragraph FROM {table} WHERE key IN ({_placeholders(len(keys))})"  # noqa: S608 - only placeholders are built
+    params: list[int] = keys
     if exclude_item_id is not None:
-        rows = rows.exclude(item_id=exclude_item_id)
+        sql += " AND item_id <> %s"
+        params = [*keys, exclude_item_id]
     hits: Counter[int] = Counter()
     by_paragraph: set[int] = set()
-    for item_id, paragraph in rows.values_list("item_id", "paragraph")[:CANDIDATE_ROWS]:
-        hits[item_id] += 1
-        if paragraph >= 0:
-            by_paragraph.add(item_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT {CANDIDATE_ROWS}", params)
+        for item_id, paragraph in cursor.fetchall():
+            hits[item_id] += 1
+            if paragraph >= 0:
+                by_paragraph.add(item_id)
     return {item_id: item_id in by_paragraph for item_id, _n in hits.most_common(CANDIDATE_LIMIT)}
+
+
+def _entries(ids: list[int]) -> list[tuple[int, str, bytes, datetime.datetime | None, int]]:
+    """Stored text, signature, submission time and unit of each of ``ids`` (plain SQL, as
+    ``candidates``)."""
+    signatures = connection.ops.quote_name(DuplicateSignature._meta.db_table)
+    items = connection.ops.quote_name(Item._meta.db_table)
+    sql = (
+        f"SELECT s.item_id, s.text, s.signature, i.submitted_at, i.unit_id FROM {signatures} s "  # noqa: S608 - only placeholders are built
+        f"JOIN {items} i ON i.id = s.item_id WHERE s.item_id IN ({_placeholders(len(ids))})"
+    )
+    field = Item._meta.get_field("submitted_at")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    converters = connection.ops.get_db_converters(field.get_col(Item._meta.db_table))
+    out = []
+    for item_id, text, signature, submitted_at, unit_id in rows:
+        for converter in converters:
+            submitted_at = converter(submitted_at, field.get_col(Item._meta.db_table), connection)
+        out.append((item_id, text, bytes(signature), submitted_at, unit_id))
+    return out
 
 
 def check(entry: Entry, *, exclude_item_id: int | None = None) -> list[Match]:
@@ -107,11 +142,8 @@ def check(entry: Entry, *, exclude_item_id: int | None = None) -> list[Match]:
     found = candidates(entry, exclude_item_id=exclude_item_id)
     if not found:
         return []
-    rows = DuplicateSignature.objects.filter(item_id__in=list(found)).values_list(
-        "item_id", "text", "signature", "item__submitted_at", "item__unit_id"
-    )
     matches = []
-    for item_id, text, signature, submitted_at, unit_id in rows:
+    for item_id, text, signature, submitted_at, unit_id in _entries(list(found)):
         if not found[item_id]:
             estimate = sh.estimated_similarity(entry.values, sh.unpack(signature))
             if estimate < ESTIMATE_MIN:

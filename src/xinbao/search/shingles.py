@@ -25,7 +25,6 @@ punctuation removed, so punctuation, script (繁/简) and full-width forms never
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -102,8 +101,8 @@ class Shingled:
 
 def signature(shingles: set[str]) -> list[int]:
     minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update(sorted(shingles))
-    return [int(value) for value in minhash.digest()]
+    minhash.update(list(shingles))  # a minimum: the order of the shingles does not matter
+    return list(minhash.digest())
 
 
 def pack(values: Sequence[int]) -> bytes:
@@ -118,23 +117,30 @@ def estimated_similarity(a: Sequence[int], b: Sequence[int]) -> float:
     return sum(x == y for x, y in zip(a, b, strict=True)) / NUM_PERM
 
 
-def _band_key(kind: bytes, band: int, rows: Sequence[int]) -> int:
-    digest = hashlib.blake2b(
-        kind + bytes([band]) + struct.pack(f"<{len(rows)}I", *rows), digest_size=8
-    ).digest()
-    return int.from_bytes(digest, "little", signed=True)
+_MASK = (1 << 64) - 1
+_FNV_PRIME = 0x100000001B3
+
+
+def _band_key(kind: int, band: int, rows: Sequence[int]) -> int:
+    """One band as a signed 64-bit key: FNV-1a over (kind, band number, rows) — plain integer
+    arithmetic, the same in every process and Python version. A collision of two different
+    bands only adds a candidate, which the exact measures then drop."""
+    key = 0xCBF29CE484222325
+    for value in (kind, band, *rows):
+        key = ((key ^ value) * _FNV_PRIME) & _MASK
+    return key - (1 << 64) if key >= 1 << 63 else key
 
 
 def doc_keys(values: Sequence[int]) -> list[int]:
     return [
-        _band_key(b"d", band, values[band * DOC_ROWS : (band + 1) * DOC_ROWS])
+        _band_key(1, band, values[band * DOC_ROWS : (band + 1) * DOC_ROWS])
         for band in range(DOC_BANDS)
     ]
 
 
 def paragraph_keys(values: Sequence[int]) -> list[int]:
     return [
-        _band_key(b"p", band, values[band * PARA_ROWS : (band + 1) * PARA_ROWS])
+        _band_key(2, band, values[band * PARA_ROWS : (band + 1) * PARA_ROWS])
         for band in range(PARA_BANDS)
     ]
 
