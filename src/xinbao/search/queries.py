@@ -12,12 +12,13 @@ in) or by relevance. Relevance (``search.ranking``) is computed only over the ne
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextChoices
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
@@ -26,9 +27,11 @@ from django.utils.translation import gettext_lazy
 
 from xinbao.items.models import Item, ItemEvent
 from xinbao.items.queries import LIST_RELATED, ItemFilter, filter_items, items_visible_to
-from xinbao.orgs.models import UNIT_ROLES, Unit
+from xinbao.items.workflow import INBOX_OPEN
+from xinbao.orgs.models import UNIT_ROLES, Role, Unit
 from xinbao.publishing.models import ExternalAdoption, Forwarding
-from xinbao.search import index
+from xinbao.search import duplicates, index
+from xinbao.search.models import DuplicateSignature, SimilarPair
 from xinbao.search.normalize import to_simplified
 from xinbao.search.query import ParsedQuery, parse_query
 from xinbao.search.ranking import bm25
@@ -305,3 +308,122 @@ def search_items(
         unmatched=unmatched,
         narrow=narrow,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Near-duplicates (``search.duplicates``): every read starts from ``items_visible_to(user)``.
+# ---------------------------------------------------------------------------------------------
+
+SIMILAR_LIMIT = 10
+# The inbox reads at most this many same-event pairs to build its clusters.
+CLUSTER_PAIR_LIMIT = 400
+
+
+def similar_items(
+    user: User, item: Item, *, limit: int = SIMILAR_LIMIT, reported_only: bool = False
+) -> list[SimilarPair]:
+    """The items flagged as 高度相似 to ``item`` that ``user`` may see, most similar first
+    (``pair.other`` is the similar item, with its unit). ``reported_only``: only those that
+    have been submitted (the officer's warning: "与已报送信息高度相似")."""
+    pairs = SimilarPair.objects.filter(
+        item=item, flagged=True, other__in=items_visible_to(user).values("pk")
+    )
+    if reported_only:
+        pairs = pairs.filter(other__submitted_at__isnull=False)
+    return list(pairs.select_related("other__unit").order_by("-score", "-other_id")[:limit])
+
+
+def reported_similar_exists(item: Item) -> bool:
+    """Whether any submitted item, visible or not, is flagged as 高度相似 to ``item``."""
+    return SimilarPair.objects.filter(
+        item=item, flagged=True, other__submitted_at__isnull=False
+    ).exists()
+
+
+def novelty_of(item_ids: Iterable[int]) -> dict[int, float]:
+    """The novelty of each of ``item_ids`` that is indexed (``DuplicateSignature.novelty``:
+    1 − the highest similarity or containment against any item reported before it; 1.0 when
+    nothing like it was reported before). For the assessment's quality bar and the pages."""
+    rows = DuplicateSignature.objects.filter(
+        item_id__in=list(item_ids), novelty__isnull=False
+    ).values_list("item_id", "novelty")
+    return {item_id: novelty for item_id, novelty in rows if novelty is not None}
+
+
+@dataclass
+class SimilarText:
+    item: Item
+    similarity: float
+    containment: float
+
+
+def similar_to_text(
+    user: User | None, text: str, *, title: str = "", limit: int = SIMILAR_LIMIT
+) -> list[SimilarText]:
+    """The items flagged as 高度相似 to ``text`` (most similar first) that ``user`` may see;
+    with no user (command-line tools run by the administrator of the server), all items."""
+    matches = [m for m in duplicates.check_text(title, text) if m.measures.flagged]
+    qs = Item.objects.all() if user is None else items_visible_to(user)
+    by_id = qs.select_related("unit").in_bulk([m.item_id for m in matches])
+    found = [
+        SimilarText(by_id[m.item_id], m.similarity, m.containment)
+        for m in matches
+        if m.item_id in by_id
+    ]
+    return found[:limit]
+
+
+@dataclass
+class Cluster:
+    """Reports of one event from different units, first reported first (``first``: 首报)."""
+
+    items: list[Item]
+
+    @property
+    def first(self) -> Item:
+        return self.items[0]
+
+    @property
+    def units(self) -> list[str]:
+        return [item.unit.display_name for item in self.items]
+
+
+def same_event_clusters(user: User) -> list[Cluster]:
+    """The same-event clusters (撞车) among the items waiting for ``user`` (an editor's inbox:
+    visible and open): connected groups of ``SimilarPair.same_event`` pairs, newest cluster
+    first. Two queries whatever the number of clusters."""
+    if user.role not in (Role.EDITOR, Role.DEPT_LEADER):
+        return []
+    waiting = items_visible_to(user).filter(state__in=INBOX_OPEN).values("pk")
+    pairs = list(
+        SimilarPair.objects.filter(
+            same_event=True, item_id__lt=F("other_id"), item__in=waiting, other__in=waiting
+        )
+        .order_by("-item_id")
+        .values_list("item_id", "other_id")[:CLUSTER_PAIR_LIMIT]
+    )
+    if not pairs:
+        return []
+    parent: dict[int, int] = {}
+
+    def root(pk: int) -> int:
+        while parent.setdefault(pk, pk) != pk:
+            parent[pk] = parent[parent[pk]]
+            pk = parent[pk]
+        return pk
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    by_id = Item.objects.select_related(*LIST_RELATED).in_bulk(list(parent))
+    groups: dict[int, list[Item]] = {}
+    for pk in parent:
+        if pk in by_id:
+            groups.setdefault(root(pk), []).append(by_id[pk])
+    clusters = []
+    for members in groups.values():
+        if len({item.unit_id for item in members}) < 2:
+            continue
+        members.sort(key=lambda item: (item.submitted_at or item.created_at, item.pk))
+        clusters.append(Cluster(members))
+    clusters.sort(key=lambda c: -max(item.pk for item in c.items))
+    return clusters

@@ -1,11 +1,16 @@
-"""Keep the index in step with items, inside the transaction that changes them.
+"""Keep the indexes in step with items, inside the transaction that changes them.
 
+Full-text index (``search.index``):
 - an item saved with its text (title, body, keywords) is reindexed; a save that only touches
   other fields (``update_fields`` without them: the workflow's state changes) is not;
 - an attachment saved has its text extracted once (``AttachmentText``) and its item reindexed;
   an attachment deleted reindexes its item, unless the item itself is being deleted;
 - an item deleted takes its ``SearchDocument`` with it (``on_delete=CASCADE``), and with that row
   its backend index entry.
+
+Near-duplicate index (``search.duplicates``): an item saved with its text, or moved into a
+state of ``DUPLICATE_CHECK_STATES`` (submitted, resubmitted, withdrawn), is rechecked: its
+signature, bands, similar pairs and novelty are rewritten. Deleting an item cascades to its rows.
 
 Bulk writes (``QuerySet.update``, ``bulk_create``) send no signals: code that uses them for item
 text must call ``search.index.index_item`` or leave it to ``xinbao reindex``.
@@ -18,9 +23,15 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save, pre_delete
 
-from xinbao.items.models import Attachment, Item
+from xinbao.items.models import Attachment, Item, State
 
 INDEXED_FIELDS = frozenset({"title", "body", "keywords"})
+# A move into one of these states (submission, resubmission, withdrawal, a refused sign-off)
+# rechecks the item for near-duplicates: its pairs, same-event links and novelty depend on
+# whether and when it was submitted.
+DUPLICATE_CHECK_STATES = frozenset(
+    {State.DRAFT, State.PENDING_SIGNOFF, State.SUBMITTED, State.RESUBMITTED}
+)
 _items_being_deleted: ContextVar[frozenset[int]] = ContextVar(
     "items_being_deleted", default=frozenset()
 )
@@ -33,11 +44,19 @@ def item_saved(
     update_fields: frozenset[str] | None = None,
     **kwargs: Any,
 ) -> None:
-    if raw or (update_fields is not None and not INDEXED_FIELDS & set(update_fields)):
+    if raw:
         return
-    from xinbao.search.index import index_item
+    text_changed = update_fields is None or bool(INDEXED_FIELDS & set(update_fields))
+    if text_changed:
+        from xinbao.search.index import index_item
 
-    index_item(instance)
+        index_item(instance)
+    if text_changed or (
+        "state" in (update_fields or ()) and instance.state in DUPLICATE_CHECK_STATES
+    ):
+        from xinbao.search import duplicates
+
+        duplicates.index_item(instance)
 
 
 def item_deleting(sender: type[Item], instance: Item, **kwargs: Any) -> None:

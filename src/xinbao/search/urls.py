@@ -6,4 +6,6 @@ app_name = "search"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("search/similar/<int:pk>/<int:other_pk>/", views.passages, name="passages"),
+    path("search/merge/", views.merge, name="merge"),
 ]

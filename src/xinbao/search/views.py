@@ -1,13 +1,22 @@
-"""The search page: the plain box, the advanced form and the results."""
+"""The search page (the plain box, the advanced form and the results), the side-by-side view of
+two similar items, and the merge of a same-event cluster."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from xinbao.items.errors import ItemError
+from xinbao.items.queries import access_item
+from xinbao.orgs.models import Role
 from xinbao.search.context_processors import SEARCH_ROLES
 from xinbao.search.forms import SearchForm
+from xinbao.search.passages import compare
 from xinbao.search.queries import Order, search_items
+from xinbao.search.services import cluster_merge
 from xinbao.web.access import AuthedRequest, require_roles
 
 
@@ -30,3 +39,33 @@ def search(request: AuthedRequest) -> HttpResponse:
             "query": query.urlencode(),
         }
     return render(request, "search/results.html", context)
+
+
+def passages(request: AuthedRequest, pk: int, other_pk: int) -> HttpResponse:
+    """Two items side by side, paragraph by paragraph: what they share. Both must be visible
+    to the user (404 otherwise, like every item page)."""
+    item = access_item(request.user, pk)
+    other = access_item(request.user, other_pk)
+    return render(request, "search/passages.html", {"comparison": compare(item, other)})
+
+
+@require_POST
+@require_roles(Role.EDITOR)
+def merge(request: AuthedRequest) -> HttpResponse:
+    """Merge a same-event cluster from the inbox: ``into`` is kept and adopted, the other
+    ``items`` are merged into it (``search.services.cluster_merge``)."""
+    into = access_item(request.user, request.POST.get("into", ""))
+    others = [
+        access_item(request.user, pk) for pk in request.POST.getlist("items") if pk != str(into.pk)
+    ]
+    try:
+        cluster_merge(actor=request.user, into=into, others=others)
+    except ItemError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("已合并:《%(title)s》采用,其余 %(n)d 条并入,计为联合报送。")
+            % {"title": into.title, "n": len(others)},
+        )
+    return redirect("items:inbox")

@@ -7,11 +7,14 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from xinbao.items.models import Item
-from xinbao.search import index
+from xinbao.search import duplicates, index
 
 
 class Command(BaseCommand):
-    help = "重建全文检索索引:逐批重新计算每条信息的检索词,显示进度,最后报告条数和用时。"
+    help = (
+        "重建全文检索索引和查重索引:逐批重新计算每条信息的检索词、MinHash 签名、相似信息和"
+        "新颖度,显示进度,最后报告条数和用时。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -39,4 +42,24 @@ class Command(BaseCommand):
         self.stdout.write(
             _("已索引 %(items)d 条信息(更新 %(written)d 条),用时 %(seconds).1f 秒。")
             % {"items": result.items, "written": result.written, "seconds": result.seconds}
+        )
+        with tqdm(
+            total=2 * total,
+            unit=_("条"),
+            desc=_("重建查重索引"),
+            file=cast(TextIO, self.stderr._out),
+            disable=options["no_progress"],
+        ) as bar:
+            dup = duplicates.reindex(batch_size=max(1, options["batch_size"]), progress=bar.update)
+        self.stdout.write(
+            _(
+                "已建立 %(items)d 条信息的查重索引(更新 %(written)d 条),"
+                "相似信息 %(pairs)d 对,用时 %(seconds).1f 秒。"
+            )
+            % {
+                "items": dup.items,
+                "written": dup.entries_written,
+                "pairs": dup.pairs,
+                "seconds": dup.seconds,
+            }
         )

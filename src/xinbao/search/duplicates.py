@@ -1,0 +1,348 @@
+"""The near-duplicate index: writes, the candidate lookup and the check at save and submission.
+
+Everything lives in three tables (no state in memory, so any process or app server sees the
+same index): ``DuplicateSignature`` (per item: compared text, MinHash signature, novelty),
+``LshBand`` (per item: one row per LSH band of the whole text and of each long paragraph, looked
+up by the indexed ``key``) and ``SimilarPair`` (confirmed pairs, both ways round).
+
+``check(entry)`` finds the items whose band keys meet the text's (``candidates``), confirms each
+by the exact measures of ``search.shingles`` and returns them most similar first. An item is
+checked against every other item: ``exclude_item_id`` is the item itself, so an item never
+matches itself, and revisions are not indexed, so an item resubmitted after return never matches
+its own earlier text.
+
+``index_item(item)`` (called by the signals when an item's text is saved and when it is
+submitted, and by ``reindex``) rewrites the item's signature and bands, then its pairs:
+the flagged ones (高度相似) and the same-event ones (撞车: another unit of the same department,
+submitted within ``EVENT_DAYS`` days, estimated similarity ≥ ``EVENT_MIN``), and its novelty.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from xinbao.items.models import Item
+from xinbao.search import shingles as sh
+from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
+
+# At most this many candidates (those sharing most keys first) are confirmed exactly.
+CANDIDATE_LIMIT = 50
+# A key shared by very many items (a boilerplate paragraph) is read no further than this.
+CANDIDATE_ROWS = 5000
+# A candidate found only through whole-text bands is confirmed when its estimated similarity
+# (from the stored signatures) reaches this; below it, it cannot be flagged.
+ESTIMATE_MIN = 0.25
+EVENT_DAYS = 3
+EVENT_MIN = 0.2
+# Items of one department submitted in one window: at most this many are compared for 撞车.
+EVENT_WINDOW_LIMIT = 1000
+REINDEX_BATCH = 500
+
+
+@dataclass
+class Entry:
+    """What a text contributes to the index."""
+
+    shingled: sh.Shingled
+    values: list[int]
+    keys: list[tuple[int, int]]  # (paragraph, key); paragraph −1 for the whole text
+
+    @classmethod
+    def of(cls, title: str, body: str) -> Entry:
+        shingled = sh.Shingled.of(sh.paragraphs_of(title, body))
+        values = sh.signature(shingled.whole) if shingled.whole else [0] * sh.NUM_PERM
+        keys = [(-1, key) for key in sh.doc_keys(values)] if shingled.whole else []
+        for index, paragraph_set in shingled.long.items():
+            keys += [(index, key) for key in sh.paragraph_keys(sh.signature(paragraph_set))]
+        return cls(shingled, values, keys)
+
+
+@dataclass(frozen=True)
+class Match:
+    item_id: int
+    measures: sh.Measures
+    submitted_at: datetime.datetime | None
+    unit_id: int
+
+    @property
+    def similarity(self) -> float:
+        return self.measures.similarity
+
+    @property
+    def containment(self) -> float:
+        return self.measures.containment
+
+    @property
+    def score(self) -> float:
+        return self.measures.score
+
+
+def _placeholders(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
+def candidates(entry: Entry, *, exclude_item_id: int | None = None) -> dict[int, bool]:
+    """The items sharing a band key with ``entry``, most shared keys first, at most
+    ``CANDIDATE_LIMIT``: item id → whether a paragraph key was among those shared.
+
+    One indexed lookup (``search_lsh_key_idx``) in plain SQL: the ORM's cost of building an
+    ``IN`` of a hundred keys is larger than the query's."""
+    keys = list({key for _p, key in entry.keys})
+    if not keys:
+        return {}
+    table = connection.ops.quote_name(LshBand._meta.db_table)
+    sql = f"SELECT item_id, paragraph FROM {table} WHERE key IN ({_placeholders(len(keys))})"  # noqa: S608 - only placeholders are built
+    params: list[int] = keys
+    if exclude_item_id is not None:
+        sql += " AND item_id <> %s"
+        params = [*keys, exclude_item_id]
+    hits: Counter[int] = Counter()
+    by_paragraph: set[int] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT {CANDIDATE_ROWS}", params)
+        for item_id, paragraph in cursor.fetchall():
+            hits[item_id] += 1
+            if paragraph >= 0:
+                by_paragraph.add(item_id)
+    return {item_id: item_id in by_paragraph for item_id, _n in hits.most_common(CANDIDATE_LIMIT)}
+
+
+def _entries(ids: list[int]) -> list[tuple[int, str, bytes, datetime.datetime | None, int]]:
+    """Stored text, signature, submission time and unit of each of ``ids`` (plain SQL, as
+    ``candidates``)."""
+    signatures = connection.ops.quote_name(DuplicateSignature._meta.db_table)
+    items = connection.ops.quote_name(Item._meta.db_table)
+    sql = (
+        f"SELECT s.item_id, s.text, s.signature, i.submitted_at, i.unit_id FROM {signatures} s "  # noqa: S608 - only placeholders are built
+        f"JOIN {items} i ON i.id = s.item_id WHERE s.item_id IN ({_placeholders(len(ids))})"
+    )
+    field = Item._meta.get_field("submitted_at")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    converters = connection.ops.get_db_converters(field.get_col(Item._meta.db_table))
+    out = []
+    for item_id, text, signature, submitted_at, unit_id in rows:
+        for converter in converters:
+            submitted_at = converter(submitted_at, field.get_col(Item._meta.db_table), connection)
+        out.append((item_id, text, bytes(signature), submitted_at, unit_id))
+    return out
+
+
+def check(entry: Entry, *, exclude_item_id: int | None = None) -> list[Match]:
+    """The items like ``entry``'s text, confirmed exactly, most similar first (flagged or not:
+    callers keep what they need, see ``Measures.flagged``)."""
+    found = candidates(entry, exclude_item_id=exclude_item_id)
+    if not found:
+        return []
+    matches = []
+    for item_id, text, signature, submitted_at, unit_id in _entries(list(found)):
+        if not found[item_id]:
+            estimate = sh.estimated_similarity(entry.values, sh.unpack(signature))
+            if estimate < ESTIMATE_MIN:
+                continue
+        measures = sh.measure(entry.shingled, sh.Shingled.from_stored(text))
+        matches.append(Match(item_id, measures, submitted_at, unit_id))
+    matches.sort(key=lambda m: (-m.score, -m.similarity, -m.item_id))
+    return matches
+
+
+def check_text(title: str, body: str, *, exclude_item_id: int | None = None) -> list[Match]:
+    return check(Entry.of(title, body), exclude_item_id=exclude_item_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+# ---------------------------------------------------------------------------------------------
+
+
+def _write_entry(item_id: int, entry: Entry) -> None:
+    DuplicateSignature.objects.update_or_create(
+        item_id=item_id,
+        defaults={"text": entry.shingled.stored, "signature": sh.pack(entry.values)},
+    )
+    LshBand.objects.filter(item_id=item_id).delete()
+    LshBand.objects.bulk_create(
+        [LshBand(item_id=item_id, key=key, paragraph=paragraph) for paragraph, key in entry.keys]
+    )
+
+
+def _reported_before(match: Match, item: Item) -> bool:
+    if match.submitted_at is None:
+        return False
+    return item.submitted_at is None or match.submitted_at < item.submitted_at
+
+
+def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
+    """Items of other units of the item's department submitted within ``EVENT_DAYS`` days of
+    it whose estimated similarity reaches ``EVENT_MIN``: id → estimate."""
+    if item.submitted_at is None:
+        return {}
+    span = datetime.timedelta(days=EVENT_DAYS)
+    rows = (
+        DuplicateSignature.objects.filter(
+            item__department_id=item.department_id,
+            item__submitted_at__range=(item.submitted_at - span, item.submitted_at + span),
+        )
+        .exclude(item__unit_id=item.unit_id)
+        .exclude(item_id=item.pk)
+        .order_by("-item__submitted_at")
+        .values_list("item_id", "signature")[:EVENT_WINDOW_LIMIT]
+    )
+    near = {}
+    for item_id, signature in rows:
+        estimate = sh.estimated_similarity(entry.values, sh.unpack(signature))
+        if estimate >= EVENT_MIN:
+            near[item_id] = estimate
+    return near
+
+
+def _write_pairs(item: Item, entry: Entry, matches: list[Match]) -> None:
+    SimilarPair.objects.filter(Q(item_id=item.pk) | Q(other_id=item.pk)).delete()
+    event_ids = _same_event_window(item, entry)
+    by_id = {m.item_id: m for m in matches}
+    missing = [pk for pk in event_ids if pk not in by_id]
+    if missing:
+        rows = DuplicateSignature.objects.filter(item_id__in=missing).values_list(
+            "item_id", "text", "item__submitted_at", "item__unit_id"
+        )
+        for item_id, text, submitted_at, unit_id in rows:
+            measures = sh.measure(entry.shingled, sh.Shingled.from_stored(text))
+            by_id[item_id] = Match(item_id, measures, submitted_at, unit_id)
+    pairs = []
+    for match in by_id.values():
+        flagged = match.measures.flagged
+        same_event = match.item_id in event_ids
+        if not (flagged or same_event):
+            continue
+        values = {
+            "similarity": match.similarity,
+            "containment": match.containment,
+            "score": match.score,
+            "flagged": flagged,
+            "same_event": same_event,
+        }
+        pairs.append(SimilarPair(item_id=item.pk, other_id=match.item_id, **values))
+        pairs.append(SimilarPair(item_id=match.item_id, other_id=item.pk, **values))
+    SimilarPair.objects.bulk_create(pairs)
+
+
+def _write_novelty(item: Item, matches: list[Match]) -> None:
+    earlier = [m for m in matches if _reported_before(m, item)]
+    nearest = max(earlier, key=lambda m: (m.score, -m.item_id), default=None)
+    DuplicateSignature.objects.filter(item_id=item.pk).update(
+        novelty=round(1.0 - nearest.score, 4) if nearest else 1.0,
+        nearest_id=nearest.item_id if nearest else None,
+    )
+
+
+def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
+    """(Re)index one item: its entry, its pairs and its novelty, in one transaction. Returns
+    the matches found."""
+    entry = entry or Entry.of(item.title, item.body)
+    with transaction.atomic():
+        _write_entry(item.pk, entry)
+        matches = check(entry, exclude_item_id=item.pk)
+        _write_pairs(item, entry, matches)
+        _write_novelty(item, matches)
+    return matches
+
+
+@dataclass
+class ReindexResult:
+    items: int
+    entries_written: int
+    pairs: int
+    seconds: float
+
+
+def _batches(batch_size: int) -> Iterable[list[Item]]:
+    last_id = 0
+    while True:
+        batch = list(
+            Item.objects.filter(pk__gt=last_id)
+            .order_by("pk")
+            .only("pk", "title", "body", "unit_id", "department_id", "submitted_at")[:batch_size]
+        )
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1].pk
+
+
+def reindex(
+    *, batch_size: int = REINDEX_BATCH, progress: Callable[[int], object] | None = None
+) -> ReindexResult:
+    """Rebuild the whole index in two passes of ``batch_size`` items per transaction: first
+    every entry (signature and bands; unchanged entries are not rewritten), then every item's
+    pairs and novelty against the complete index. ``progress`` gets the items done per batch
+    of each pass (so twice the number of items in all)."""
+    started = time.perf_counter()
+    done = written = 0
+    for batch in _batches(batch_size):
+        ids = [item.pk for item in batch]
+        with transaction.atomic():
+            current = dict(
+                DuplicateSignature.objects.filter(item_id__in=ids).values_list("item_id", "text")
+            )
+            counted = Counter(
+                LshBand.objects.filter(item_id__in=ids).values_list("item_id", flat=True)
+            )
+            changed: list[tuple[int, Entry]] = []
+            for item in batch:
+                entry = Entry.of(item.title, item.body)
+                if current.get(item.pk) != entry.shingled.stored or counted[item.pk] != len(
+                    entry.keys
+                ):
+                    changed.append((item.pk, entry))
+            _write_entries(changed)
+        written += len(changed)
+        done += len(batch)
+        if progress is not None:
+            progress(len(batch))
+    for batch in _batches(batch_size):
+        with transaction.atomic():
+            for item in batch:
+                entry = Entry.of(item.title, item.body)
+                matches = check(entry, exclude_item_id=item.pk)
+                _write_pairs(item, entry, matches)
+                _write_novelty(item, matches)
+        if progress is not None:
+            progress(len(batch))
+    return ReindexResult(
+        items=done,
+        entries_written=written,
+        pairs=SimilarPair.objects.count() // 2,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _write_entries(changed: Sequence[tuple[int, Entry]]) -> None:
+    if not changed:
+        return
+    ids = [pk for pk, _e in changed]
+    DuplicateSignature.objects.bulk_create(
+        [
+            DuplicateSignature(item_id=pk, text=e.shingled.stored, signature=sh.pack(e.values))
+            for pk, e in changed
+        ],
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["text", "signature", "computed_at"],
+    )
+    LshBand.objects.filter(item_id__in=ids).delete()
+    LshBand.objects.bulk_create(
+        [
+            LshBand(item_id=pk, key=key, paragraph=paragraph)
+            for pk, e in changed
+            for paragraph, key in e.keys
+        ],
+        batch_size=5000,
+    )
