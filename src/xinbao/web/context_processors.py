@@ -30,6 +30,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("topics:key_work", _("工作要点")),
         ("scoring:ranking", _("考核")),
+        ("items:secrecy_terms", _("保密用语")),
     ],
     Role.DEPT_LEADER: [
         ("items:inbox", _("信息总览")),
@@ -38,7 +39,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:timeliness", _("时效")),
         ("scoring:ranking", _("考核")),
     ],
-    Role.SYSADMIN: [("admin:index", _("系统管理"))],
+    Role.SYSADMIN: [("admin:index", _("系统管理")), ("items:secrecy_terms", _("保密用语"))],
     Role.SECADMIN: [("admin:index", _("安全管理"))],
     Role.AUDITADMIN: [("audit:log", _("审计日志"))],
 }
