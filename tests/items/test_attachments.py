@@ -118,7 +118,7 @@ def test_r22_allowed_content_under_another_allowed_extension_is_refused(
     county: County, media_root: Path, name: str, data: bytes
 ) -> None:
     item = make_item(officer=county.officer_a)
-    with pytest.raises(InvalidInput, match="扩展名.*与文件实际内容不符"):
+    with pytest.raises(InvalidInput, match=r"扩展名.*与文件实际内容不符"):
         attachment_add(item=item, actor=county.officer_a, upload=upload(name, data))
     assert files_under(media_root) == []
 
