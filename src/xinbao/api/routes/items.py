@@ -178,7 +178,11 @@ def item_patch(request: ApiRequest, item_id: ObjectId, payload: ItemPatch) -> It
 def item_transition(request: ApiRequest, item_id: ObjectId, payload: Transition) -> ItemOut:
     item = queries.access_item(request.user, item_id)
     services.transition(
-        item=item, actor=request.user, action=payload.action, comment=payload.comment
+        item=item,
+        actor=request.user,
+        action=payload.action,
+        comment=payload.comment,
+        secrecy_name=payload.secrecy_name,
     )
     return item_detail(request.user, item.pk)
 
