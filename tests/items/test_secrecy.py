@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
-from django.urls import reverse
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from tests.conftest import County
 from tests.factories import docx_bytes, make_item, put_in_state
@@ -43,7 +43,7 @@ def found(text: str, terms: tuple[str, ...] = DEFAULT_TERMS) -> list[tuple[str, 
     return [(f.kind, f.text) for f in scan([text], source="正文", terms=terms)]
 
 
-# --- What is found --------------------------------------------------------------------------------
+# --- What is found -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ def test_one_paragraph_with_every_kind_lists_them_in_reading_order() -> None:
     assert [kind for kind, _t in found(text)] == ["mark", "id_card", "mobile", "term"]
 
 
-# --- The item's findings follow its text ------------------------------------------------------------
+# --- The item's findings follow its text ---------------------------------------------------------
 
 
 def test_findings_count_is_kept_on_create_edit_and_attachment(
@@ -190,7 +190,7 @@ def test_terms_may_be_set_only_by_the_departments_editor_or_the_system_administr
     assert SecrecyTermList.objects.get(department=county.dept).terms == "甲"
 
 
-# --- Submission needs the 保密审查 ------------------------------------------------------------------
+# --- Submission needs the 保密审查 ---------------------------------------------------------------
 
 
 def flagged_item(county: County) -> Item:
@@ -311,7 +311,7 @@ def test_new_finding_after_an_edit_invalidates_the_confirmation(county: County) 
     assert SecrecyReview.objects.filter(item=item).count() == 2
 
 
-# --- The public web column ------------------------------------------------------------------------
+# --- The public web column -----------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -372,7 +372,7 @@ def test_public_column_filters_out_items_with_findings(
     assert anon.get(reverse("publishing:column_entry", args=[hidden.pk])).status_code == 404
 
 
-# --- Pages ------------------------------------------------------------------------------------------
+# --- Pages ---------------------------------------------------------------------------------------
 
 
 def client_for(user: object) -> Client:
