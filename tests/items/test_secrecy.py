@@ -354,9 +354,7 @@ def test_issue_is_refused_at_publish_when_an_item_gained_findings(
         issue_publish(issue=issue, actor=county.editor)
 
 
-def test_public_column_filters_out_items_with_findings(
-    county: County, column: Publication
-) -> None:
+def test_public_column_filters_out_items_with_findings(county: County, column: Publication) -> None:
     shown = adopted(county, SAFE_BODY)
     later_flagged = adopted(county, SAFE_BODY + "\n二是强化考核。")
     issue = issue_create(publication=column, actor=county.editor)
