@@ -93,6 +93,9 @@ def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachme
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise InvalidInput(_("附件不能超过 %(size)s。") % {"size": filesizeformat(limit)})
+    # Scanned before anything else reads the content, so malware is refused and audited as such
+    # whatever it claims to be.
+    check_malware(item=item, actor=actor, data=data, name=name)
     try:
         mime = content_type(data)
     except UploadRefused as refused:
@@ -106,7 +109,6 @@ def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachme
             check_zip(data)
         except UploadRefused as refused:
             raise InvalidInput(str(refused)) from refused
-    check_malware(item=item, actor=actor, data=data, name=name)
     digest = hashlib.sha256(data).hexdigest()
     sm3 = sm3_hex(data)
     with transaction.atomic():

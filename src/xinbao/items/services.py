@@ -43,6 +43,8 @@ TERMS_MAX = 5000
 # Keywords may be separated by spaces, commas or semicolons, Western or full-width, or by the
 # enumeration comma (the full-width marks are escapes: some editors fold them to ASCII).
 KEYWORD_SEPARATORS = re.compile(r"[\s,;\u3001\uff0c\uff1b]+")
+# C0/C1 control characters other than line breaks and tabs (R20: allowed characters).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # How far ahead of the server's clock an event time may be (a phone's clock runs fast).
 EVENT_TIME_SLACK = datetime.timedelta(minutes=10)
 
@@ -79,6 +81,10 @@ def clean_item_data(data: ItemData, *, unit: Unit) -> ItemData:
     title = " ".join(data.title.split())
     body = normalize_body(data.body)
     errors: list[str] = []
+    if CONTROL_CHARS.search(title) or CONTROL_CHARS.search(body):
+        errors.append(
+            _("标题和正文不能含有控制字符(可能是从其他软件复制时带入的),请删除后再保存。")
+        )
     if not title:
         errors.append(_("请填写标题。"))
     elif len(title) > TITLE_MAX:
