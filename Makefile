@@ -24,13 +24,13 @@ demo: setup
 
 # Debian packages the suite needs: Chromium and CJK fonts for the browser journeys, gettext for
 # the translation catalog check, LibreOffice Writer and poppler-utils to render issues to PDF
-# and their first page to PNG.
+# and their first page to PNG, libmagic1 to type uploads by their content (python-magic).
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	@command -v chromium >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . && ldconfig -p | grep -q libmagic.so.1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext libreoffice-writer-nogui poppler-utils >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext libreoffice-writer-nogui poppler-utils libmagic1 >/dev/null; \
 	  else \
-	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext libreoffice-writer-nogui poppler-utils >/dev/null; \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext libreoffice-writer-nogui poppler-utils libmagic1 >/dev/null; \
 	  fi; }
 
 test: setup system-deps

@@ -239,6 +239,13 @@ STORAGES = {
 XINBAO_MAX_ATTACHMENT_BYTES = int(os.environ.get("XINBAO_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# R21–R24 (xinbao.uploads): files per item, the zip-bomb cap, stored file modes, virus scanner.
+XINBAO_MAX_ATTACHMENTS_PER_ITEM = int(os.environ.get("XINBAO_MAX_ATTACHMENTS_PER_ITEM", "10"))
+XINBAO_ZIP_MAX_UNPACKED_BYTES = int(os.environ.get("XINBAO_ZIP_MAX_UNPACKED_BYTES", 100 * 2**20))
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+XINBAO_VIRUS_SCANNER = os.environ.get("XINBAO_VIRUS_SCANNER", "xinbao.uploads.NoScanner")
+XINBAO_CLAMD_SOCKET = os.environ.get("XINBAO_CLAMD_SOCKET", "/run/clamav/clamd.ctl")
 
 # Protected downloads through the reverse proxy: when set (nginx: an ``internal`` location that
 # aliases MEDIA_ROOT, e.g. ``/protected/``), an authorized download answers with X-Accel-Redirect

@@ -31,7 +31,7 @@ def test_officer_uploads_and_downloads_an_attachment(county: County, api: Api) -
     download = client.get(f"/items/{item.pk}/attachments/{body['id']}")
     assert download.status_code == 200
     assert download["Content-Type"] == "image/png"
-    assert b"".join(download.streaming_content) == png_bytes()
+    assert download.content == png_bytes()
 
 
 def test_upload_refusals(county: County, api: Api) -> None:

@@ -52,11 +52,9 @@ def files_under(root: Path) -> list[Path]:
         ("现场.jpg", JPEG, "image/jpeg", "现场.jpg"),
         ("通知.pdf", PDF, "application/pdf", "通知.pdf"),
         ("材料.docx", docx_bytes("材料", "正文。"), DOCX_MIME, "材料.docx"),
-        # The name is corrected to what the content is.
-        ("照片.pdf", png_bytes(), "image/png", "照片.png"),
-        ("材料.zip", docx_bytes("材料"), DOCX_MIME, "材料.docx"),
-        ("无扩展名", PDF, "application/pdf", "无扩展名.pdf"),
-        ("../../etc/passwd", PDF, "application/pdf", "passwd.pdf"),
+        ("现场.JPEG", JPEG, "image/jpeg", "现场.JPEG"),
+        # Only the last part of the name is kept, as metadata.
+        ("../../etc/passwd.pdf", PDF, "application/pdf", "passwd.pdf"),
         ("C:\\Users\\文件\\通知.pdf", PDF, "application/pdf", "通知.pdf"),
     ],
 )
@@ -106,6 +104,33 @@ def test_other_types_are_refused_with_a_chinese_message(
     assert not Attachment.objects.exists()
     assert files_under(media_root) == []
     assert AuditRecord.objects.count() == audits
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("照片.pdf", png_bytes()),
+        ("照片.jpg", png_bytes()),
+        ("材料.pdf", docx_bytes("材料")),
+    ],
+)
+def test_r22_allowed_content_under_another_allowed_extension_is_refused(
+    county: County, media_root: Path, name: str, data: bytes
+) -> None:
+    item = make_item(officer=county.officer_a)
+    with pytest.raises(InvalidInput, match=r"扩展名.*与文件实际内容不符"):
+        attachment_add(item=item, actor=county.officer_a, upload=upload(name, data))
+    assert files_under(media_root) == []
+
+
+@pytest.mark.parametrize("name", ["无扩展名", "材料.zip", "../../etc/passwd"])
+def test_r22_names_without_an_allowed_extension_are_refused(
+    county: County, media_root: Path, name: str
+) -> None:
+    item = make_item(officer=county.officer_a)
+    with pytest.raises(InvalidInput, match=REFUSED_TYPE_RE):
+        attachment_add(item=item, actor=county.officer_a, upload=upload(name, PDF))
+    assert files_under(media_root) == []
 
 
 @override_settings(XINBAO_MAX_ATTACHMENT_BYTES=1024)
@@ -172,7 +197,7 @@ def test_upload_page_then_download_through_the_access_check(
     officer = client_for(county.officer_a)
     response = officer.post(
         f"/items/{item.pk}/attachments/",
-        {"file": upload("现场照片.jpeg", png_bytes())},
+        {"file": upload("现场照片.png", png_bytes())},
         follow=True,
     )
     assert response.redirect_chain[-1][0] == f"/items/{item.pk}/edit/"
@@ -186,10 +211,10 @@ def test_upload_page_then_download_through_the_access_check(
     for person in (county.officer_a, county.officer_a2, county.leader_a, county.editor):
         response = client_for(person).get(f"/items/{item.pk}/attachments/{attachment.pk}/")
         assert response.status_code == 200, person.username
-        assert b"".join(response.streaming_content) == png_bytes()  # type: ignore[attr-defined]
+        assert response.content == png_bytes()
         assert response.headers["Content-Type"] == "image/png"
         assert response.headers["Content-Disposition"].startswith("attachment;")
-        assert "filename*=utf-8''" in response.headers["Content-Disposition"]
+        assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     for person in (county.officer_b, county.leader_b, county.other_editor, county.sysadmin):
         response = client_for(person).get(f"/items/{item.pk}/attachments/{attachment.pk}/")

@@ -25,6 +25,7 @@ from xinbao.api.errors import install_handlers
 from xinbao.api.routes import auth, items, publishing, units
 from xinbao.api.routes import scoring as scoring_routes
 from xinbao.api.routes import search as search_routes
+from xinbao.api.routes import secrecy as secrecy_routes
 
 DOCS_URL_NAME = "openapi-view"
 
@@ -80,3 +81,4 @@ api.add_router("", publishing.router)
 api.add_router("", scoring_routes.router)
 api.add_router("", "xinbao.api.routes.roster.router")
 api.add_router("", search_routes.router)
+api.add_router("", secrecy_routes.router)

@@ -322,6 +322,11 @@ class Transition(Input):
         json_schema_extra={"enum": ACTION_CHOICES},
     )
     comment: Text = Field("", max_length=2000, description="意见;退回、不予签发、不采用时必填")
+    secrecy_name: Text = Field(
+        "",
+        max_length=150,
+        description="保密审查确认:信息员报送有保密自查提示的信息时填写本人姓名(见 /secrecy)",
+    )
 
     @field_validator("action")
     @classmethod

@@ -9,9 +9,10 @@ from difflib import SequenceMatcher
 from itertools import pairwise
 
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from xinbao.items.models import Revision, split_paragraphs
+from xinbao.web.sanitize import clean_html
 
 
 @dataclass
@@ -50,7 +51,7 @@ def inline_diff(old: str, new: str) -> SafeString:
             out.append(f"<del>{escape(old[a0:a1])}</del>")
         if b1 > b0:
             out.append(f"<ins>{escape(new[b0:b1])}</ins>")
-    return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped
+    return clean_html("".join(out))
 
 
 def body_diff(old: str, new: str) -> SafeString:
@@ -69,4 +70,4 @@ def body_diff(old: str, new: str) -> SafeString:
         else:
             html.extend(f'<p class="del"><del>{escape(p)}</del></p>' for p in old_p[a0:a1])
             html.extend(f'<p class="ins"><ins>{escape(p)}</ins></p>' for p in new_p[b0:b1])
-    return mark_safe("".join(html))  # noqa: S308 - every piece above is escaped
+    return clean_html("".join(html))

@@ -17,9 +17,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from xinbao.items.errors import InvalidInput
+from xinbao.uploads import UploadRefused, check_zip
 
 MAX_DOCX_BYTES = 10 * 1024 * 1024
-# A .docx is a zip: a small file can unpack to gigabytes (a "zip bomb"). Real ones stay far below.
+# A .docx is a zip: a small file can unpack to gigabytes (a "zip bomb"). Real ones stay far below;
+# the guard is xinbao.uploads.check_zip, the one for every zip-based upload.
 MAX_DOCX_UNPACKED_BYTES = 100 * 1024 * 1024
 TITLE_STYLES = ("title", "heading", "标题")
 # The full-width marks are written as escapes: some editors fold them into their ASCII look-alikes.
@@ -43,8 +45,10 @@ def extract_docx(data: bytes) -> Extracted:
         raise InvalidInput(_("Word 文件不能超过 10 MB。"))
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InvalidInput(_("这不是 .docx 格式的 Word 文件(旧版 .doc 请先另存为 .docx)。"))
-    if unpacked_size(data) > MAX_DOCX_UNPACKED_BYTES:
-        raise InvalidInput(_("这个 Word 文件解压后过大,无法读取。"))
+    try:
+        check_zip(data, max_unpacked=MAX_DOCX_UNPACKED_BYTES)
+    except UploadRefused as refused:
+        raise InvalidInput(str(refused)) from refused
     try:
         document = Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several kinds for a damaged package
@@ -66,13 +70,13 @@ def extract_docx(data: bytes) -> Extracted:
 
 
 def unpacked_size(data: bytes) -> int:
-    """The declared size of the zip's members once unpacked; reading a member never yields more
-    than its declared size (``zipfile`` stops there and checks the CRC)."""
+    """The declared size of the zip's members once unpacked (``xinbao.uploads.check_zip`` is
+    the guard; this is for messages and tests)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        return 0  # python-docx refuses it below with the "damaged" message
+        return 0
 
 
 def _texts(container: Any, *, in_table: bool) -> Iterator[tuple[str, str]]:

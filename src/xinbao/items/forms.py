@@ -153,6 +153,18 @@ class DocxStartForm(forms.Form):
 class MoveForm(forms.Form):
     action = forms.CharField(max_length=20)
     comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+    # The officer's name, typed to confirm the 保密审查 of an item with findings.
+    secrecy_name = forms.CharField(required=False, max_length=150)
+
+
+class SecrecyTermsForm(forms.Form):
+    terms = forms.CharField(
+        label=_("内部用语"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("每行一个;报送前的保密自查会提示正文、标题和附件中出现的这些用语。"),
+    )
 
 
 class AttachmentForm(forms.Form):

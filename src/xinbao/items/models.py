@@ -7,6 +7,8 @@ copied from the unit when the item is created, so the editor's inbox is one inde
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +99,9 @@ class Item(models.Model):
         Unit, verbose_name=_("联合报送单位"), related_name="co_reported_items", blank=True
     )
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
+    # How many 保密 self-check findings the current text (title, body, attachments) has; kept by
+    # items.services on every change, so the public web column can filter on it in SQL.
+    secrecy_findings = models.PositiveIntegerField(_("保密提示数"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -201,7 +206,10 @@ class ItemEvent(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"attachments/{instance.item_id}/{instance.sha256[:16]}"
+    """A random server-side name under ``MEDIA_ROOT/attachments/``; the client's name is kept only
+    as ``original_name`` (nothing of it reaches the file system)."""
+    name = uuid.uuid4().hex
+    return f"attachments/{name[:2]}/{name}"
 
 
 class Attachment(models.Model):
@@ -211,6 +219,8 @@ class Attachment(models.Model):
     content_type = models.CharField(_("类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小"))
     sha256 = models.CharField(max_length=64)
+    # SM3 digest (GB/T 32905) taken at upload, checked at every download and by `xinbao scrub`.
+    sm3 = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -223,3 +233,51 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SecrecyTermList(models.Model):
+    """An organization department's internal terms (内部用语) for the 保密 self-check, one a
+    line. A department without a row uses ``items.secrecy.DEFAULT_TERMS``."""
+
+    department = models.OneToOneField(
+        Unit, verbose_name=_("组织部门"), on_delete=models.CASCADE, related_name="secrecy_terms"
+    )
+    terms = models.TextField(_("内部用语"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("保密自查用语")
+        verbose_name_plural = _("保密自查用语")
+
+    def __str__(self) -> str:
+        return str(self.department)
+
+
+class SecrecyReview(models.Model):
+    """An officer's 保密审查 confirmation: they read the findings and vouch, by typing their name,
+    that the item holds nothing that may not travel here. It covers the findings listed in
+    ``keys``; a text with a finding outside them needs a new confirmation."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="secrecy_reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审查人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    typed_name = models.CharField(_("确认签名"), max_length=150)
+    keys = models.JSONField(_("已确认的提示"), default=list)
+    findings = models.JSONField(_("提示内容"), default=list)
+    created_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("保密审查")
+        verbose_name_plural = _("保密审查")
+        ordering = ["item", "-created_at", "-id"]
+        indexes = [models.Index(fields=["item", "-created_at"], name="secrecy_review_item_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.typed_name}"

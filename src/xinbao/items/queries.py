@@ -4,15 +4,27 @@ see (``items_visible_to``); ``access_item`` is the access helper every item view
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from xinbao.items.models import Attachment, Item, ItemEvent, Revision, State
+from xinbao.items import secrecy
+from xinbao.items.models import (
+    Attachment,
+    Item,
+    ItemEvent,
+    Revision,
+    SecrecyReview,
+    SecrecyTermList,
+    State,
+    split_paragraphs,
+)
 from xinbao.items.permissions import visibility_filter
 from xinbao.items.workflow import INBOX_OPEN
+from xinbao.orgs.models import Unit
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
@@ -141,3 +153,90 @@ def latest_comment_prefetch() -> Prefetch:
         .order_by("-created_at", "-id"),
         to_attr="comment_events",
     )
+
+
+# --- The 保密 self-check ------------------------------------------------------------------------
+
+
+def secrecy_terms(department_id: int | None) -> list[str]:
+    """The internal terms an item sent to this department is checked for."""
+    row = SecrecyTermList.objects.filter(department_id=department_id).first()
+    return secrecy.parse_terms(row.terms) if row is not None else list(secrecy.DEFAULT_TERMS)
+
+
+def attachment_texts(item: Item) -> list[tuple[str, str]]:
+    """``(file name, extracted text)`` of the item's attachments that have text (.docx), as
+    extracted once at upload by the search index."""
+    from xinbao.search.models import AttachmentText  # search builds on items, not back
+
+    return list(
+        AttachmentText.objects.filter(attachment__item_id=item.pk)
+        .exclude(text="")
+        .order_by("attachment__uploaded_at", "attachment_id")
+        .values_list("attachment__original_name", "text")
+    )
+
+
+def item_findings(
+    item: Item, *, title: str | None = None, body: str | None = None
+) -> list[secrecy.Finding]:
+    """The findings of the item's current text (or of ``title``/``body`` as typed, not saved yet)
+    and of its attachments' text, in reading order."""
+    terms = secrecy_terms(item.department_id)
+    title = item.title if title is None else title
+    body = item.body if body is None else body
+    found = secrecy.scan([title], source=str(_("标题")), terms=terms)
+    found += secrecy.scan(split_paragraphs(body), source=str(_("正文")), terms=terms)
+    for name, text in attachment_texts(item):
+        source = str(_("附件:%(name)s") % {"name": name})
+        found += secrecy.scan(split_paragraphs(text), source=source, terms=terms)
+    return found
+
+
+@dataclass
+class SecrecyStatus:
+    findings: list[secrecy.Finding] = field(default_factory=list)
+    review: SecrecyReview | None = None  # the latest confirmation, if any
+
+    @property
+    def covered(self) -> bool:
+        """The latest confirmation covers every current finding (nothing new since)."""
+        if self.review is None:
+            return False
+        return {f.key for f in self.findings} <= set(self.review.keys)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.findings) and not self.covered
+
+
+def secrecy_status(
+    item: Item, *, title: str | None = None, body: str | None = None
+) -> SecrecyStatus:
+    review = item.secrecy_reviews.select_related("reviewer").order_by("-created_at", "-id").first()
+    return SecrecyStatus(findings=item_findings(item, title=title, body=body), review=review)
+
+
+def secrecy_term_departments(user: User) -> QuerySet[Unit]:
+    """The departments whose internal terms ``user`` may set: an editor's own; every
+    organization department for the system administrator."""
+    from xinbao.orgs.models import Role
+
+    qs = Unit.objects.filter(kind=Unit.Kind.ORG_DEPT, is_active=True)
+    if user.has_role(Role.SYSADMIN):
+        return qs.order_by("path")
+    if user.has_role(Role.EDITOR):
+        return qs.filter(pk=user.unit_id or 0)
+    return qs.none()
+
+
+def secrecy_term_department(user: User, pk: str | None) -> Unit:
+    """The department chosen (``pk``), or the first one ``user`` may set; 404 if none."""
+    qs = secrecy_term_departments(user)
+    try:
+        unit = qs.filter(pk=int(pk)).first() if pk else qs.first()
+    except (ValueError, TypeError):
+        unit = None
+    if unit is None:
+        raise Http404
+    return unit

@@ -19,7 +19,18 @@ from django.utils.translation import gettext as _
 from xinbao.audit.services import audit_record, diff_fields, summarize
 from xinbao.items import permissions
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed, StaleVersion
-from xinbao.items.models import Category, Item, ItemEvent, Revision, State, Urgency, normalize_body
+from xinbao.items.models import (
+    Category,
+    Item,
+    ItemEvent,
+    Revision,
+    SecrecyReview,
+    SecrecyTermList,
+    State,
+    Urgency,
+    normalize_body,
+)
+from xinbao.items.secrecy import parse_terms
 from xinbao.items.workflow import ACTIONS, Move, Part, find_move, moves_from
 from xinbao.orgs.models import Role, Unit
 
@@ -28,9 +39,12 @@ if TYPE_CHECKING:
 
 TITLE_MAX = 200
 BODY_MAX = 20000
+TERMS_MAX = 5000
 # Keywords may be separated by spaces, commas or semicolons, Western or full-width, or by the
 # enumeration comma (the full-width marks are escapes: some editors fold them to ASCII).
 KEYWORD_SEPARATORS = re.compile(r"[\s,;\u3001\uff0c\uff1b]+")
+# C0/C1 control characters other than line breaks and tabs (R20: allowed characters).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # How far ahead of the server's clock an event time may be (a phone's clock runs fast).
 EVENT_TIME_SLACK = datetime.timedelta(minutes=10)
 
@@ -67,6 +81,10 @@ def clean_item_data(data: ItemData, *, unit: Unit) -> ItemData:
     title = " ".join(data.title.split())
     body = normalize_body(data.body)
     errors: list[str] = []
+    if CONTROL_CHARS.search(title) or CONTROL_CHARS.search(body):
+        errors.append(
+            _("标题和正文不能含有控制字符(可能是从其他软件复制时带入的),请删除后再保存。")
+        )
     if not title:
         errors.append(_("请填写标题。"))
     elif len(title) > TITLE_MAX:
@@ -125,6 +143,7 @@ def item_create(*, actor: User, data: ItemData) -> Item:
         )
         item.authors.set(data.authors or [actor])
         item.co_units.set(data.co_units)
+        do_secrecy_refresh(item)
         audit_record(actor=actor, action="item.create", obj=item, changes=summarize(snapshot(item)))
     return item
 
@@ -170,6 +189,7 @@ def item_update(*, item: Item, actor: User, data: ItemData, version: int) -> Ite
         locked.topic_id = topic_id
         locked.version += 1
         locked.save()
+        do_secrecy_refresh(locked)
         if not as_editor:
             locked.authors.set(data.authors or [actor])
             locked.co_units.set(data.co_units)
@@ -203,13 +223,16 @@ def check_topic(topic_id: int | Keep | None, *, unit: Unit, item: Item | None) -
     return topic_id
 
 
-def transition(*, item: Item, actor: User, action: str, comment: str = "") -> Item:
+def transition(
+    *, item: Item, actor: User, action: str, comment: str = "", secrecy_name: str = ""
+) -> Item:
     """Perform one workflow move, or refuse it and change nothing.
 
     Locks the item row, looks the move up in the table for the item's current state, checks that
     ``actor`` plays the move's part for this item and that a comment is given where required,
     then updates the state, records an ``ItemEvent``, snapshots a revision on submission and
-    writes the audit record, all in one transaction.
+    writes the audit record, all in one transaction. An officer's submission of an item with
+    保密 findings also needs a confirmation (``secrecy_name``, see ``check_secrecy_review``).
     """
     comment = comment.strip()
     if action not in ACTIONS:
@@ -223,8 +246,115 @@ def transition(*, item: Item, actor: User, action: str, comment: str = "") -> It
             raise NotAllowed(_("您无权对这条信息执行“%(label)s”。") % {"label": move.label})
         if move.needs_comment and not comment:
             raise InvalidInput(_("“%(label)s”须填写意见。") % {"label": move.label})
+        if move.action in SUBMIT_ACTIONS and move.actor is Part.OFFICER:
+            check_secrecy_review(locked, actor, secrecy_name)
         _perform(locked, actor, move, comment)
     return locked
+
+
+SUBMIT_ACTIONS = frozenset({"submit", "resubmit"})
+
+
+class SecrecyUnconfirmed(InvalidInput):
+    """An item with 保密 findings not covered by a confirmation was to be submitted."""
+
+
+def check_secrecy_review(item: Item, actor: User, typed_name: str) -> None:
+    """Before an officer submits: findings in the current text need a 保密审查 confirmation that
+    covers them all. ``typed_name`` (the officer's name as typed, which must be their display
+    name) records a new one; without it an earlier confirmation still counts when no finding
+    has appeared since. Either way an ``item.secrecy_confirm`` audit record joins the submit's
+    transaction. Caller holds the item's row lock."""
+    from xinbao.items.queries import secrecy_status
+
+    status = secrecy_status(item)
+    count = len(status.findings)
+    if item.secrecy_findings != count:
+        do_secrecy_refresh(item, count=count)
+    if not status.findings:
+        return
+    typed_name = " ".join(typed_name.split())
+    if not typed_name:
+        if not status.covered:
+            raise SecrecyUnconfirmed(
+                _(
+                    "保密自查发现 %(n)d 处需要核对的内容(密级标志、身份证号、手机号或内部用语)。"
+                    "请逐条核对,确认不涉密后输入您的姓名完成保密审查,再报送。"
+                )
+                % {"n": count}
+            )
+        review = cast("SecrecyReview", status.review)
+        audit_record(
+            actor=actor,
+            action="item.secrecy_confirm",
+            obj=item,
+            changes={"review": review.pk, "findings": count, "earlier_confirmation": True},
+        )
+        return
+    if typed_name != actor.display_name.strip():
+        raise InvalidInput(
+            _("保密审查须输入您本人的姓名(与账号姓名“%(name)s”一致)。")
+            % {"name": actor.display_name}
+        )
+    review = SecrecyReview.objects.create(
+        item=item,
+        reviewer=actor,
+        typed_name=typed_name[:150],
+        keys=sorted({f.key for f in status.findings}),
+        findings=[f.as_dict() for f in status.findings],
+    )
+    audit_record(
+        actor=actor,
+        action="item.secrecy_confirm",
+        obj=item,
+        changes={
+            "review": review.pk,
+            "findings": count,
+            "kinds": sorted({f.kind for f in status.findings}),
+            "name": typed_name,
+        },
+    )
+
+
+def do_secrecy_refresh(item: Item, *, count: int | None = None) -> None:
+    """Store the number of 保密 findings of the item's current text (``count`` if the caller has
+    just computed it). Checks nothing; call it inside the transaction that changed the text."""
+    if count is None:
+        from xinbao.items.queries import item_findings
+
+        count = len(item_findings(item))
+    if item.secrecy_findings != count:
+        item.secrecy_findings = count
+        item.save(update_fields=["secrecy_findings"])
+
+
+def secrecy_terms_update(*, department: Unit, actor: User, terms: str) -> SecrecyTermList:
+    """Set a department's internal-term list (one a line); its editors or the system
+    administrator. The counts of the department's open items follow at their next check."""
+    if not (
+        actor.has_role(Role.SYSADMIN)
+        or (actor.has_role(Role.EDITOR) and actor.unit_id == department.pk)
+    ):
+        raise NotAllowed(_("只有本部门的编辑或系统管理员可以设置内部用语。"))
+    if not department.is_org_department:
+        raise InvalidInput(_("只有组织部门可以设置内部用语。"))
+    if len(terms) > TERMS_MAX:
+        raise InvalidInput(_("内部用语不能超过 %(max)d 个字。") % {"max": TERMS_MAX})
+    cleaned = "\n".join(parse_terms(terms))
+    with transaction.atomic():
+        row = SecrecyTermList.objects.select_for_update().filter(department=department).first()
+        before = row.terms if row is not None else None
+        if row is None:
+            row = SecrecyTermList(department=department)
+        row.terms, row.updated_by = cleaned, actor
+        row.save()
+        audit_record(
+            actor=actor,
+            action="items.secrecy_terms_update",
+            obj=department,
+            changes={"terms": [before, cleaned]},
+        )
+    return row
 
 
 def find_move_or_raise(item: Item, action: str) -> Move:

@@ -17,6 +17,7 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path("items/secrecy-terms/", views.secrecy_terms, name="secrecy_terms"),
     path("signoff/", views.signoff, name="signoff"),
     path("inbox/", views.inbox, name="inbox"),
 ]

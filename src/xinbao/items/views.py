@@ -8,17 +8,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinbao.items import permissions, queries, services
-from xinbao.items.attachments import attachment_add
+from xinbao.items.attachments import IntegrityViolation, attachment_add, attachment_response
 from xinbao.items.diff import revision_pairs
 from xinbao.items.docx_extract import extract_docx
 from xinbao.items.errors import ItemError
-from xinbao.items.forms import AttachmentForm, DocxStartForm, InboxFilterForm, ItemForm, MoveForm
+from xinbao.items.forms import (
+    AttachmentForm,
+    DocxStartForm,
+    InboxFilterForm,
+    ItemForm,
+    MoveForm,
+    SecrecyTermsForm,
+)
 from xinbao.items.models import Item, ItemEvent
 from xinbao.items.workflow import EDITOR_EDITABLE, OFFICER_EDITABLE
 from xinbao.orgs.models import Role, User
@@ -121,6 +128,8 @@ def detail_context(request: AuthedRequest, item: Item, **extra: Any) -> dict[str
         "can_edit": permissions.can_edit(user, item),
         "attachment_form": AttachmentForm(),
         "attachment_limit": settings.XINBAO_MAX_ATTACHMENT_BYTES,
+        "attachment_most": settings.XINBAO_MAX_ATTACHMENTS_PER_ITEM,
+        "secrecy": extra.pop("secrecy", None) or queries.secrecy_status(item),
         **recognition_context(user, item, events),
         **extra,
     }
@@ -163,7 +172,13 @@ def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             ok = form.is_valid() and (not form.has_changed() or save_form(request, form, item))
             if ok and then:
                 try:
-                    item = services.transition(item=item, actor=user, action=then, comment=comment)
+                    item = services.transition(
+                        item=item,
+                        actor=user,
+                        action=then,
+                        comment=comment,
+                        secrecy_name=request.POST.get("secrecy_name", ""),
+                    )
                 except ItemError as error:
                     form.add_error(None, str(error))
                     ok = False
@@ -183,10 +198,22 @@ def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已保存。"))
             return redirect("items:edit", pk=item.pk)
         item = queries.access_item(user, item.pk)  # as it is after the rollback
+        typed = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+        # The 保密 findings of the text as typed, which is what the officer is about to submit.
+        secrecy = queries.secrecy_status(item, title=typed.get("title"), body=typed.get("body"))
     else:
         form = ItemForm(initial=initial, unit=item.unit, editor_mode=editor_mode, item=item)
+        secrecy = None
     template = "items/review.html" if editor_mode else "items/item_form.html"
-    context = detail_context(request, item, form=form, comment=comment, version=version)
+    context = detail_context(
+        request,
+        item,
+        form=form,
+        comment=comment,
+        version=version,
+        secrecy=secrecy,
+        secrecy_name=request.POST.get("secrecy_name", ""),
+    )
     return render(request, template, context)
 
 
@@ -213,7 +240,7 @@ def item_move(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.access_item(request.user, pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("意见不能超过 2000 字。"))
+        messages.error(request, _("意见不能超过 2000 字,姓名不能超过 150 字。"))
         return redirect("items:detail", pk=item.pk)
     try:
         item = services.transition(
@@ -221,6 +248,7 @@ def item_move(request: AuthedRequest, pk: int) -> HttpResponse:
             actor=request.user,
             action=form.cleaned_data["action"],
             comment=form.cleaned_data["comment"],
+            secrecy_name=form.cleaned_data["secrecy_name"],
         )
     except ItemError as error:
         messages.error(request, str(error))
@@ -229,6 +257,7 @@ def item_move(request: AuthedRequest, pk: int) -> HttpResponse:
             item,
             move_comment=form.cleaned_data["comment"],
             failed_action=form.cleaned_data["action"],
+            secrecy_name=form.cleaned_data["secrecy_name"],
         )
         return render(request, "items/item_detail.html", context, status=error.status)
     messages.success(
@@ -264,17 +293,17 @@ def item_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> FileResponse:
+def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> HttpResponse:
     item = queries.access_item(request.user, pk)
     attachment = item.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    try:
+        return attachment_response(attachment=attachment, actor=request.user)
+    except IntegrityViolation as error:
+        messages.error(request, str(error))
+        context = detail_context(request, item)
+        return render(request, "items/item_detail.html", context, status=error.status)
 
 
 @require_roles(Role.UNIT_LEADER)
@@ -301,3 +330,26 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             "reviewable": [str(state) for state in EDITOR_EDITABLE],
         },
     )
+
+
+@require_roles(Role.EDITOR, Role.SYSADMIN)
+def secrecy_terms(request: AuthedRequest) -> HttpResponse:
+    """The internal terms (内部用语) of the 保密 self-check: an editor sets their department's;
+    the system administrator picks a department (``?department=ID``)."""
+    user = request.user
+    departments = queries.secrecy_term_departments(user)
+    department = queries.secrecy_term_department(user, request.GET.get("department"))
+    terms = queries.secrecy_terms(department.pk)
+    form = SecrecyTermsForm(request.POST or None, initial={"terms": "\n".join(terms)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.secrecy_terms_update(
+                department=department, actor=user, terms=form.cleaned_data["terms"]
+            )
+        except ItemError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("内部用语已保存。"))
+            return redirect(f"{request.path}?department={department.pk}")
+    context = {"form": form, "department": department, "departments": departments}
+    return render(request, "items/secrecy_terms.html", context)

@@ -2,11 +2,12 @@
 
 What the public may see is decided here and only here: entries of *published* issues (a draft is
 not out yet; a superseded issue has been replaced by its correction) of *active* publications of
-kind web column, never an entry whose item is marked internal (内部信息,不宜公开). The last rule
-is checked again at read time although ``issue_add_item`` already refuses internal items for web
-columns: an item may be marked internal after its issue went out, and a correction copies the
-entries of the issue it corrects without asking again. Nothing from the internal workflow (officers,
-comments, states) is selected for these pages.
+kind web column, never an entry whose item is marked internal (内部信息,不宜公开) or has
+unresolved 保密 self-check findings (``Item.secrecy_findings``). The last rules are
+checked again at read time although ``issue_add_item`` already refuses such items for web
+columns: an item may be marked internal (or edited into findings) after its issue went out, and a
+correction copies the entries of the issue it corrects without asking again. Nothing from the
+internal workflow (officers, comments, states) is selected for these pages.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def column_entries(department: Unit | None = None) -> QuerySet[IssueEntry]:
         issue__publication__kind=Publication.Kind.WEB_COLUMN,
         issue__publication__is_active=True,
         item__is_internal=False,
+        item__secrecy_findings=0,
     )
     if department is not None:
         qs = qs.filter(issue__publication__department=department)

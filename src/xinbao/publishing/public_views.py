@@ -28,6 +28,7 @@ from xinbao.publishing.public_queries import (
     column_entry_successor,
     column_publications,
 )
+from xinbao.web.sanitize import clean_html
 
 PAGE_SIZE = 20
 FEED_SIZE = 30
@@ -100,7 +101,8 @@ class ColumnFeed(Feed):
 
     def item_description(self, item: IssueEntry) -> str:
         # Atom1Feed marks the summary as HTML: every paragraph is escaped here.
-        return str(format_html_join("", "<p>{}</p>", ((p,) for p in split_paragraphs(item.text))))
+        paragraphs = format_html_join("", "<p>{}</p>", ((p,) for p in split_paragraphs(item.text)))
+        return str(clean_html(paragraphs))
 
     def item_link(self, item: IssueEntry) -> str:
         return reverse("publishing:column_entry", args=[item.pk])

@@ -111,6 +111,8 @@ def issue_add_item(*, issue: PublicationIssue, item: Item, actor: User) -> Issue
             raise InvalidInput(_("只能编入本部门已采用的信息(或已采用的转报信息)。"))
         if issue.publication.is_web_column and item.is_internal:
             raise InvalidInput(_("这条信息标记为“内部,不宜公开”,不能编入网站专栏。"))
+        if issue.publication.is_web_column and item.secrecy_findings:
+            raise InvalidInput(_("这条信息有未消除的保密自查提示,不能编入网站专栏。"))
         if issue.entries.filter(item=item).exists():
             raise InvalidInput(_("这条信息已在本期中。"))
         position = (issue.entries.aggregate(m=Max("position"))["m"] or 0) + 1
@@ -218,6 +220,9 @@ def issue_publish(*, issue: PublicationIssue, actor: User) -> PublicationIssue:
             raise InvalidInput(_("请填写出刊日期。"))
         if publication.is_web_column and issue.entries.filter(item__is_internal=True).exists():
             raise InvalidInput(_("本期含有标记为“内部,不宜公开”的信息,网站专栏不能发布,请先移除。"))
+        flagged = issue.entries.filter(item__secrecy_findings__gt=0)
+        if publication.is_web_column and flagged.exists():
+            raise InvalidInput(_("本期含有有未消除保密自查提示的信息,网站专栏不能发布,请先移除。"))
         if issue.revision_of_id is not None:
             original = PublicationIssue.objects.select_for_update().get(pk=issue.revision_of_id)
             original.state = PublicationIssue.State.SUPERSEDED

@@ -14,9 +14,10 @@ import re
 from collections.abc import Sequence
 
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from xinbao.search.normalize import normalize, normalize_with_map
+from xinbao.web.sanitize import clean_html
 
 CONTEXT = 40
 ELLIPSIS = "…"
@@ -57,7 +58,7 @@ def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> st
 def highlight(text: str, marks: Sequence[str]) -> SafeString:
     """All of ``text``, escaped, with the marks wrapped in ``<mark>`` (for titles)."""
     spans = _matches(text, mark_pattern(marks))
-    return mark_safe(_render(text, spans, 0, len(text)))  # noqa: S308 - escaped by _render
+    return clean_html(_render(text, spans, 0, len(text)))
 
 
 def snippet(text: str, marks: Sequence[str], *, context: int = CONTEXT) -> SafeString:
@@ -79,7 +80,7 @@ def snippet(text: str, marks: Sequence[str], *, context: int = CONTEXT) -> SafeS
     rendered = _render(flat, spans, start, end)
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if end < len(flat) else ""
-    return mark_safe(prefix + rendered + suffix)  # noqa: S308 - escaped by _render
+    return clean_html(prefix + rendered + suffix)
 
 
 def _first_match(paragraphs: list[str], pattern: re.Pattern[str]) -> tuple[int, int] | None:

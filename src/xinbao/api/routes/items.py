@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -45,7 +45,7 @@ from xinbao.api.schemas import (
     urgency_value,
 )
 from xinbao.items import permissions, queries, services
-from xinbao.items.attachments import ALLOWED, attachment_add
+from xinbao.items.attachments import ALLOWED, attachment_add, attachment_response
 from xinbao.items.errors import InvalidInput
 from xinbao.items.models import Category, State
 from xinbao.items.queries import ItemFilter
@@ -178,7 +178,11 @@ def item_patch(request: ApiRequest, item_id: ObjectId, payload: ItemPatch) -> It
 def item_transition(request: ApiRequest, item_id: ObjectId, payload: Transition) -> ItemOut:
     item = queries.access_item(request.user, item_id)
     services.transition(
-        item=item, actor=request.user, action=payload.action, comment=payload.comment
+        item=item,
+        actor=request.user,
+        action=payload.action,
+        comment=payload.comment,
+        secrecy_name=payload.secrecy_name,
     )
     return item_detail(request.user, item.pk)
 
@@ -233,7 +237,7 @@ def item_attach(
 
 @router.get(
     "/items/{item_id}/attachments/{attachment_id}",
-    response=READ_ERRORS,
+    response=WRITE_ERRORS,  # 409: the stored file failed its integrity check
     summary="下载附件",
     openapi_extra={
         "responses": {
@@ -246,17 +250,12 @@ def item_attach(
 )
 def item_attachment_download(
     request: ApiRequest, item_id: ObjectId, attachment_id: ObjectId
-) -> FileResponse:
+) -> HttpResponse:
     item = queries.access_item(request.user, item_id)
     attachment = item.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    return attachment_response(attachment=attachment, actor=request.user)
 
 
 @router.get(

@@ -83,6 +83,13 @@ def read_table(data: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
+    from xinbao.uploads import UploadRefused, check_zip
+
+    if zipfile.is_zipfile(io.BytesIO(data)):  # a damaged one gets openpyxl's message below
+        try:
+            check_zip(data).close()  # the zip-bomb guard shared by every zip-based upload
+        except UploadRefused as refused:
+            raise UnitImportError([str(refused)]) from refused
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
