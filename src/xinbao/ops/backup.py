@@ -111,15 +111,19 @@ def backup_create(*, out: Path, using: str = "default", actor: Any = None) -> di
     started = timezone.now()
     if connection.vendor == "sqlite":
         db_file = out / SQLITE_FILE
-        connection.ensure_connection()
+        # A connection of its own: the snapshot is of what is committed, whatever transaction
+        # the caller is in; writers in other processes go on (WAL) while it is read.
+        name = str(connection.settings_dict["NAME"])
+        source = sqlite3.connect(name, uri=name.startswith("file:"), timeout=20)
         target = sqlite3.connect(db_file)
         try:
-            connection.connection.backup(target)  # one step: a consistent snapshot
+            source.backup(target)  # all pages in one step: a consistent snapshot
             counts = _count(target.cursor(), _present(target), lambda t: f'"{t}"')
             head = _head(target.cursor())
             if target.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise BackupError("备份的数据库未通过完整性检查。")
         finally:
+            source.close()
             target.close()
     elif connection.vendor == "postgresql":
         db_file = out / PG_FILE
