@@ -33,6 +33,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.utils import load_backend
 from django.utils import timezone
 
 from xinbao.audit.chain import file_digests, verify_chain
@@ -296,14 +297,15 @@ def scratch_database(alias: str = "restore_drill") -> Iterator[tuple[str, Path]]
         base["NAME"] = f"{base['NAME']}_drill_{stamp}_{os.getpid()}"[:63]
         _pg_admin(f'CREATE DATABASE "{base["NAME"]}"')
     base["TEST"] = {}
-    connections.settings[alias] = base
+    # A connection object of its own under ``alias`` (not added to the settings): the ORM can
+    # use it, and nothing else learns about the scratch database.
+    wrapper = load_backend(base["ENGINE"]).DatabaseWrapper(base, alias)
+    connections[alias] = wrapper
     try:
         yield alias, workdir / "media"
     finally:
-        if alias in connections:
-            connections[alias].close()
-            del connections[alias]
-        del connections.settings[alias]
+        wrapper.close()
+        del connections[alias]
         if not base["ENGINE"].endswith("sqlite3"):
             _pg_admin(f'DROP DATABASE IF EXISTS "{base["NAME"]}"')
         shutil.rmtree(workdir, ignore_errors=True)
@@ -343,7 +345,7 @@ def restore_drill(*, record_dir: Path, actor: Any = None) -> dict[str, Any]:
         record["source_counts"] = manifest["counts"]
         record["source_audit_head"] = manifest["audit_head"]
         with scratch_database() as (alias, media_root):
-            record["scratch_database"] = str(connections.settings[alias]["NAME"])
+            record["scratch_database"] = str(connections[alias].settings_dict["NAME"])
             result = restore_into(src=work / "backup", alias=alias, media_root=media_root)
             record["restored_counts"] = result.counts
             record["restored_audit"] = result.audit
