@@ -23,6 +23,7 @@ On PostgreSQL it uses (drops and recreates) the database ``<name>_crash``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import http.client
 import json
@@ -111,7 +112,8 @@ with connection.cursor() as cursor:
         try:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
             cursor.execute(
-                "SELECT bt_index_check(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                "SELECT bt_index_check(c.oid) FROM pg_index i"
+                " JOIN pg_class c ON c.oid = i.indexrelid"
                 " JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace"
                 " WHERE a.amname = 'btree' AND n.nspname = 'public'")
             report["amcheck"] = "ok"
@@ -125,14 +127,17 @@ titles = dict(Item.objects.values_list("title").annotate(n=Count("id")).values_l
 stored = lost = 0
 for ack in acks["items"]:
     item_id = keys.get(ack["key"])
-    if item_id == ack["id"] and titles.get("崩溃测试 " + ack["key"]) == 1 and Item.objects.filter(pk=item_id).exists():
+    once = titles.get("崩溃测试 " + ack["key"]) == 1
+    if item_id == ack["id"] and once and Item.objects.filter(pk=item_id).exists():
         stored += 1
     else:
         lost += 1
 report["duplicates"] = sum(1 for n in titles.values() if n > 1)
 have = {(a.item_id, a.sha256) for a in Attachment.objects.all()}
 report["attachments_acknowledged"] = len(acks["attachments"])
-report["attachments_lost"] = sum(1 for a in acks["attachments"] if (a["item"], a["sha256"]) not in have)
+report["attachments_lost"] = sum(
+    1 for a in acks["attachments"] if (a["item"], a["sha256"]) not in have
+)
 bad = 0
 for a in Attachment.objects.all():
     with a.file.open("rb") as handle:
@@ -199,10 +204,8 @@ class Server:
 
     def kill_all(self) -> None:
         assert self.proc is not None
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait()
 
     def stop(self) -> None:
@@ -262,7 +265,11 @@ class Client(threading.Thread):
         while not self.stopping.is_set():
             key = uuid.uuid4().hex
             body = json.dumps(
-                {"title": f"崩溃测试 {key}", "body": "压测正文,验证崩溃后不丢失已确认的写入。", "category": "动态"}
+                {
+                    "title": f"崩溃测试 {key}",
+                    "body": "压测正文,验证崩溃后不丢失已确认的写入。",
+                    "category": "动态",
+                }
             ).encode()
             while True:  # the same key until acknowledged: retries never create twice
                 try:
@@ -292,9 +299,14 @@ class Client(threading.Thread):
         data = png(seed)
         boundary = uuid.uuid4().hex
         body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p{seed}.png"'
-            f"\r\nContent-Type: image/png\r\n\r\n"
-        ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f"--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="file"; filename="p{seed}.png"'
+                f"\r\nContent-Type: image/png\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         try:
             status, _ = self.request(
                 "POST",
@@ -312,8 +324,8 @@ class Client(threading.Thread):
 def cut_pg_connections(env: dict[str, str]) -> None:
     url = env["DATABASE_URL"]
     name = url.rpartition("/")[2]
-    subprocess.run(  # noqa: S603 - fixed program
-        [
+    subprocess.run(  # noqa: S603 - psql from PATH, fixed arguments
+        [  # noqa: S607
             "psql",
             url.rpartition("/")[0] + "/postgres",
             "-qc",
@@ -334,7 +346,9 @@ def prepare_pg(env: dict[str, str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=int(os.environ.get("XINBAO_CRASH_ROUNDS", "20")))
+    parser.add_argument(
+        "--rounds", type=int, default=int(os.environ.get("XINBAO_CRASH_ROUNDS", "20"))
+    )
     parser.add_argument("--full-restart-every", type=int, default=10)
     parser.add_argument("--min-delay", type=float, default=0.1)
     parser.add_argument("--max-delay", type=float, default=0.6)

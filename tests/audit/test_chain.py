@@ -71,7 +71,12 @@ def census(county: County) -> dict[str, Callable[[], object]]:
         "auth.login": lambda: signed_in(editor),
         "item.create": lambda: client.post(
             "/items/new/",
-            {"title": "甲镇开展党员积分管理", "body": "正文" * 20, "category": item.category_id, "urgency": 0},
+            {
+                "title": "甲镇开展党员积分管理",
+                "body": "正文" * 20,
+                "category": item.category_id,
+                "urgency": 0,
+            },
         ),
         "item.attachment_add": lambda: client.post(
             f"/items/{item.pk}/attachments/",
@@ -198,9 +203,12 @@ def test_r17_orm_update_and_delete_of_records_raise(county: County) -> None:
 
 def test_r17_raw_sql_update_is_refused_by_the_trigger(county: County) -> None:
     (record,) = write_records(1)
-    with pytest.raises(Exception, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditrecord SET action = 'x' WHERE id = %s", [record.pk])
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditrecord SET action = 'x' WHERE id = %s", [record.pk])
 
 
 def test_r17_intact_chain_verifies(county: County) -> None:
@@ -274,7 +282,7 @@ def test_r17_concurrent_writers_form_one_gap_free_chain(county: County) -> None:
             for i in range(15):
                 with transaction.atomic():
                     audit_record(actor=None, action=f"thread.{n}.{i}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -310,7 +318,10 @@ def test_r18_if_the_audit_write_fails_the_change_fails(
     item.refresh_from_db()
     assert item.state == State.DRAFT
     assert not item.events.exists()  # type: ignore[attr-defined]
-    created = client.post("/items/new/", {"title": "不应保存", "body": "正文" * 20, "category": item.category_id, "urgency": 0})
+    created = client.post(
+        "/items/new/",
+        {"title": "不应保存", "body": "正文" * 20, "category": item.category_id, "urgency": 0},
+    )
     assert created.status_code in (200, 500)
     assert not Item.objects.filter(title="不应保存").exists()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from pytest_django.fixtures import Settings
 
 from tests.conftest import County
@@ -24,7 +24,6 @@ from xinbao.ops.backup import (
     BackupError,
     backup_create,
     backup_verify,
-    restore_drill,
     restore_into,
     scratch_database,
 )
@@ -59,7 +58,9 @@ def test_r32_backup_has_a_digest_manifest_and_restores_into_an_empty_database(
         assert result.counts == manifest["counts"]
         assert "审计链完整" in result.audit
         stored = Attachment.objects.using(alias).get()
-        assert (media_root / stored.file.name).read_bytes() == Path(media / stored.file.name).read_bytes()
+        assert (media_root / stored.file.name).read_bytes() == Path(
+            media / stored.file.name
+        ).read_bytes()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_r31_nothing_acknowledged_is_lost_when_the_app_server_is_killed(tmp_path: Path) -> None:
     rounds = os.environ.get("XINBAO_CRASH_ROUNDS", "20")
     done = subprocess.run(  # noqa: S603 - our own harness
-        [sys.executable, str(ROOT / "bench" / "crash_harness.py"), "--rounds", rounds,
-         "--workdir", str(tmp_path)],
+        [
+            sys.executable,
+            str(ROOT / "bench" / "crash_harness.py"),
+            "--rounds",
+            rounds,
+            "--workdir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=3600,

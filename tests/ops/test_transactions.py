@@ -26,7 +26,11 @@ from xinbao.topics.services import TopicData, topic_create
 
 pytestmark = pytest.mark.django_db
 
-BODY = {"title": "甲镇开展党员积分管理", "body": "今年以来,甲镇坚持把党员教育作为基础工程。", "category": "动态"}
+BODY = {
+    "title": "甲镇开展党员积分管理",
+    "body": "今年以来,甲镇坚持把党员教育作为基础工程。",
+    "category": "动态",
+}
 
 
 def post(client: Client, token: str, body: Any, key: str | None) -> Any:
@@ -72,11 +76,14 @@ def test_r30_notifications_exist_only_when_the_change_commits(
         targeting=Topic.Targeting.TOWNSHIPS,
     )
     before = Notification.objects.count()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ZeroDivisionError):
-        with transaction.atomic():
-            topic_create(actor=county.editor, data=data)
-            assert Notification.objects.count() > before
-            1 / 0  # noqa: B018 - the caller's transaction fails after the service returned
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(ZeroDivisionError),
+        transaction.atomic(),
+    ):
+        topic_create(actor=county.editor, data=data)
+        assert Notification.objects.count() > before
+        1 / 0  # noqa: B018 - the caller's transaction fails after the service returned
     assert Notification.objects.count() == before
     topic_create(actor=county.editor, data=data)
     assert Notification.objects.count() > before

@@ -26,6 +26,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -161,7 +162,7 @@ def _in_order(records: Any, chunk: int) -> Iterator[AuditRecord]:
 def file_digests(path: os.PathLike[str] | str) -> dict[str, str]:
     """SHA-256 and SM3 of a file, read in blocks."""
     sha, sm3 = hashlib.sha256(), hashlib.new("sm3")
-    with open(path, "rb") as handle:
+    with Path(path).open("rb") as handle:
         while block := handle.read(1 << 20):
             sha.update(block)
             sm3.update(block)

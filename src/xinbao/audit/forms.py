@@ -10,10 +10,14 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("事件(前缀)"), max_length=60, required=False)
     actor = forms.CharField(label=_("操作人账号"), max_length=150, required=False)
     date_from = forms.DateField(
-        label=_("起始日期"), required=False, error_messages={"invalid": _("请输入日期,如 2026-01-31。")}
+        label=_("起始日期"),
+        required=False,
+        error_messages={"invalid": _("请输入日期,如 2026-01-31。")},
     )
     date_to = forms.DateField(
-        label=_("截止日期"), required=False, error_messages={"invalid": _("请输入日期,如 2026-01-31。")}
+        label=_("截止日期"),
+        required=False,
+        error_messages={"invalid": _("请输入日期,如 2026-01-31。")},
     )
 
     def clean(self) -> dict[str, object]:

@@ -89,6 +89,9 @@ class AuditChainHead(models.Model):
         verbose_name = _("审计链头")
         verbose_name_plural = _("审计链头")
 
+    def __str__(self) -> str:
+        return f"seq {self.seq}"
+
 
 class AuditAnchor(models.Model):
     """Where the chain starts after a purge: the last removed record's ``seq`` and ``mac``."""
@@ -102,3 +105,6 @@ class AuditAnchor(models.Model):
     class Meta:
         verbose_name = _("审计链锚点")
         verbose_name_plural = _("审计链锚点")
+
+    def __str__(self) -> str:
+        return f"anchor seq {self.seq}"

@@ -62,9 +62,7 @@ def single_line(text: str) -> str:
     agent cannot forge lines or colours where records are shown or exported (ASVS 7.3.1)."""
     if text.isprintable():
         return text
-    return "".join(
-        f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text
-    )
+    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +122,7 @@ def audit_purge(*, before: datetime.datetime, actor: Any = None) -> int:
         with triggers.lifted(connections[using]):
             # The queryset's own delete() is refused by design; the trigger-free raw delete is
             # the purge's alone.
-            doomed._raw_delete(using)  # type: ignore[attr-defined]
+            doomed._raw_delete(using)
         AuditAnchor.objects.using(using).create(
             seq=last.seq, mac=last.mac, purged_before=before, purged_count=count
         )

@@ -139,7 +139,10 @@ def backup_create(*, out: Path, using: str = "default", actor: Any = None) -> di
     files = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         _fsync(path)
-        files[path.relative_to(out).as_posix()] = {"size": path.stat().st_size, **file_digests(path)}
+        files[path.relative_to(out).as_posix()] = {
+            "size": path.stat().st_size,
+            **file_digests(path),
+        }
     manifest = {
         "format": FORMAT,
         "engine": connection.vendor,
@@ -191,8 +194,8 @@ def _pg_dump(db: dict[str, Any], out: Path) -> tuple[dict[str, int], dict[str, A
         present = {r[0] for r in cursor.fetchall()}
         counts = _count(cursor, [t for t in model_tables() if t in present], lambda t: f'"{t}"')
         head = _head(cursor)
-        subprocess.run(  # noqa: S603 - fixed program, arguments from settings
-            ["pg_dump", "-Fc", f"--snapshot={snapshot}", "-f", str(out), db["NAME"]],
+        subprocess.run(  # noqa: S603 - pg tools from PATH, arguments from settings
+            ["pg_dump", "-Fc", f"--snapshot={snapshot}", "-f", str(out), db["NAME"]],  # noqa: S607
             env=_pg_env(db),
             check=True,
             capture_output=True,
@@ -258,8 +261,15 @@ def restore_into(*, src: Path, alias: str, media_root: Path) -> RestoreResult:
             target.close()
     else:
         db = connection.settings_dict
-        subprocess.run(  # noqa: S603 - fixed program, arguments from settings
-            ["pg_restore", "--no-owner", "--exit-on-error", "-d", db["NAME"], str(src / PG_FILE)],
+        subprocess.run(  # noqa: S603 - pg tools from PATH, arguments from settings
+            [  # noqa: S607 - pg_restore from PATH
+                "pg_restore",
+                "--no-owner",
+                "--exit-on-error",
+                "-d",
+                db["NAME"],
+                str(src / PG_FILE),
+            ],
             env=_pg_env(db),
             check=True,
             capture_output=True,
@@ -318,7 +328,7 @@ def _pg_admin(sql: str) -> None:
     db = connections.settings["default"]
     params = {k.lower(): db[k] for k in ("USER", "PASSWORD", "HOST", "PORT") if db.get(k)}
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def restore_drill(*, record_dir: Path, actor: Any = None) -> dict[str, Any]:
@@ -338,7 +348,9 @@ def restore_drill(*, record_dir: Path, actor: Any = None) -> dict[str, Any]:
     }
     try:
         manifest = backup_create(out=work / "backup", actor=actor)
-        record["backup_manifest_sha256"] = (work / "backup" / f"{MANIFEST}.sha256").read_text().strip()
+        record["backup_manifest_sha256"] = (
+            (work / "backup" / f"{MANIFEST}.sha256").read_text().strip()
+        )
         record["backup_files"] = {
             name: {"sha256": f["sha256"], "sm3": f["sm3"]} for name, f in manifest["files"].items()
         }
