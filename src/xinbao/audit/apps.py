@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
     verbose_name = _("审计日志")
 
     def ready(self) -> None:
-        from xinbao.audit import signals  # noqa: F401 - connects the receivers
+        from xinbao.audit import checks, signals  # noqa: F401 - registers the check, receivers

@@ -5,3 +5,5 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 client_ip: ContextVar[str | None] = ContextVar("xinbao_client_ip", default=None)
+user_agent: ContextVar[str] = ContextVar("xinbao_user_agent", default="")
+request_id: ContextVar[str] = ContextVar("xinbao_request_id", default="")

@@ -2,7 +2,8 @@
 
 Rows are only ever inserted (``audit.services.audit_record``). The model refuses updates and
 deletes, its queryset refuses bulk ones, and a database trigger (see the migration) refuses them
-from any other client, so a record written stays as written.
+from any other client, so a record written stays as written. Each record is a link of an
+HMAC-SM3 chain (``audit.chain``), so a change made around the triggers is detected too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,7 +29,7 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditRecord(models.Model):
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -45,6 +47,13 @@ class AuditRecord(models.Model):
     success = models.BooleanField(_("成功"), default=True)
     changes = models.JSONField(_("变更摘要"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
+    role = models.CharField(_("角色"), max_length=16, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+    # The chain (audit.chain): position without gaps, and HMAC-SM3 over the previous MAC and this
+    # record's canonical content. Null only for rows written around audit_record (reported).
+    seq = models.PositiveBigIntegerField(_("链序号"), null=True, blank=True, unique=True)
+    mac = models.CharField(_("校验码"), max_length=64, blank=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -68,3 +77,34 @@ class AuditRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLogIsAppendOnly("audit records cannot be deleted")
+
+
+class AuditChainHead(models.Model):
+    """One row (pk 1): the newest link. Writers lock it, so the chain has one order."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    mac = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"seq {self.seq}"
+
+
+class AuditAnchor(models.Model):
+    """Where the chain starts after a purge: the last removed record's ``seq`` and ``mac``."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    mac = models.CharField(max_length=64)
+    purged_before = models.DateTimeField()
+    purged_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("审计链锚点")
+        verbose_name_plural = _("审计链锚点")
+
+    def __str__(self) -> str:
+        return f"anchor seq {self.seq}"

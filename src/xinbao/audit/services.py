@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+import unicodedata
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import connections, models, router, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from xinbao.audit.context import client_ip
-from xinbao.audit.models import AuditRecord
+from xinbao.audit import chain, triggers
+from xinbao.audit.context import client_ip, request_id, user_agent
+from xinbao.audit.models import AuditAnchor, AuditChainHead, AuditRecord
+
+MIN_RETENTION_DAYS = 180
 
 
 def audit_record(
@@ -18,19 +27,42 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     success: bool = True,
 ) -> AuditRecord:
-    """Append one record. Call it inside the transaction of the change it describes."""
+    """Append one record, the next link of the chain. Call it inside the transaction of the
+    change it describes: if this write fails, that transaction fails with it (R18). The chain
+    head stays locked until that transaction ends, so concurrent writers queue here."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditRecord.objects.create(
-        actor=actor if is_user else None,
-        actor_name=actor.get_username() if is_user else "",
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        success=success,
-        changes=changes or {},
-        ip=client_ip.get(),
-    )
+    using = router.db_for_write(AuditRecord)
+    with transaction.atomic(using=using):
+        head, _ = AuditChainHead.objects.using(using).select_for_update().get_or_create(pk=1)
+        record = AuditRecord(
+            at=chain.utc_ms(timezone.now()),
+            actor=actor if is_user else None,
+            actor_name=single_line(actor.get_username())[:150] if is_user else "",
+            role=str(getattr(actor, "role", "") or "")[:16] if is_user else "",
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            object_repr=single_line(str(obj))[:200] if obj is not None else "",
+            success=success,
+            # As the JSON column gives it back, so that the MAC is computed over the same value.
+            changes=json.loads(json.dumps(changes or {})),
+            ip=client_ip.get(),
+            user_agent=single_line(user_agent.get())[:300],
+            request_id=request_id.get()[:64],
+            seq=head.seq + 1,
+        )
+        record.mac = chain.compute_mac(head.mac, record)
+        record.save(force_insert=True, using=using)
+        AuditChainHead.objects.using(using).filter(pk=1).update(seq=record.seq, mac=record.mac)
+    return record
+
+
+def single_line(text: str) -> str:
+    """Control characters (CR, LF, ESC, …) as visible escapes, so that a crafted username or user
+    agent cannot forge lines or colours where records are shown or exported (ASVS 7.3.1)."""
+    if text.isprintable():
+        return text
+    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -52,3 +84,56 @@ def _summary(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 200:
         return f"{value[:80]}…({len(value)}字)"
     return value
+
+
+class PurgeRefused(Exception):
+    """A purge that would break retention or destroy evidence; the message says why."""
+
+
+def audit_purge(*, before: datetime.datetime, actor: Any = None) -> int:
+    """Delete the oldest records, those written before ``before``, keeping the chain verifiable.
+
+    Refused when ``before`` is inside the retention period (at least 180 days) or when the chain
+    does not verify now (a purge must not hide a break). Only a prefix of the chain goes: the
+    records up to the first one at or after ``before``. The last removed link becomes the new
+    ``AuditAnchor`` and the purge is itself recorded (``audit.purged``, naming the anchor), all in
+    one transaction with the triggers lifted only inside it.
+    """
+    retention = max(settings.XINBAO_AUDIT_RETENTION_DAYS, MIN_RETENTION_DAYS)
+    limit = timezone.now() - datetime.timedelta(days=retention)
+    if before > limit:
+        raise PurgeRefused(
+            _("审计记录至少保留 %(days)d 天:只能清理 %(date)s 之前的记录。")
+            % {"days": retention, "date": timezone.localtime(limit).strftime("%Y-%m-%d")}
+        )
+    using = router.db_for_write(AuditRecord)
+    with transaction.atomic(using=using):
+        AuditChainHead.objects.using(using).select_for_update().get_or_create(pk=1)
+        verdict = chain.verify_chain(using)
+        if not verdict.ok:
+            raise PurgeRefused(_("审计链校验未通过,拒绝清理:%(m)s") % {"m": verdict.message})
+        records = AuditRecord.objects.using(using)
+        first_kept = records.filter(at__gte=before).order_by("seq").values("seq").first()
+        doomed = records.filter(seq__lt=first_kept["seq"]) if first_kept else records.all()
+        last = doomed.order_by("-seq").first()
+        if last is None:
+            return 0
+        count = doomed.count()
+        with triggers.lifted(connections[using]):
+            # The queryset's own delete() is refused by design; the trigger-free raw delete is
+            # the purge's alone.
+            doomed._raw_delete(using)
+        AuditAnchor.objects.using(using).create(
+            seq=last.seq, mac=last.mac, purged_before=before, purged_count=count
+        )
+        audit_record(
+            actor=actor,
+            action="audit.purged",
+            changes={
+                "before": before.isoformat(),
+                "count": count,
+                "anchor_seq": last.seq,
+                "anchor_mac": last.mac,
+            },
+        )
+    return count

@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from xinbao.audit.services import audit_record
+from xinbao.audit.services import audit_record, single_line
 
 
 @receiver(user_logged_in)
@@ -26,7 +26,7 @@ def record_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -
 @receiver(user_login_failed)
 def record_login_failure(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
     """The attempted username is kept (never the password); the account may not exist."""
-    username = str(credentials.get("username", ""))[:150]
+    username = single_line(str(credentials.get("username", "")))[:150]
     user = get_user_model().objects.filter(username=username).first()
     changes = {"username": username}
     if credentials.get("channel"):  # e.g. "api": a failed sign-in for an API token

@@ -4,6 +4,8 @@ production), which empties every table anyway."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 TABLE = "audit_auditrecord"
@@ -45,3 +47,19 @@ def install(schema_editor: Any) -> None:
 def remove(schema_editor: Any) -> None:
     for sql in DROP.get(schema_editor.connection.vendor, []):
         schema_editor.execute(sql)
+
+
+@contextmanager
+def lifted(connection: Any) -> Iterator[None]:
+    """The triggers off for the block, inside the caller's transaction (``xinbao audit purge``,
+    and tamper tests). DDL is transactional on both databases: a failure puts them back."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        for sql in DROP.get(vendor, []):
+            cursor.execute(sql)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for sql in CREATE.get(vendor, []):
+                cursor.execute(sql)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status
+from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
@@ -50,6 +50,7 @@ from xinbao.items.errors import InvalidInput
 from xinbao.items.models import Category, State
 from xinbao.items.queries import ItemFilter
 from xinbao.items.services import ItemData
+from xinbao.ops.idempotency import KEY_MAX, idempotent_call
 from xinbao.orgs.models import Unit, User
 from xinbao.publishing import services as publishing
 from xinbao.publishing.queries import item_story
@@ -104,9 +105,32 @@ def item_list(request: ApiRequest, filters: Query[ItemFilters]) -> ItemPage:
     "/items",
     response={201: ItemOut, **WRITE_ERRORS},
     summary="撰写一条信息(草稿)",
-    description="只有信息员可以撰写。保存为草稿;报送请再调用 transitions 执行 submit。",
+    description=(
+        "只有信息员可以撰写。保存为草稿;报送请再调用 transitions 执行 submit。"
+        "带请求头 Idempotency-Key 时,同一用户以同一键重发只返回第一次的结果,不会重复创建"
+        "(键用于不同内容的请求时返回 409)。"
+    ),
 )
-def item_create(request: ApiRequest, payload: ItemCreate) -> Status[ItemOut]:
+def item_create(
+    request: ApiRequest,
+    payload: ItemCreate,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", min_length=1, max_length=KEY_MAX, pattern=r"^[!-~]+$"
+    ),
+) -> Status[ItemOut]:
+    if idempotency_key is None:
+        return Status(201, _item_create(request, payload))
+    status, body = idempotent_call(
+        user=request.user,
+        scope="items.create",
+        key=idempotency_key,
+        body=payload.model_dump(mode="json"),
+        run=lambda: (201, _item_create(request, payload).model_dump(mode="json")),
+    )
+    return Status(status, ItemOut.model_validate(body))
+
+
+def _item_create(request: ApiRequest, payload: ItemCreate) -> ItemOut:
     data = ItemData(
         title=payload.title,
         body=payload.body,
@@ -119,7 +143,7 @@ def item_create(request: ApiRequest, payload: ItemCreate) -> Status[ItemOut]:
         co_units=units_with_ids(payload.co_units),
     )
     item = services.item_create(actor=request.user, data=data)
-    return Status(201, item_detail(request.user, item.pk))
+    return item_detail(request.user, item.pk)
 
 
 @router.get("/items/{item_id}", response={200: ItemOut, **READ_ERRORS}, summary="一条信息")
