@@ -54,9 +54,9 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachment:
-    if not permissions.can_edit(actor, item):
-        raise NotAllowed(_("当前状态下您不能为这条信息添加附件。"))
+def read_upload(upload: UploadedFile) -> tuple[bytes, str, str]:
+    """The upload's bytes, sniffed type and a safe file name; refuses (``InvalidInput``) what
+    is too large or not an allowed type. Also used for notices' attachments (notify)."""
     limit = settings.XINBAO_MAX_ATTACHMENT_BYTES
     if upload.size is None or upload.size > limit:
         raise InvalidInput(_("附件不能超过 %(size)s。") % {"size": filesizeformat(limit)})
@@ -68,6 +68,13 @@ def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachme
     name = PurePath((upload.name or "").replace("\\", "/")).name[:150] or "附件"
     if not name.lower().endswith(ALLOWED[mime]):
         name = f"{PurePath(name).stem}{ALLOWED[mime]}"
+    return data, mime, name
+
+
+def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachment:
+    if not permissions.can_edit(actor, item):
+        raise NotAllowed(_("当前状态下您不能为这条信息添加附件。"))
+    data, mime, name = read_upload(upload)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         attachment = Attachment(
