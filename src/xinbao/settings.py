@@ -305,5 +305,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("XINBAO_LOG_LEVEL", "INFO")},
     # axes logs every successful sign-in at INFO; failures and lockouts stay (WARNING).
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # Every task's start and end at INFO; `xinbao worker` turns them back on for its output.
+        "django_tasks": {"level": "WARNING"},
+    },
 }
