@@ -272,6 +272,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":  # needs `django-tasks-rq` installed
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": os.environ.get("XINBAO_REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 # Mail: Django's mail settings. Without XINBAO_EMAIL_HOST mail goes to the console (the demo).
 EMAIL_HOST = os.environ.get("XINBAO_EMAIL_HOST", "")

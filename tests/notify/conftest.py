@@ -52,3 +52,9 @@ def robot() -> Iterator[Robot]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files go to a directory of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -22,7 +22,7 @@ from ninja.renderers import JSONRenderer
 
 from xinbao.api.auth import TokenAuth, TokenRateThrottle
 from xinbao.api.errors import install_handlers
-from xinbao.api.routes import auth, items, publishing, units
+from xinbao.api.routes import auth, instructions, items, notify, publishing, topics, units
 
 DOCS_URL_NAME = "openapi-view"
 
@@ -75,3 +75,6 @@ api.add_router("", auth.router)
 api.add_router("", units.router)
 api.add_router("", items.router)
 api.add_router("", publishing.router)
+api.add_router("", notify.router)
+api.add_router("", topics.router)
+api.add_router("", instructions.router)

@@ -15,6 +15,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("scoring:mine", _("积分")),
         ("notify:list", _("消息")),
+        ("notify:notices", _("通知")),
     ],
     Role.UNIT_LEADER: [
         ("items:signoff", _("待签发")),
@@ -22,6 +23,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("scoring:mine", _("积分")),
         ("notify:list", _("消息")),
+        ("notify:notices", _("通知")),
     ],
     Role.EDITOR: [
         ("items:inbox", _("收件箱")),
@@ -30,6 +32,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("topics:key_work", _("工作要点")),
         ("scoring:ranking", _("考核")),
+        ("notify:notices", _("通知")),
     ],
     Role.DEPT_LEADER: [
         ("items:inbox", _("信息总览")),
@@ -37,6 +40,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:list", _("约稿")),
         ("topics:timeliness", _("时效")),
         ("scoring:ranking", _("考核")),
+        ("notify:notices", _("通知")),
     ],
     Role.SYSADMIN: [("admin:index", _("系统管理"))],
     Role.SECADMIN: [("admin:index", _("安全管理"))],

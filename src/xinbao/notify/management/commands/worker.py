@@ -31,8 +31,9 @@ class Command(BaseCommand):
         backend = type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__module__
         if not backend.startswith("django_tasks_db"):
             raise CommandError(
-                f"当前任务后端({backend})不使用数据库队列:"
-                "Redis 后端请运行 `xinbao rqworker`,立即执行后端不需要后台进程。"
+                f"当前任务后端({backend})不使用数据库队列:Redis 后端请运行 "
+                "`xinbao rqworker --job-class django_tasks_rq.Job default`,"
+                "立即执行后端不需要后台进程。"
             )
         worker_options: dict[str, Any] = {
             "batch": batch,
