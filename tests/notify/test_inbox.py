@@ -137,3 +137,20 @@ def test_webhook_is_editable_by_the_departments_editors_only(county: County) -> 
     assert AuditRecord.objects.filter(action="notify.webhook_save").exists()
     client_for(county.other_editor).post("/messages/webhook/", {"url": "", "is_active": ""})
     assert DepartmentWebhook.objects.filter(department=county.dept).exists()
+
+
+def test_migration_links_existing_item_messages_to_the_item_page(county: County) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "xinbao.notify.migrations.0002_notification_link_email_webhook_deliveries_notices"
+    )
+    item = make_item(officer=county.officer_a)
+    old = Notification.objects.create(recipient=county.officer_a, item=item, text="旧消息")
+    plain = Notification.objects.create(recipient=county.officer_a, text="无链接")
+    migration.link_item_messages(apps, None)
+    old.refresh_from_db()
+    plain.refresh_from_db()
+    assert (old.url, plain.url) == (f"/items/{item.pk}/", "")
