@@ -17,10 +17,14 @@ $(BIN)/xinbao: pyproject.toml uv.lock | $(UV)
 
 setup: $(BIN)/xinbao
 
+# The demo runs the real background path: `xinbao worker` (database task queue: mail to the
+# console, group-chat messages) starts beside the server and is stopped when the server exits.
 demo: setup
 	$(BIN)/xinbao migrate --no-input
 	$(BIN)/xinbao demo_data
-	XINBAO_DEBUG=1 $(BIN)/xinbao runserver 127.0.0.1:$(PORT)
+	$(BIN)/xinbao worker --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  XINBAO_DEBUG=1 $(BIN)/xinbao runserver 127.0.0.1:$(PORT)
 
 # Debian packages the suite needs: Chromium and CJK fonts for the browser journeys, gettext for
 # the translation catalog check, LibreOffice Writer and poppler-utils to render issues to PDF

@@ -61,3 +61,13 @@ def county(db: None) -> County:
 def fast_password_hasher(settings: pytest.FixtureRequest) -> None:
     """Tests create many users; the production hasher's cost is tested where it matters."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings: pytest.FixtureRequest) -> None:
+    """Background tasks run at once, in the test (tests of the database worker set it back);
+    mail goes to ``django.core.mail.outbox``."""
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "xinbao.security",
     "xinbao.ops",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "xinbao.web.context_processors.navigation",
                 "xinbao.search.context_processors.search_box",
+                "xinbao.notify.context_processors.unread_messages",
             ],
         },
     },
@@ -323,6 +326,44 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Background work (Django Tasks API, django-tasks): the database backend by default, whose worker
+# is `xinbao worker`; deployments with Redis set XINBAO_TASKS_BACKEND to
+# "django_tasks_rq.RQBackend" (docs/deploy.md, 后台任务). Tests use the immediate backend.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("XINBAO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":  # needs `django-tasks-rq` installed
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": os.environ.get("XINBAO_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+
+# Mail: Django's mail settings. Without XINBAO_EMAIL_HOST mail goes to the console (the demo).
+EMAIL_HOST = os.environ.get("XINBAO_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("XINBAO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("XINBAO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("XINBAO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("XINBAO_EMAIL_TLS")
+EMAIL_USE_SSL = env_flag("XINBAO_EMAIL_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("XINBAO_EMAIL_TIMEOUT", "10"))
+EMAIL_BACKEND = os.environ.get(
+    "XINBAO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("XINBAO_EMAIL_FROM", "信报 <xinbao@localhost>")
+# The address links in mail and group-chat messages start with.
+XINBAO_SITE_URL = os.environ.get("XINBAO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Failed mail and webhook deliveries: retried after 1, 2, 4, … minutes (at most 6 hours apart),
+# given up after this many attempts.
+XINBAO_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("XINBAO_DELIVERY_MAX_ATTEMPTS", "8"))
+XINBAO_DELIVERY_BACKOFF_SECONDS = int(os.environ.get("XINBAO_DELIVERY_BACKOFF_SECONDS", "60"))
+XINBAO_WEBHOOK_TIMEOUT = float(os.environ.get("XINBAO_WEBHOOK_TIMEOUT", "5"))
+# Instructions (领导批示) whose feedback is due: reminded this many days before the due date.
+XINBAO_FEEDBACK_REMINDER_DAYS = int(os.environ.get("XINBAO_FEEDBACK_REMINDER_DAYS", "3"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -339,5 +380,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("XINBAO_LOG_LEVEL", "INFO")},
     # axes logs every successful sign-in at INFO; failures and lockouts stay (WARNING).
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # Every task's start and end at INFO; `xinbao worker` turns them back on for its output.
+        "django_tasks": {"level": "WARNING"},
+    },
 }

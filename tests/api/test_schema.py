@@ -5,6 +5,7 @@ that match their schemas, authentication enforced, invalid input refused."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
@@ -28,10 +30,14 @@ from schemathesis.generation.overrides import Override
 from tests.conftest import County
 from tests.factories import make_attachment, make_item, put_in_state
 from xinbao.api.services import token_create
-from xinbao.items.models import State
+from xinbao.items.models import Item, State
 from xinbao.items.services import transition
+from xinbao.notify.models import Notification
+from xinbao.notify.services import NoticeData, notice_publish
 from xinbao.publishing.models import Publication
-from xinbao.publishing.services import issue_add_item, issue_create
+from xinbao.publishing.services import instruction_record, issue_add_item, issue_create
+from xinbao.topics.models import Topic
+from xinbao.topics.services import TopicData, topic_create
 
 TOKENS: dict[str, str] = {}
 PINNED: dict[str, int] = {}
@@ -61,6 +67,34 @@ def api_schema(county: County, settings: Any) -> Iterator[Any]:
     )
     issue = issue_create(publication=publication, actor=county.editor)
     issue_add_item(issue=issue, item=adopted, actor=county.editor)
+    topic = topic_create(
+        actor=county.editor,
+        data=TopicData(
+            title="样例约稿",
+            wanted="样例",
+            deadline=timezone.now() + datetime.timedelta(days=3),
+            targeting=Topic.Targeting.TOWNSHIPS,
+        ),
+    )
+    notice = notice_publish(
+        actor=county.editor, data=NoticeData(category="notice", title="样例通知", targeting="all")
+    )
+    instruction = instruction_record(
+        item=Item.objects.get(pk=adopted.pk),
+        actor=county.editor,
+        level="city",
+        leader_title="市委书记",
+        leader_name="",
+        instructed_on=timezone.localdate(),
+        text="样例批示",
+        feedback_due_on=timezone.localdate(),
+    )
+    PINNED.update(
+        instruction_id=instruction.pk,
+        topic_id=topic.pk,
+        notice_id=notice.pk,
+        notification_id=Notification.objects.filter(recipient=county.officer_a).latest("pk").pk,
+    )
     PINNED.update(
         item_id=items[State.SUBMITTED].pk,
         attachment_id=make_attachment(item=items[State.SUBMITTED]).pk,

@@ -26,6 +26,7 @@ from xinbao.api.routes import auth, items, publishing, units
 from xinbao.api.routes import scoring as scoring_routes
 from xinbao.api.routes import search as search_routes
 from xinbao.api.routes import secrecy as secrecy_routes
+from xinbao.api.routes import auth, instructions, items, notify, publishing, topics, units
 
 DOCS_URL_NAME = "openapi-view"
 
@@ -82,3 +83,6 @@ api.add_router("", scoring_routes.router)
 api.add_router("", "xinbao.api.routes.roster.router")
 api.add_router("", search_routes.router)
 api.add_router("", secrecy_routes.router)
+api.add_router("", notify.router)
+api.add_router("", topics.router)
+api.add_router("", instructions.router)

@@ -514,6 +514,7 @@ class InstructionCreate(Input):
     leader_name: Text = Field("", max_length=30, description="领导姓名")
     instructed_on: IsoDate = Field(description="批示日期")
     text: Text = Field(min_length=1, max_length=5000, description="批示内容")
+    feedback_due_on: IsoDate | None = Field(None, description="反馈期限(需要单位反馈落实情况时)")
 
 
 class InstructionOut(Schema):

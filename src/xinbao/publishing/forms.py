@@ -71,3 +71,18 @@ class InstructionForm(forms.Form):
         label=_("批示日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     text = forms.CharField(label=_("批示内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    feedback_due_on = forms.DateField(
+        label=_("反馈期限"),
+        required=False,
+        help_text=_("需要单位反馈落实情况时填写;到期前和逾期时会提醒单位。"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class InstructionFeedbackForm(forms.Form):
+    text = forms.CharField(
+        label=_("反馈内容"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("批示精神的落实情况、采取的措施和取得的效果。"),
+    )

@@ -277,6 +277,18 @@ class Instruction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # 批示反馈: by when the unit must report what it did about the instruction, and its report.
+    feedback_due_on = models.DateField(_("反馈期限"), null=True, blank=True)
+    feedback_text = models.TextField(_("反馈内容"), blank=True)
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反馈人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("领导批示")
@@ -285,6 +297,7 @@ class Instruction(models.Model):
         indexes = [
             models.Index(fields=["item", "instructed_on"]),
             models.Index(fields=["level", "instructed_on"]),
+            models.Index(fields=["feedback_due_on"], name="instruction_feedback_due_idx"),
         ]
 
     def __str__(self) -> str:

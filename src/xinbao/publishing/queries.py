@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from xinbao.items.models import Item, ItemEvent
@@ -99,6 +100,7 @@ class StoryLine:
     level: str
     text: str
     comment: str = ""
+    url: str = ""  # the instruction's feedback page (批示反馈)
 
     @property
     def has_time(self) -> bool:
@@ -147,6 +149,10 @@ def item_story(item: Item) -> list[StoryLine]:
                 kind="instruction",
                 level=ins.get_level_display(),
                 text=f"{ins.leader_title}{ins.leader_name}:{ins.text}",
+                url=reverse(
+                    "publishing:instruction_feedback",
+                    kwargs={"pk": item.pk, "instruction_pk": ins.pk},
+                ),
             )
         )
     return sorted(lines, key=lambda line: _sort_key(line.when))

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from xinbao.items.attachments import sniff
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed
 from xinbao.items.models import Item, normalize_body
 from xinbao.items.permissions import can_see, check_editor_of
+from xinbao.notify.models import Kind
 from xinbao.notify.services import notify_unit
 from xinbao.publishing import rules
 from xinbao.publishing.models import (
@@ -259,6 +261,7 @@ def issue_publish(*, issue: PublicationIssue, actor: User) -> PublicationIssue:
                 notify_unit(
                     unit=entry.item.unit,
                     item=entry.item,
+                    kind=Kind.RECOGNITION,
                     text=_("您单位的信息《%(title)s》被《%(pub)s》%(label)s采用。")
                     % {
                         "title": entry.item.title,
@@ -384,6 +387,7 @@ def forwarding_decide(
             notify_unit(
                 unit=locked.item.unit,
                 item=locked.item,
+                kind=Kind.RECOGNITION,
                 text=_("您单位的信息《%(title)s》被%(dept)s采用。")
                 % {"title": locked.item.title, "dept": locked.to_department.name},
             )
@@ -446,6 +450,7 @@ def external_adoption_record(
         notify_unit(
             unit=item.unit,
             item=item,
+            kind=Kind.RECOGNITION,
             text=_("您单位的信息《%(title)s》被%(outlet)s%(label)s采用。")
             % {"title": item.title, "outlet": adoption.outlet, "label": adoption.issue_label},
         )
@@ -478,6 +483,7 @@ def instruction_record(
     leader_name: str,
     instructed_on: datetime.date,
     text: str,
+    feedback_due_on: datetime.date | None = None,
 ) -> Instruction:
     check_editor_of(actor, actor.home_unit)
     check_sees(actor, item)
@@ -492,6 +498,8 @@ def instruction_record(
         errors.append(_("请填写批示内容。"))
     if instructed_on > timezone.localdate():
         errors.append(_("批示日期不能晚于今天。"))
+    if feedback_due_on is not None and feedback_due_on < instructed_on:
+        errors.append(_("反馈期限不能早于批示日期。"))
     if errors:
         raise InvalidInput(" ".join(errors))
     with transaction.atomic():
@@ -503,17 +511,75 @@ def instruction_record(
             instructed_on=instructed_on,
             text=text.strip(),
             recorded_by=actor,
+            feedback_due_on=feedback_due_on,
         )
         audit_record(
             actor=actor,
             action="item.instruction",
             obj=item,
-            changes={"level": level, "leader": leader_title.strip(), "date": str(instructed_on)},
+            changes={
+                "level": level,
+                "leader": leader_title.strip(),
+                "date": str(instructed_on),
+                "feedback_due": str(feedback_due_on) if feedback_due_on else None,
+            },
         )
         notify_unit(
             unit=item.unit,
             item=item,
+            kind=Kind.RECOGNITION,
+            url=reverse(
+                "publishing:instruction_feedback",
+                kwargs={"pk": item.pk, "instruction_pk": instruction.pk},
+            ),
             text=_("您单位的信息《%(title)s》获%(leader)s批示。")
             % {"title": item.title, "leader": leader_title.strip()},
         )
+    return instruction
+
+
+FEEDBACK_MAX = 5000
+
+
+def may_give_feedback(actor: User, item: Item) -> bool:
+    """批示反馈 comes from the item's unit (its officers and sign-off leaders), or is recorded by
+    an editor of the department that received the item."""
+    from xinbao.orgs.models import Role
+
+    if not can_see(actor, item):
+        return False
+    if actor.has_role(Role.OFFICER, Role.UNIT_LEADER) and actor.unit_id == item.unit_id:
+        return True
+    return actor.has_role(Role.EDITOR) and actor.unit_id == item.department_id
+
+
+def instruction_feedback_record(*, instruction: Instruction, actor: User, text: str) -> Instruction:
+    """Record the unit's report on what it did about a leader's instruction (批示反馈): who, when
+    and what. Recording it again replaces the text; the feedback reminders stop once it exists."""
+    item = instruction.item
+    if not may_give_feedback(actor, item):
+        raise NotAllowed(_("您无权反馈这条批示。"))
+    text = text.strip()
+    if not text:
+        raise InvalidInput(_("请填写反馈内容。"))
+    if len(text) > FEEDBACK_MAX:
+        raise InvalidInput(_("反馈内容不能超过 %(max)d 字。") % {"max": FEEDBACK_MAX})
+    now = timezone.now()
+    with transaction.atomic():
+        Instruction.objects.filter(pk=instruction.pk).update(
+            feedback_text=text, feedback_by=actor, feedback_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="item.instruction_feedback",
+            obj=item,
+            changes={
+                "instruction": instruction.pk,
+                "late": bool(
+                    instruction.feedback_due_on
+                    and timezone.localdate(now) > instruction.feedback_due_on
+                ),
+            },
+        )
+    instruction.refresh_from_db()
     return instruction

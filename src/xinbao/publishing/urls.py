@@ -25,6 +25,11 @@ urlpatterns = [
         name="external_adoption_new",
     ),
     path("items/<int:pk>/instructions/", views.instruction_new, name="instruction_new"),
+    path(
+        "items/<int:pk>/instructions/<int:instruction_pk>/feedback/",
+        views.instruction_feedback,
+        name="instruction_feedback",
+    ),
     path("forwarded/", views.forwarded_list, name="forwarded"),
     path("forwarded/<int:pk>/", views.forwarding_decide, name="forwarding_decide"),
     path("column/", include("xinbao.publishing.public_urls")),

@@ -321,3 +321,33 @@ def instruction_new(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已登记领导批示。"))
     return redirect("items:detail", pk=item.pk)
+
+
+def instruction_feedback(request: AuthedRequest, pk: int, instruction_pk: int) -> HttpResponse:
+    """批示反馈: the instruction, its due date and the unit's report (form for those who may)."""
+    from django.shortcuts import get_object_or_404
+
+    from xinbao.publishing.forms import InstructionFeedbackForm
+    from xinbao.publishing.models import Instruction
+
+    item = access_item(request.user, pk)
+    instruction = get_object_or_404(Instruction, pk=instruction_pk, item=item)
+    may = services.may_give_feedback(request.user, item)
+    form = InstructionFeedbackForm(
+        request.POST or None, initial={"text": instruction.feedback_text}
+    )
+    if request.method == "POST" and may and form.is_valid():
+        try:
+            services.instruction_feedback_record(
+                instruction=instruction, actor=request.user, text=form.cleaned_data["text"]
+            )
+        except ItemError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("批示反馈已保存。"))
+            return redirect(
+                "publishing:instruction_feedback", pk=item.pk, instruction_pk=instruction.pk
+            )
+    context = {"item": item, "instruction": instruction, "form": form if may else None}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "publishing/instruction_feedback.html", context, status=status)

@@ -15,7 +15,13 @@ kind (a new stretch of idleness, the next month) is a new reminder.
 - ``monthly_quiet``: from the ``XINBAO_QUIET_UNIT_DAY`` (20th) of a month, units that have
   submitted nothing that month;
 - ``returned_idle``: an item returned for revision and untouched for
-  ``XINBAO_RETURNED_IDLE_DAYS`` days, to its authors.
+  ``XINBAO_RETURNED_IDLE_DAYS`` days, to its authors;
+- ``feedback_due`` / ``feedback_overdue``: a leader's instruction (领导批示) whose feedback
+  (批示反馈) is due within ``XINBAO_FEEDBACK_REMINDER_DAYS`` days, or overdue (due dates of the
+  last 30 days), and not given yet, to the officers and leaders of the item's unit.
+
+Each reminder is an inbox message (and mail for those who want its kind, see ``notify``);
+``retry_deliveries`` re-sends mail and webhook messages whose retry time has come.
 """
 
 from __future__ import annotations
@@ -29,12 +35,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinbao.items.models import Item, ItemEvent, State
-from xinbao.notify.models import Notification
+from xinbao.notify.deliveries import retry_due_deliveries
+from xinbao.notify.models import Kind
+from xinbao.notify.services import notify_users
 from xinbao.orgs.models import Role, Unit, User
+from xinbao.publishing.models import Instruction
 from xinbao.topics.models import SentReminder, Topic, TopicTarget
 from xinbao.topics.services import close_overdue, escalate_overdue
 from xinbao.topics.timeliness import remaining_text
@@ -57,9 +67,12 @@ def send_once(
     recipients: Iterable[int],
     text: str,
     item_id: int | None = None,
+    url: str = "",
+    message_kind: str | None = None,
 ) -> int:
     """Message each recipient unless this reminder was already sent to them. Returns how many
-    messages were written."""
+    messages were written. ``message_kind`` is the inbox kind (``notify.models.Kind``; by
+    default the reminder's ``kind``)."""
     sent = 0
     for recipient_id in recipients:
         try:
@@ -68,8 +81,12 @@ def send_once(
                     kind=kind, object_key=object_key, recipient_id=recipient_id, due_at=due_at
                 )
                 if created:
-                    Notification.objects.create(
-                        recipient_id=recipient_id, item_id=item_id, text=text[:300]
+                    notify_users(
+                        recipients=[recipient_id],
+                        text=text,
+                        kind=message_kind or kind,
+                        url=url,
+                        item_id=item_id,
                     )
                     sent += 1
         except IntegrityError:  # another scheduler inserted the same key first: it sends
@@ -123,6 +140,7 @@ def remind_topic_deadlines(now: datetime.datetime) -> int:
             due_at=due[-1],
             recipients=people[target.unit_id],
             text=text,
+            url=reverse("topics:detail", kwargs={"pk": topic.pk}),
         )
     return sent
 
@@ -150,6 +168,7 @@ def remind_topic_missed(now: datetime.datetime) -> int:
             due_at=topic.deadline,
             recipients=people[target.unit_id],
             text=text,
+            url=reverse("topics:detail", kwargs={"pk": topic.pk}),
         )
     return sent
 
@@ -213,6 +232,55 @@ def remind_returned_items(now: datetime.datetime) -> int:
     return sent
 
 
+def day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def remind_instruction_feedback(now: datetime.datetime) -> int:
+    """Instructions whose feedback is due: once when the due date is
+    ``XINBAO_FEEDBACK_REMINDER_DAYS`` days away (or at once, when recorded later than that),
+    and once the day after the due date, while no feedback has been given."""
+    today = timezone.localdate(now)
+    days = int(getattr(settings, "XINBAO_FEEDBACK_REMINDER_DAYS", 3))
+    instructions = list(
+        Instruction.objects.filter(
+            feedback_at=None,
+            feedback_due_on__isnull=False,
+            feedback_due_on__lte=today + datetime.timedelta(days=days),
+            feedback_due_on__gte=today - MISSED_LOOKBACK,
+        ).select_related("item")
+    )
+    people = unit_people(i.item.unit_id for i in instructions)
+    sent = 0
+    for instruction in instructions:
+        due_on = instruction.feedback_due_on
+        if due_on is None:  # filtered out above
+            continue
+        item = instruction.item
+        url = reverse(
+            "publishing:instruction_feedback",
+            kwargs={"pk": item.pk, "instruction_pk": instruction.pk},
+        )
+        values = {"title": item.title, "leader": instruction.leader_title, "due": due_on}
+        if today > due_on:
+            kind, due_at = "feedback_overdue", day_start(due_on + datetime.timedelta(days=1))
+            text = _("%(leader)s对《%(title)s》的批示,反馈期限 %(due)s 已过,请尽快反馈落实情况。")
+        else:
+            kind = "feedback_due"
+            due_at = max(day_start(due_on - datetime.timedelta(days=days)), instruction.recorded_at)
+            text = _("%(leader)s对《%(title)s》的批示,请于 %(due)s 前反馈落实情况。")
+        sent += send_once(
+            kind=kind,
+            object_key=f"instruction:{instruction.pk}",
+            due_at=due_at,
+            recipients=people[item.unit_id],
+            text=text % values,
+            url=url,
+            message_kind=Kind.FEEDBACK_DUE,
+        )
+    return sent
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -226,6 +294,8 @@ JOBS: tuple[Job, ...] = (
     Job("topic_missed", remind_topic_missed),
     Job("monthly_quiet", remind_quiet_units),
     Job("returned_idle", remind_returned_items),
+    Job("instruction_feedback", remind_instruction_feedback),
+    Job("retry_deliveries", retry_due_deliveries),
 )
 
 

@@ -16,6 +16,7 @@ from typing import cast
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,8 +25,8 @@ from xinbao.items import permissions as item_permissions
 from xinbao.items.errors import InvalidInput, NotAllowed
 from xinbao.items.models import Item, ItemEvent, State
 from xinbao.items.workflow import Part
-from xinbao.notify.models import Notification
-from xinbao.notify.services import notify_unit
+from xinbao.notify.models import Kind
+from xinbao.notify.services import announce, notify_unit, notify_users
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.topics.models import KeyWorkArea, KeyWorkTag, Timeliness, Topic, TopicTarget
 
@@ -68,17 +69,50 @@ class TopicData:
     key_work_area: KeyWorkArea | None = None
 
 
-def target_units(department: Unit, data: TopicData) -> list[Unit]:
-    """Expand the targeting choice into units of ``department`` (at issue time)."""
+# Targeting values shared with notices (``notify.models.Notice.Targeting``): "all" and
+# "officers" reach every member unit (notices only); the others are ``Topic.Targeting``.
+TARGET_ALL = ("all", "officers")
+TARGET_KINDS = (Unit.Kind.TOWNSHIP, Unit.Kind.DEPARTMENT, Unit.Kind.OTHER)
+
+
+def units_for_targeting(
+    department: Unit, targeting: str, target_kind: str = "", units: Sequence[Unit] = ()
+) -> list[Unit]:
+    """Expand a targeting choice (all, all townships, a unit class, a hand-picked list) into the
+    active member units of ``department``. Topics and notices both use it."""
     members = member_units(department)
-    if data.targeting == Topic.Targeting.TOWNSHIPS:
+    if targeting in TARGET_ALL:
+        return list(members)
+    if targeting == Topic.Targeting.TOWNSHIPS:
         return [u for u in members if u.kind == Unit.Kind.TOWNSHIP]
-    if data.targeting == Topic.Targeting.KIND:
-        return [u for u in members if u.kind == data.target_kind]
-    if data.targeting == Topic.Targeting.LIST:
-        chosen = {u.pk for u in data.units}
+    if targeting == Topic.Targeting.KIND:
+        return [u for u in members if u.kind == target_kind]
+    if targeting == Topic.Targeting.LIST:
+        chosen = {u.pk for u in units}
         return [u for u in members if u.pk in chosen]
     return []
+
+
+def targeting_errors(
+    department: Unit, targeting: str, target_kind: str, units: Sequence[Unit]
+) -> list[str]:
+    """What is wrong with a targeting choice (the unit class or list it needs)."""
+    errors: list[str] = []
+    if targeting == Topic.Targeting.KIND and target_kind not in TARGET_KINDS:
+        errors.append(_("请选择单位类型。"))
+    if targeting == Topic.Targeting.LIST:
+        if not units:
+            errors.append(_("请至少选择一个单位。"))
+        elif any(u.department_id != department.pk or u.is_org_department for u in units):
+            errors.append(_("只能选择本部门所辖单位。"))
+    return errors
+
+
+def target_units(department: Unit, data: TopicData) -> list[Unit]:
+    """Expand the topic's targeting choice into units of ``department`` (at issue time)."""
+    if data.targeting not in Topic.Targeting.values:
+        return []
+    return units_for_targeting(department, data.targeting, data.target_kind, data.units)
 
 
 def clean_topic_data(data: TopicData, *, department: Unit, now: datetime.datetime) -> TopicData:
@@ -100,17 +134,7 @@ def clean_topic_data(data: TopicData, *, department: Unit, now: datetime.datetim
         errors.append(_("截止时间必须晚于现在。"))
     if data.targeting not in Topic.Targeting.values:
         errors.append(_("请选择约稿对象。"))
-    if data.targeting == Topic.Targeting.KIND and data.target_kind not in (
-        Unit.Kind.TOWNSHIP,
-        Unit.Kind.DEPARTMENT,
-        Unit.Kind.OTHER,
-    ):
-        errors.append(_("请选择单位类型。"))
-    if data.targeting == Topic.Targeting.LIST:
-        if not data.units:
-            errors.append(_("请至少选择一个单位。"))
-        elif any(u.department_id != department.pk or u.is_org_department for u in data.units):
-            errors.append(_("只能向本部门所辖单位约稿。"))
+    errors += targeting_errors(department, data.targeting, data.target_kind, data.units)
     area = data.key_work_area
     if area is not None and area.department_id != department.pk:
         errors.append(_("工作要点不属于本部门。"))
@@ -149,8 +173,16 @@ def topic_create(*, actor: User, data: TopicData) -> Topic:
             "title": topic.title,
             "deadline": deadline,
         }
+        url = reverse("topics:detail", kwargs={"pk": topic.pk})
         for unit in units:
-            notify_unit(unit=unit, text=text)
+            notify_unit(unit=unit, text=text, kind=Kind.TOPIC, url=url)
+        announce(
+            department=department,
+            title=_("约稿:%(title)s") % {"title": topic.title},
+            text=_("截止 %(deadline)s。%(wanted)s")
+            % {"deadline": deadline, "wanted": topic.wanted[:150]},
+            url=url,
+        )
         audit_record(
             actor=actor,
             action="topic.create",
@@ -342,9 +374,7 @@ def escalate_overdue(now: datetime.datetime) -> int:
                 "title": item.title,
                 "minutes": minutes,
             }
-            Notification.objects.bulk_create(
-                [Notification(recipient_id=pk, item=item, text=text[:300]) for pk in leaders]
-            )
+            notify_users(recipients=leaders, text=text, kind=Kind.ESCALATION, item=item)
             audit_record(actor=None, action="item.escalate", obj=item, changes={"to": "leaders"})
             escalated += 1
     return escalated

@@ -17,6 +17,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("notify:list", _("消息")),
         ("orgs:my_portfolio", _("我的档案")),
         ("orgs:exemplary_list", _("范文")),
+        ("notify:notices", _("通知")),
     ],
     Role.UNIT_LEADER: [
         ("items:signoff", _("待签发")),
@@ -25,6 +26,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("scoring:mine", _("积分")),
         ("notify:list", _("消息")),
         ("orgs:my_unit_roster", _("信息员")),
+        ("notify:notices", _("通知")),
     ],
     Role.EDITOR: [
         ("items:inbox", _("收件箱")),
@@ -37,6 +39,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("orgs:trainings", _("培训")),
         ("orgs:exemplary_list", _("范文")),
         ("items:secrecy_terms", _("保密用语")),
+        ("notify:notices", _("通知")),
     ],
     Role.DEPT_LEADER: [
         ("items:inbox", _("信息总览")),
@@ -46,6 +49,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("scoring:ranking", _("考核")),
         ("orgs:roster", _("信息员队伍")),
         ("orgs:compare", _("信息员比较")),
+        ("notify:notices", _("通知")),
     ],
     Role.SYSADMIN: [("admin:index", _("系统管理")), ("items:secrecy_terms", _("保密用语"))],
     Role.SECADMIN: [("admin:index", _("安全管理"))],

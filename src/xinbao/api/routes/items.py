@@ -309,6 +309,7 @@ def item_instruction(
         leader_name=payload.leader_name,
         instructed_on=payload.instructed_on,
         text=payload.text,
+        feedback_due_on=payload.feedback_due_on,
     )
     return Status(201, InstructionOut.build(instruction))
 
