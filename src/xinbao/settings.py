@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "xinbao.topics",
     "xinbao.search",
     "xinbao.scoring",
+    "xinbao.dashboard",
     "ninja",  # serves the API documentation's scripts from our static files, not a CDN
     "xinbao.api",
     "axes",
@@ -269,3 +270,21 @@ LOGGING = {
     # axes logs every successful sign-in at INFO; failures and lockouts stay (WARNING).
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Dashboards (xinbao.dashboard): cached aggregates. Local memory by default; Redis in
+# deployments (XINBAO_CACHE_URL=redis://127.0.0.1:6379/0). Monthly report: first working day,
+# skipping weekends and the dates in XINBAO_HOLIDAYS (comma-separated ISO dates).
+if os.environ.get("XINBAO_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["XINBAO_CACHE_URL"],
+        }
+    }
+XINBAO_DASHBOARD_CACHE_SECONDS = int(os.environ.get("XINBAO_DASHBOARD_CACHE_SECONDS", "86400"))
+XINBAO_HOLIDAYS = tuple(
+    d.strip() for d in os.environ.get("XINBAO_HOLIDAYS", "").split(",") if d.strip()
+)
+EMAIL_BACKEND = os.environ.get(
+    "XINBAO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("xinbao.topics.urls")),
     path("", include("xinbao.search.urls")),
     path("", include("xinbao.scoring.urls")),
+    path("", include("xinbao.dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

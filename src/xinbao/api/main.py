@@ -23,6 +23,7 @@ from ninja.renderers import JSONRenderer
 from xinbao.api.auth import TokenAuth, TokenRateThrottle
 from xinbao.api.errors import install_handlers
 from xinbao.api.routes import auth, items, publishing, units
+from xinbao.api.routes import dashboard as dashboard_routes
 
 DOCS_URL_NAME = "openapi-view"
 
@@ -75,3 +76,4 @@ api.add_router("", auth.router)
 api.add_router("", units.router)
 api.add_router("", items.router)
 api.add_router("", publishing.router)
+api.add_router("", dashboard_routes.router)

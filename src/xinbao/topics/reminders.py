@@ -213,6 +213,12 @@ def remind_returned_items(now: datetime.datetime) -> int:
     return sent
 
 
+def send_monthly_reports(now: datetime.datetime) -> int:
+    from xinbao.dashboard.tasks import monthly_reports_send
+
+    return monthly_reports_send(now)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -226,6 +232,7 @@ JOBS: tuple[Job, ...] = (
     Job("topic_missed", remind_topic_missed),
     Job("monthly_quiet", remind_quiet_units),
     Job("returned_idle", remind_returned_items),
+    Job("monthly_report", send_monthly_reports),
 )
 
 

@@ -14,6 +14,7 @@ LABELS = {
     "topic_missed": "约稿未回复提醒",
     "monthly_quiet": "本月未报送提醒",
     "returned_idle": "退回信息未处理提醒",
+    "monthly_report": "信息工作月报",
 }
 
 
