@@ -112,21 +112,39 @@ def month(county: County) -> Month:
         event_date=datetime.date(YEAR, 10, 11),
     )
     ExternalAdoption.objects.create(
-        item=first, level="city", outlet="澜江组工", adopted_on=datetime.date(YEAR, 10, 8),
+        item=first,
+        level="city",
+        outlet="澜江组工",
+        adopted_on=datetime.date(YEAR, 10, 8),
         recorded_by=ed,
     )
     ExternalAdoption.objects.create(
-        item=third, level="province", outlet="省组工信息", adopted_on=datetime.date(YEAR, 10, 28),
+        item=third,
+        level="province",
+        outlet="省组工信息",
+        adopted_on=datetime.date(YEAR, 10, 28),
         recorded_by=ed,
     )
     Instruction.objects.create(
-        item=first, level="county", leader_title="县委书记", instructed_on=datetime.date(YEAR, 10, 9),
-        text="很好。", recorded_by=ed,
+        item=first,
+        level="county",
+        leader_title="县委书记",
+        instructed_on=datetime.date(YEAR, 10, 9),
+        text="很好。",
+        recorded_by=ed,
     )
     ScoreEntry.objects.create(
-        department=c.dept, year=YEAR, unit=c.town_a, item=first, fact_type=FactType.ADOPTION,
-        fact_id="external:1", fact_date=datetime.date(YEAR, 10, 8), level="city",
-        points=Decimal(5), reason="市级采用", rule="adoption.periodical.city",
+        department=c.dept,
+        year=YEAR,
+        unit=c.town_a,
+        item=first,
+        fact_type=FactType.ADOPTION,
+        fact_id="external:1",
+        fact_date=datetime.date(YEAR, 10, 8),
+        level="city",
+        points=Decimal(5),
+        reason="市级采用",
+        rule="adoption.periodical.city",
         computed_at=timezone.now(),
     )
     area = KeyWorkArea.objects.create(department=c.dept, year=YEAR, name="基层组织建设")

@@ -126,4 +126,5 @@ def test_empty_period_gives_empty_figures_not_errors(month: Month) -> None:
     period = Period("range", datetime.date(2020, 1, 1), datetime.date(2020, 2, 1))
     figures = queries.department_dashboard(month.county.dept, period)
     empty = {f.key for f in figures if f.empty}
-    assert {"trend", "funnel", "heatmap", "categories", "timeliness", "editors", "key_work"} <= empty
+    expected = {"trend", "funnel", "heatmap", "categories", "timeliness", "editors", "key_work"}
+    assert expected <= empty
