@@ -66,6 +66,7 @@ def api_schema(county: County, settings: Any) -> Iterator[Any]:
         attachment_id=make_attachment(item=items[State.SUBMITTED]).pk,
         publication_id=publication.pk,
         issue_id=issue.pk,
+        unit_id=county.town_a.pk,  # dashboard/units/{unit_id}
     )
     TOKENS["officer"] = token_create(user=county.officer_a, name="schemathesis")[1]
     TOKENS["editor"] = token_create(user=county.editor, name="schemathesis")[1]

@@ -35,12 +35,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 
 from xinbao.dashboard import hooks
-from xinbao.dashboard.periods import Period
+from xinbao.dashboard.periods import Period, aware
 from xinbao.items.models import Category, Item, ItemEvent
 from xinbao.orgs.models import Unit, User
 from xinbao.publishing.models import ExternalAdoption, Instruction, IssueEntry, PublicationIssue
@@ -133,14 +131,12 @@ def p90_hours(values: list[float]) -> float | None:
     return hours(percentile([datetime.timedelta(hours=v) for v in values], 90))
 
 
-def _month_index(months: list[datetime.date]) -> dict[datetime.date, int]:
-    return {m: i for i, m in enumerate(months)}
-
-
-def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
+def month_bucket(field_name: str, months: list[datetime.date]) -> Case:
+    """The index of the period's month a datetime falls in, as plain comparisons in SQL (no
+    time-zone function per row: the month boundaries are computed once, in local time)."""
+    bounds = [aware(m) for m in months[1:]]
+    whens = [When(**{f"{field_name}__lt": bound}, then=Value(i)) for i, bound in enumerate(bounds)]
+    return Case(*whens, default=Value(len(months) - 1), output_field=IntegerField())
 
 
 def department_units(department: Unit) -> list[Unit]:
@@ -216,11 +212,9 @@ def department_facts(department: Unit, period: Period) -> DepartmentFacts:
     """Every aggregate the department's dashboards need for ``period`` (about 15 queries)."""
     units = department_units(department)
     months = period.months
-    index = _month_index(months)
     start, end = period.bounds()
     facts = unit_facts(department, period, units)
     previous = unit_facts(department, period.previous(), units)
-    tz = timezone.get_current_timezone()
 
     submitted: dict[int, list[int]] = {u.pk: [0] * len(months) for u in units}
     adopted: dict[int, list[int]] = {u.pk: [0] * len(months) for u in units}
@@ -228,14 +222,12 @@ def department_facts(department: Unit, period: Period) -> DepartmentFacts:
         department=department, submitted_at__gte=start, submitted_at__lt=end, unit_id__in=facts
     )
     for row in (
-        cohort.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
+        cohort.annotate(month=month_bucket("submitted_at", months))
         .values("unit_id", "month")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        column = index.get(_as_date(row["month"]))
-        if column is not None:
-            submitted[row["unit_id"]][column] += row["n"]
+        submitted[row["unit_id"]][row["month"]] += row["n"]
     for row in (
         Timeliness.objects.filter(
             item__department=department,
@@ -243,14 +235,12 @@ def department_facts(department: Unit, period: Period) -> DepartmentFacts:
             adopted_at__gte=start,
             adopted_at__lt=end,
         )
-        .annotate(month=TruncMonth("adopted_at", tzinfo=tz))
+        .annotate(month=month_bucket("adopted_at", months))
         .values("item__unit_id", "month")
         .annotate(n=Count("item_id"))
         .order_by()
     ):
-        column = index.get(_as_date(row["month"]))
-        if column is not None:
-            adopted[row["item__unit_id"]][column] += row["n"]
+        adopted[row["item__unit_id"]][row["month"]] += row["n"]
 
     by_category: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     used: set[int] = set()

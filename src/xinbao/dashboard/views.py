@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from xinbao.dashboard import queries
@@ -28,15 +29,28 @@ def _period(request: AuthedRequest) -> tuple[Period, str]:
         return parse_period({}), str(error)
 
 
-def _context(
-    request: AuthedRequest, period: Period, error: str, figures: list[Figure]
-) -> dict[str, Any]:
+def _renderer(period: Period, kind: str = "", unit: Unit | None = None) -> Any:
+    """Renders the figures' charts, tables and download links (the cached part of a page)."""
+    query = period.query + (f"&kind={kind}" if kind else "")
+
+    def render(figures: list[Figure]) -> str:
+        context = {
+            "figures": figures,
+            "charts": {f.key: f.as_json() for f in figures},
+            "query": query,
+            "unit": unit,
+        }
+        return render_to_string("dashboard/_figures.html", context)
+
+    return render
+
+
+def _context(request: AuthedRequest, period: Period, error: str, figures: str) -> dict[str, Any]:
     last = previous_month(timezone.localdate().replace(day=1))
     return {
         "period": period,
         "error": error,
-        "figures": figures,
-        "charts": {f.key: f.as_json() for f in figures},
+        "figures_html": figures,
         "params": request.GET,
         "kinds": [(k, label) for k, label in Unit.Kind.choices if k in queries.UNIT_KINDS],
         "report_month": request.GET.get("month") or f"{last:%Y-%m}",
@@ -48,7 +62,7 @@ def department(request: AuthedRequest) -> HttpResponse:
     dept = queries.dashboard_department(request.user)
     period, error = _period(request)
     kind = queries.clean_kind(request.GET.get("kind", ""))
-    figures = queries.department_dashboard(dept, period, kind)
+    figures = queries.department_page(dept, period, kind, _renderer(period, kind))
     context = _context(request, period, error, figures)
     context.update({"department": dept, "kind": kind, "subject": dept.name})
     return render(request, "dashboard/department.html", context)
@@ -78,7 +92,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
 def unit(request: AuthedRequest, pk: int) -> HttpResponse:
     target = queries.access_dashboard_unit(request.user, pk)
     period, error = _period(request)
-    figures = queries.unit_dashboard(target, period)
+    figures = queries.unit_page(target, period, _renderer(period, unit=target))
     context = _context(request, period, error, figures)
     context.update({"unit": target, "subject": target.name})
     return render(request, "dashboard/unit.html", context)
@@ -100,7 +114,7 @@ def report_download(request: AuthedRequest) -> HttpResponse:
     try:
         period = parse_month(request.GET.get("month") or f"{last:%Y-%m}")
     except PeriodError as error:
-        context = _context(request, parse_period({}), str(error), [])
+        context = _context(request, parse_period({}), str(error), "")
         context.update({"department": dept, "kind": "", "subject": dept.name})
         return render(request, "dashboard/department.html", context, status=400)
     report = monthly_report(dept, period)
