@@ -54,11 +54,13 @@ class Figure:
 
     @property
     def empty(self) -> bool:
-        """No number in the figure other than 0: the page shows an empty state instead."""
+        """No number other than 0 in the columns the chart draws (all columns for a table):
+        the page shows an empty state instead."""
+        columns = self.series or range(1, len(self.columns))
         return not any(
-            isinstance(v, int | float) and not isinstance(v, bool) and v
+            isinstance(row[c], int | float) and not isinstance(row[c], bool) and row[c]
             for row in self.rows
-            for v in row[1:]
+            for c in columns
         )
 
     def as_json(self) -> dict[str, Any]:

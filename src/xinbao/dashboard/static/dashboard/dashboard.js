@@ -69,8 +69,9 @@
       return {
         tooltip: { trigger: "item", formatter: "{b}:{c}" },
         series: [{
-          type: "funnel", sort: "none", left: "10%", width: "80%", top: 10, bottom: 10, minSize: "4%",
-          label: { show: true, position: "inside", formatter: "{b} {c}" },
+          type: "funnel", sort: "none", left: "5%", width: "62%", top: 10, bottom: 10, minSize: "6%",
+          gap: 2, label: { show: true, position: "right", formatter: "{b}:{c}" },
+          labelLine: { show: true, length: 12 },
           data: f.rows.map(function (row) { return { name: String(row[0]), value: row[1] }; })
         }]
       };
