@@ -120,6 +120,8 @@ def test_unit_dashboard_compares_with_the_county_median(month: Month) -> None:
     speed = {row[0]: row[1:] for row in figures["u_timeliness"].rows}
     assert speed["事件至报达中位数"] == [22.0, 28.0]
     assert figures["u_flags"].rows[0][1:3] == [1, 3]
+    assert figures["u_rank"].rows == [["积分", 5.0, 0.0], ["市级以上采用", 1, 0.0]]
+    assert "同类 3 个单位中排第 1 名" in figures["u_rank"].note
 
 
 def test_empty_period_gives_empty_figures_not_errors(month: Month) -> None:

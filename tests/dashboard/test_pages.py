@@ -144,6 +144,22 @@ def _grow(month: Month, n: int) -> None:
         reported(officer, c.editor, submitted=at(10, 3 + i), adopted=at(10, 4 + i))
 
 
+@pytest.mark.parametrize("who", ["officer", "editor"])
+def test_unit_page_query_count_does_not_grow(
+    month: Month, django_assert_num_queries: Any, who: str
+) -> None:
+    c = month.county
+    client = client_for(c.officer_a if who == "officer" else c.editor)
+    url = f"/dashboard/units/{c.town_a.pk}/?{OCTOBER}"
+    cache.clear()
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    _grow(month, 4)
+    cache.clear()
+    with django_assert_num_queries(len(small)):
+        assert client.get(url).status_code == 200
+
+
 WARM_QUERIES = 5  # session, user, OTP device check, the user's unit, the ledger stamp
 
 

@@ -444,6 +444,35 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
         submitted, adopted = own.get(pk, (0, 0))
         categories.rows.append([name, submitted, adopted])
 
+    year = facts.period.last_day.year
+    rank_rows = [row for group in ranking(department, year) for row in group.rows]
+    own_rank = next((r for r in rank_rows if r.unit.pk == unit.pk), None)
+    same_kind = [r for r in rank_rows if own_rank and r.unit.kind == own_rank.unit.kind]
+    rank = Figure(
+        "u_rank",
+        _("年度积分与市级以上采用(%(year)d年)") % {"year": year},
+        "bar",
+        [_("项目"), _("本单位"), median_of],
+        [
+            [
+                _("积分"),
+                float(own_rank.points) if own_rank else 0.0,
+                middle(float(r.points) for r in rank_rows),
+            ],
+            [
+                _("市级以上采用"),
+                own_rank.high_level if own_rank else 0,
+                middle(r.high_level for r in rank_rows),
+            ],
+        ],
+        (
+            _("在同类 %(n)d 个单位中排第 %(rank)d 名。")
+            % {"n": len(same_kind), "rank": own_rank.rank}
+            if own_rank
+            else ""
+        ),
+    )
+
     flags = {u.unit_id: worse for u, worse in quality_flags(facts)}
     warning = Figure(
         "u_flags",
@@ -459,4 +488,4 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
             ]
         ],
     )
-    return [trend, funnel, quality, timeliness, categories, warning]
+    return [trend, funnel, rank, quality, timeliness, categories, warning]

@@ -121,6 +121,8 @@
     var chart = window.echarts.init(element, null, { renderer: "canvas" });
     var option = build(figure);
     option.textStyle = { fontFamily: FONT };
+    // Tooltips drawn on the canvas, not as HTML with style attributes (strict CSP).
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     option.animation = false;
     chart.setOption(option);
     element.setAttribute("data-rendered", "true");
