@@ -24,6 +24,7 @@ from django.utils import timezone
 from xinbao.dashboard.periods import aware, month_period, previous_month
 from xinbao.dashboard.report import monthly_report, report_email, report_text
 from xinbao.orgs.models import DEPARTMENT_ROLES, Unit, User
+from xinbao.topics.models import SentReminder
 from xinbao.topics.reminders import send_once
 
 logger = logging.getLogger(__name__)
@@ -60,13 +61,19 @@ def monthly_reports_send(now: datetime.datetime) -> int:
         staff.setdefault(user.unit_id or 0, []).append(user)
     sent = 0
     for department in Unit.objects.filter(pk__in=staff).order_by("pk"):
+        key = f"department:{department.pk}:{last:%Y-%m}"
+        done = SentReminder.objects.filter(
+            kind="monthly_report", object_key=key, recipient__in=staff[department.pk]
+        ).count()
+        if done == len(staff[department.pk]):
+            continue  # everyone has it: do not even compute the report
         report = monthly_report(department, period)
         text = report_text(report)
         subject, body = report_email(report)
         for user in staff[department.pk]:
             written = send_once(
                 kind="monthly_report",
-                object_key=f"department:{department.pk}:{last:%Y-%m}",
+                object_key=key,
                 due_at=aware(due_day),
                 recipients=[user.pk],
                 text=text,
