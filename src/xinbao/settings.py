@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "xinbao.search",
     "xinbao.scoring",
     "xinbao.transfer",
+    "xinbao.dashboard",
     "ninja",  # serves the API documentation's scripts from our static files, not a CDN
     "xinbao.api",
     "axes",
@@ -387,3 +388,12 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Dashboards (xinbao.dashboard): cached aggregates in CACHES (Redis with XINBAO_REDIS_URL).
+# Monthly report: first working day, skipping weekends and the dates in XINBAO_HOLIDAYS
+# (comma-separated ISO dates).
+XINBAO_DASHBOARD_CACHE_SECONDS = int(os.environ.get("XINBAO_DASHBOARD_CACHE_SECONDS", "86400"))
+XINBAO_HOLIDAYS = tuple(
+    d.strip() for d in os.environ.get("XINBAO_HOLIDAYS", "").split(",") if d.strip()
+)
+

@@ -101,8 +101,8 @@ def api_schema(county: County, settings: Any) -> Iterator[Any]:
         publication_id=publication.pk,
         issue_id=issue.pk,
         officer_id=county.officer_a.pk,
+        unit_id=county.town_a.pk,  # dashboard/units/{unit_id}
     )
-    PINNED["unit_id"] = county.town_a.pk
     TOKENS["officer"] = token_create(user=county.officer_a, name="schemathesis")[1]
     TOKENS["editor"] = token_create(user=county.editor, name="schemathesis")[1]
     try:

@@ -27,6 +27,7 @@ from xinbao.api.routes import scoring as scoring_routes
 from xinbao.api.routes import search as search_routes
 from xinbao.api.routes import secrecy as secrecy_routes
 from xinbao.api.routes import auth, instructions, items, notify, publishing, topics, units
+from xinbao.api.routes import dashboard as dashboard_routes
 
 DOCS_URL_NAME = "openapi-view"
 
@@ -86,3 +87,4 @@ api.add_router("", secrecy_routes.router)
 api.add_router("", notify.router)
 api.add_router("", topics.router)
 api.add_router("", instructions.router)
+api.add_router("", dashboard_routes.router)

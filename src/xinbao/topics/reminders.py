@@ -279,6 +279,9 @@ def remind_instruction_feedback(now: datetime.datetime) -> int:
             message_kind=Kind.FEEDBACK_DUE,
         )
     return sent
+def send_monthly_reports(now: datetime.datetime) -> int:
+    from xinbao.dashboard.tasks import monthly_reports_send
+    return monthly_reports_send(now)
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,7 @@ JOBS: tuple[Job, ...] = (
     Job("returned_idle", remind_returned_items),
     Job("instruction_feedback", remind_instruction_feedback),
     Job("retry_deliveries", retry_due_deliveries),
+    Job("monthly_report", send_monthly_reports),
 )
 
 

@@ -56,6 +56,15 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
     Role.AUDITADMIN: [("audit:log", _("审计日志"))],
 }
 
+# Statistics (xinbao.dashboard): the department's dashboard, or a unit's own.
+for _role, _name in (
+    (Role.EDITOR, "dashboard:department"),
+    (Role.DEPT_LEADER, "dashboard:department"),
+    (Role.OFFICER, "dashboard:mine"),
+    (Role.UNIT_LEADER, "dashboard:mine"),
+):
+    NAVIGATION[_role].append((_name, _("统计分析")))
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user

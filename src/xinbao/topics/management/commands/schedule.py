@@ -16,6 +16,7 @@ LABELS = {
     "returned_idle": "退回信息未处理提醒",
     "instruction_feedback": "批示反馈提醒",
     "retry_deliveries": "邮件和群消息重试",
+    "monthly_report": "信息工作月报",
 }
 
 
