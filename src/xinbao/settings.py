@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "xinbao.security.middleware.OTPRequiredMiddleware",
     "xinbao.web.middleware.PasswordChangeRequiredMiddleware",
     "xinbao.audit.middleware.AuditContextMiddleware",
+    "xinbao.security.middleware.RoleMatrixMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the lockout mark that the sign-in left on the request.
