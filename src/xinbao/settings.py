@@ -167,6 +167,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # 等保 requires periodic change (ASVS 2.1.10 disagrees; see docs/security.md): after this many
 # days the next page is the password page. 0 turns expiry off.
 XINBAO_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("XINBAO_PASSWORD_MAX_AGE_DAYS", "90"))
+# Accounts with no sign-in for this many days are disabled by `xinbao schedule` (R14); 0: never.
+XINBAO_INACTIVE_DAYS = int(os.environ.get("XINBAO_INACTIVE_DAYS", "90"))
 
 # Lockout (django-axes): 5 failures for one username within 15 minutes lock that username for
 # 15 minutes, whatever address they come from; a locked sign-in looks like a wrong password.

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from xinbao.items.models import Item, ItemEvent, State
 from xinbao.notify.models import Notification
 from xinbao.orgs.models import Role, Unit, User
+from xinbao.security.services import clear_expired_sessions, disable_stale_accounts
 from xinbao.topics.models import SentReminder, Topic, TopicTarget
 from xinbao.topics.services import close_overdue, escalate_overdue
 from xinbao.topics.timeliness import remaining_text
@@ -226,6 +227,8 @@ JOBS: tuple[Job, ...] = (
     Job("topic_missed", remind_topic_missed),
     Job("monthly_quiet", remind_quiet_units),
     Job("returned_idle", remind_returned_items),
+    Job("disable_stale_accounts", disable_stale_accounts),
+    Job("clear_sessions", clear_expired_sessions),
 )
 
 

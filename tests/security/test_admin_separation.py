@@ -1,0 +1,48 @@
+"""R13 三员分立: deploy checks refuse superusers and administrators with powers outside their
+role's list in role_matrix.toml."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.core.checks import run_checks
+
+from tests.conftest import County
+from tests.factories import make_user
+from xinbao.orgs.models import Role, User
+from xinbao.security.matrix import get_matrix
+
+
+def deploy_errors() -> set[str]:
+    return {m.id for m in run_checks(include_deployment_checks=True) if m.id}
+
+
+def test_r13_deploy_check_fails_when_an_active_superuser_exists(county: County) -> None:
+    assert "xinbao.security.E001" not in deploy_errors()
+    User.objects.filter(pk=county.sysadmin.pk).update(is_superuser=True)
+    assert "xinbao.security.E001" in deploy_errors()
+    User.objects.filter(pk=county.sysadmin.pk).update(is_active=False)
+    assert "xinbao.security.E001" not in deploy_errors()
+
+
+def test_r13_audit_admin_with_a_granted_permission_fails_the_deploy_check(county: County) -> None:
+    auditor = make_user(role=Role.AUDITADMIN, username="aud")
+    assert "xinbao.security.E002" not in deploy_errors()
+    auditor.user_permissions.add(Permission.objects.get(codename="add_user"))
+    assert "xinbao.security.E002" in deploy_errors()
+
+
+def test_r13_security_admin_cannot_create_accounts_and_system_admin_cannot_read_audit(
+    county: County,
+) -> None:
+    powers = get_matrix().powers
+    secadmin = make_user(role=Role.SECADMIN, username="sec", is_staff=True)
+    for perm in powers["secadmin"].permissions:
+        app, code = perm.split(".")
+        secadmin.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app, codename=code)
+        )
+    secadmin = User.objects.get(pk=secadmin.pk)
+    assert secadmin.has_perm("orgs.change_user")
+    assert not secadmin.has_perm("orgs.add_user")
+    assert not any(p.startswith("audit.") for p in powers["sysadmin"].permissions)
+    assert "xinbao.security.E002" not in deploy_errors()
