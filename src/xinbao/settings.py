@@ -168,6 +168,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # 等保 requires periodic change (ASVS 2.1.10 disagrees; see docs/security.md): after this many
 # days the next page is the password page. 0 turns expiry off.
 XINBAO_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("XINBAO_PASSWORD_MAX_AGE_DAYS", "90"))
+# SM4 keys for personal data at rest (R27): "v2=<32 hex>,v1=<32 hex>", current first; unset:
+# var/field_keys, generated once. Never in the database or the repository.
+XINBAO_FIELD_KEYS = os.environ.get("XINBAO_FIELD_KEYS", "")
 # Accounts with no sign-in for this many days are disabled by `xinbao schedule` (R14); 0: never.
 XINBAO_INACTIVE_DAYS = int(os.environ.get("XINBAO_INACTIVE_DAYS", "90"))
 

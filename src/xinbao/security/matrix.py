@@ -45,6 +45,7 @@ class Matrix:
     delegated: dict[str, str]
     powers: dict[str, Powers]
     objects: dict[str, str] = field(default_factory=dict)
+    personal_data_roles: frozenset[str] = frozenset()
 
     @property
     def admin_site_roles(self) -> frozenset[str]:
@@ -134,6 +135,9 @@ def parse(data: dict[str, Any]) -> Matrix:
         delegated=dict(data.get("delegated", {})),
         powers=powers,
         objects=objects,
+        personal_data_roles=frozenset(
+            _expand(data.get("personal_data", {}).get("unmasked", []), groups, roles, "personal")
+        ),
     )
 
 
