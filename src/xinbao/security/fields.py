@@ -12,7 +12,7 @@ from django.db import models
 from xinbao.security import crypto
 
 
-class EncryptedCharField(models.CharField):  # type: ignore[type-arg]
+class EncryptedCharField(models.CharField):
     description = "Text encrypted with SM4-GCM"
 
     def db_type(self, connection: Any) -> str:
