@@ -108,12 +108,6 @@ def world(county: County, media_root: Any, monkeypatch: pytest.MonkeyPatch) -> W
     )
 
 
-@pytest.fixture
-def media_root(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def params(view_name: str) -> list[str]:
     """The path parameters of the view's URL pattern."""
     for route in all_routes():
