@@ -46,3 +46,34 @@ def test_r13_security_admin_cannot_create_accounts_and_system_admin_cannot_read_
     assert not secadmin.has_perm("orgs.add_user")
     assert not any(p.startswith("audit.") for p in powers["sysadmin"].permissions)
     assert "xinbao.security.E002" not in deploy_errors()
+
+
+def test_r13_security_admin_ends_a_session_from_the_admin_with_an_audit_record(
+    county: County,
+) -> None:
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    from tests.security.conftest import web_login
+    from xinbao.audit.models import AuditRecord
+    from xinbao.security.models import UserSession
+
+    officer = Client()
+    web_login(officer, county.officer_a.username)
+    row = UserSession.objects.get(user=county.officer_a)
+    secadmin = make_user(role=Role.SECADMIN, username="sec", is_staff=True)
+    for code in ("view_usersession", "delete_usersession"):
+        secadmin.user_permissions.add(Permission.objects.get(codename=code))
+    admin = Client()
+    admin.force_login(secadmin)
+    page = admin.get("/admin/security/usersession/")
+    assert page.status_code == 200 and row.session_key not in page.content.decode()
+    response = admin.post(f"/admin/security/usersession/{row.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Session.objects.filter(session_key=row.session_key).exists()
+    assert officer.get("/items/").status_code == 302
+    assert AuditRecord.objects.filter(action="session.ended_by_admin").count() == 1
+    User.objects.filter(pk=county.sysadmin.pk).update(is_staff=True)
+    sysadmin = Client()
+    sysadmin.force_login(county.sysadmin)
+    assert sysadmin.get("/admin/security/usersession/").status_code == 403
