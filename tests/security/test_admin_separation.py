@@ -77,3 +77,15 @@ def test_r13_security_admin_ends_a_session_from_the_admin_with_an_audit_record(
     sysadmin = Client()
     sysadmin.force_login(county.sysadmin)
     assert sysadmin.get("/admin/security/usersession/").status_code == 403
+
+
+def test_r13_a_superuser_without_an_administrator_role_reaches_nothing(county: County) -> None:
+    from django.test import Client
+
+    root = User.objects.create(
+        username="root", is_superuser=True, is_staff=True, role="", must_change_password=False
+    )
+    client = Client()
+    client.force_login(root)
+    for path in ("/admin/", "/admin/orgs/user/", "/audit/", "/inbox/", "/"):
+        assert client.get(path).status_code == 404, path
