@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint format system-deps clean deploy-check bench-load
+.PHONY: setup demo test lint format system-deps clean deploy-check bench-load audit-deps
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -44,6 +44,10 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+# R29: bandit over src and pip-audit over the locked dependencies (see .ci/audit-deps).
+audit-deps: setup
+	bash .ci/audit-deps
 
 format: setup
 	$(BIN)/ruff check --fix src tests bench

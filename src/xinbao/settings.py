@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "xinbao.audit.middleware.RequestIdMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "xinbao.security.middleware.OTPRequiredMiddleware",
     "xinbao.web.middleware.PasswordChangeRequiredMiddleware",
     "xinbao.audit.middleware.AuditContextMiddleware",
+    "xinbao.security.middleware.RoleMatrixMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the lockout mark that the sign-in left on the request.
@@ -175,6 +177,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # 等保 requires periodic change (ASVS 2.1.10 disagrees; see docs/security.md): after this many
 # days the next page is the password page. 0 turns expiry off.
 XINBAO_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("XINBAO_PASSWORD_MAX_AGE_DAYS", "90"))
+# SM4 keys for personal data at rest (R27): "v2=<32 hex>,v1=<32 hex>", current first; unset:
+# var/field_keys, generated once. Never in the database or the repository.
+XINBAO_FIELD_KEYS = os.environ.get("XINBAO_FIELD_KEYS", "")
+# Accounts with no sign-in for this many days are disabled by `xinbao schedule` (R14); 0: never.
+XINBAO_INACTIVE_DAYS = int(os.environ.get("XINBAO_INACTIVE_DAYS", "90"))
 
 # Lockout (django-axes): 5 failures for one username within 15 minutes lock that username for
 # 15 minutes, whatever address they come from; a locked sign-in looks like a wrong password.
@@ -316,6 +323,24 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "xinbao.web.errors.csrf_failure"
+# Content-Security-Policy (django-csp 4, R25): only this site's own files; no inline script or
+# style, no eval, no framing. Templates keep JS in static files and CSS in classes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 if PRODUCTION:
     DEBUG = False

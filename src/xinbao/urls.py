@@ -27,3 +27,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+handler400 = "xinbao.web.errors.bad_request"
+handler403 = "xinbao.web.errors.permission_denied"
+handler404 = "xinbao.web.errors.page_not_found"
+handler500 = "xinbao.web.errors.server_error"

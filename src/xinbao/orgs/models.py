@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from xinbao.security.fields import EncryptedCharField
+
 
 class Unit(models.Model):
     class Kind(models.TextChoices):
@@ -123,9 +125,10 @@ class User(AbstractUser):
         _("信息员类别"), max_length=16, choices=OfficerRank.choices, blank=True
     )
     post = models.CharField(_("职务"), max_length=60, blank=True)
-    # Read and written only through ``contact_phone`` / ``set_contact_phone`` (and the importer
-    # and admin form, which write it as typed): encryption at rest (SM4) is a change here alone.
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # Encrypted at rest with SM4-GCM (R27); shown masked to roles without need-to-know. Read and
+    # written only through ``contact_phone`` / ``set_contact_phone`` (and the importer and admin
+    # form, which write it as typed).
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)
     appointed_on = models.DateField(_("任命日期"), null=True, blank=True)
     language = models.CharField(_("界面语言"), max_length=10, default="zh-hans")
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=True)

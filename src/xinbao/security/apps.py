@@ -7,4 +7,4 @@ class SecurityConfig(AppConfig):
     verbose_name = _("身份鉴别")
 
     def ready(self) -> None:
-        from xinbao.security import signals  # noqa: F401 - connects the receivers
+        from xinbao.security import checks, signals  # noqa: F401 - registers checks and receivers

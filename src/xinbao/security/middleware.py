@@ -1,16 +1,29 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.views import redirect_to_login
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from xinbao.audit.services import audit_record
+from xinbao.security.matrix import ADMIN_NAMESPACE, get_matrix
 from xinbao.security.otp import otp_required_for, user_has_device
 from xinbao.security.sessions import session_expired
+
+logger = logging.getLogger("xinbao.security.authz")
 
 
 class SessionLimitsMiddleware:
@@ -54,3 +67,47 @@ class OTPRequiredMiddleware:
             if target is not None and request.path != target:
                 return redirect(target)
         return self.get_response(request)
+
+
+class RoleMatrixMiddleware:
+    """The one enforcement point of the role matrix (R10, R11, R13): before a view runs, its
+    url name and the request method are looked up in ``role_matrix.toml``. Anonymous requests
+    reach only the public views; a signed-in role the matrix does not list for the view gets 404
+    (an unlisted view gets 404 for everyone, and the log says where to add it); a listed role
+    using an unlisted method gets 405. Each refusal of a signed-in user writes ``authz.denied``.
+    Object scope is then each view's access helper's business (404 outside it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        matrix = get_matrix()
+        match = request.resolver_match
+        name = match.view_name if match is not None else ""
+        if matrix.is_public(name) or matrix.is_delegated(name):
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        role = getattr(user, "role", "") if user.is_active else ""
+        method = request.method or "GET"
+        status = matrix.decide(name, method, role)
+        if status is None:
+            return None
+        if name not in matrix.views and matrix.namespace(name) != ADMIN_NAMESPACE:
+            logger.error(matrix.missing_message(name))
+        audit_record(
+            actor=user,
+            action="authz.denied",
+            changes={"view": name, "method": method, "role": role, "status": status},
+            success=False,
+        )
+        if status == 405:
+            rule = matrix.views[name]
+            return HttpResponseNotAllowed(sorted(m for m, r in rule.methods.items() if role in r))
+        raise Http404

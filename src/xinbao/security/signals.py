@@ -6,11 +6,12 @@ from typing import Any
 
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from xinbao.audit.services import audit_record
+from xinbao.security.models import UserSession
 from xinbao.security.sessions import start_session
 
 
@@ -30,3 +31,11 @@ def record_lockout(
     audit_record(
         actor=None, action="auth.locked", obj=user, changes={"username": name}, success=False
     )
+
+
+@receiver(user_logged_out)
+def forget_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Logout flushes the session row (Django); its line in the session list goes too (R28)."""
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        UserSession.objects.filter(session_key=key).delete()

@@ -45,6 +45,7 @@ from xinbao.notify.models import Kind
 from xinbao.notify.services import notify_users
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.publishing.models import Instruction
+from xinbao.security.services import clear_expired_sessions, disable_stale_accounts
 from xinbao.topics.models import SentReminder, Topic, TopicTarget
 from xinbao.topics.services import close_overdue, escalate_overdue
 from xinbao.topics.timeliness import remaining_text
@@ -300,6 +301,8 @@ JOBS: tuple[Job, ...] = (
     Job("instruction_feedback", remind_instruction_feedback),
     Job("retry_deliveries", retry_due_deliveries),
     Job("monthly_report", send_monthly_reports),
+    Job("disable_stale_accounts", disable_stale_accounts),
+    Job("clear_sessions", clear_expired_sessions),
 )
 
 
