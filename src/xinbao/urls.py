@@ -18,12 +18,9 @@ urlpatterns = [
     path("", include("xinbao.topics.urls")),
     path("", include("xinbao.search.urls")),
     path("", include("xinbao.scoring.urls")),
-<<<<<<< HEAD
     path("", include("xinbao.transfer.urls")),
     path("", include("xinbao.orgs.urls")),
-=======
     path("", include("xinbao.dashboard.urls")),
->>>>>>> dash
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
