@@ -421,4 +421,3 @@ XINBAO_DASHBOARD_CACHE_SECONDS = int(os.environ.get("XINBAO_DASHBOARD_CACHE_SECO
 XINBAO_HOLIDAYS = tuple(
     d.strip() for d in os.environ.get("XINBAO_HOLIDAYS", "").split(",") if d.strip()
 )
-

@@ -22,12 +22,11 @@ from ninja.renderers import JSONRenderer
 
 from xinbao.api.auth import TokenAuth, TokenRateThrottle
 from xinbao.api.errors import install_handlers
-from xinbao.api.routes import auth, items, publishing, units
+from xinbao.api.routes import auth, instructions, items, notify, publishing, topics, units
+from xinbao.api.routes import dashboard as dashboard_routes
 from xinbao.api.routes import scoring as scoring_routes
 from xinbao.api.routes import search as search_routes
 from xinbao.api.routes import secrecy as secrecy_routes
-from xinbao.api.routes import auth, instructions, items, notify, publishing, topics, units
-from xinbao.api.routes import dashboard as dashboard_routes
 
 DOCS_URL_NAME = "openapi-view"
 

@@ -8,7 +8,6 @@ the sender.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -287,7 +286,7 @@ def notice_publish(
                 "category": data.category,
                 "targeting": data.targeting,
                 "recipients": len(recipients),
-                "attachments": [name for _c, _m, name in files],
+                "attachments": [checked.name for checked in files],
             },
         )
     return notice

@@ -322,9 +322,7 @@ def training_material_add(
         raise NotAllowed(_("只有本部门的编辑可以上传培训材料。"))
     if (upload is None) == (not url):
         raise InvalidInput(_("请上传一个文件或填写一个链接(二者选一)。"))
-    checked = (
-        check_upload(upload, actor=actor, obj=session) if upload is not None else None
-    )
+    checked = check_upload(upload, actor=actor, obj=session) if upload is not None else None
     with transaction.atomic():
         material = TrainingMaterial(
             session=session,

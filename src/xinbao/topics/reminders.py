@@ -280,8 +280,11 @@ def remind_instruction_feedback(now: datetime.datetime) -> int:
             message_kind=Kind.FEEDBACK_DUE,
         )
     return sent
+
+
 def send_monthly_reports(now: datetime.datetime) -> int:
     from xinbao.dashboard.tasks import monthly_reports_send
+
     return monthly_reports_send(now)
 
 
