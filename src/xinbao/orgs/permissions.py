@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from xinbao.items.errors import NotAllowed
 from xinbao.orgs.models import DEPARTMENT_ROLES, Role
+from xinbao.security.personal import mask, may_see_personal_data
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import Unit, User
@@ -41,21 +42,17 @@ def is_editor_of(user: User, department_id: int | None) -> bool:
 
 
 def sees_full_contact(viewer: User, unit: Unit) -> bool:
-    """Phone numbers in full: the department's editors and leaders, and the unit's own leader.
-    Everyone else who may read the roster sees them masked."""
-    if is_department_reader(viewer, unit.department_id):
+    """Phone numbers in full: the department's editors and leaders, the unit's own leader, and
+    the account administrators of role_matrix.toml ``[personal_data]``. Everyone else who may
+    read the roster sees them masked (``security.personal.mask``, the one masking rule)."""
+    if is_department_reader(viewer, unit.department_id) or may_see_personal_data(viewer):
         return True
     return viewer.has_role(Role.UNIT_LEADER) and viewer.unit_id == unit.pk
 
 
 def masked_phone(phone: str) -> str:
-    """``13812341234`` → ``138****1234``; short numbers keep only their last two digits."""
-    digits = phone.strip()
-    if not digits:
-        return ""
-    if len(digits) >= 7:
-        return f"{digits[:3]}****{digits[-4:]}"
-    return "*" * max(len(digits) - 2, 1) + digits[-2:]
+    """``13812341234`` → ``138****1234`` (``security.personal.mask``)."""
+    return mask(phone.strip()) if phone.strip() else ""
 
 
 def phone_for(viewer: User, officer: User) -> str:
