@@ -111,3 +111,17 @@ def test_leader_sees_the_dashboard_charts(new_page: PageFactory, county: Unit) -
     expect(heat.locator("tbody tr").first.locator("th")).to_have_text("白水乡")
     heat.get_by_text("数据表").click()
     screenshot(page, "dashboard_leader.png")
+
+
+def test_officer_sees_their_units_dashboard(new_page: PageFactory, county: Unit) -> None:
+    page = new_page()
+    log_in(page, "town01")
+    page.get_by_role("link", name="统计分析").click()
+    page.goto(page.url + "?period=year&year=2026")
+    expect(page.locator("h1")).to_contain_text("城关镇")
+    charts = page.locator("[data-figure]")
+    expect(charts.first).to_have_attribute("data-rendered", "true")
+    assert charts.count() >= 5
+    for i in range(charts.count()):
+        expect(charts.nth(i).locator("canvas")).to_have_count(1)
+    screenshot(page, "dashboard_unit.png")

@@ -99,3 +99,26 @@ def test_cached_figures_follow_a_new_fact_after_commit(
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         reported(c.officer_b, c.editor, submitted=at(10, 30))
     assert trend() == [["2026-10", 5, 2]]
+
+
+def test_rebuilt_timeliness_makes_cached_figures_stale(
+    month: Month, django_capture_on_commit_callbacks: object
+) -> None:
+    from xinbao.topics.timeliness import timeliness_refresh
+
+    c = month.county
+    october = month_period(YEAR, 10)
+
+    def speed() -> list:
+        figures = queries.department_dashboard(c.dept, october)
+        return next(f for f in figures if f.key == "timeliness").rows
+
+    before = speed()
+    c.town_b.refresh_from_db()
+    month.town_b_item.event_date = datetime.date(YEAR, 10, 12)
+    month.town_b_item.save(update_fields=["event_date"])  # a workflow-style save: no bump
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        timeliness_refresh(month.town_b_item)
+    after = speed()
+    assert before[1][:3] == ["乙镇", 1, 34.0]
+    assert after[1][:3] == ["乙镇", 1, 10.0]

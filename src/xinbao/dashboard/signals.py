@@ -54,7 +54,7 @@ def connect() -> None:
         PublicationIssue,
     )
     from xinbao.scoring.models import ManualAdjustment, RuleSet
-    from xinbao.topics.models import KeyWorkArea, KeyWorkTag, Topic
+    from xinbao.topics.models import KeyWorkArea, KeyWorkTag, Timeliness, Topic
 
     per_department = (
         Item,
@@ -65,6 +65,7 @@ def connect() -> None:
         IssueEntry,
         KeyWorkTag,
         KeyWorkArea,
+        Timeliness,  # rewritten by ``xinbao rebuild_timeliness`` without an event
         Topic,
         RuleSet,
         ManualAdjustment,

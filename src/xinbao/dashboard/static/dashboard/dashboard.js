@@ -50,10 +50,12 @@
       };
     },
     bar: function (f) {
+      var longest = Math.max.apply(null, labels(f).map(function (l) { return l.length; }));
+      var crowded = f.rows.length > 4 || f.rows.length * longest > 24;
       return {
         tooltip: { trigger: "axis" }, legend: { top: 0 },
         grid: { left: 40, right: 20, top: 36, bottom: 30, containLabel: true },
-        xAxis: { type: "category", data: labels(f), axisLabel: { interval: 0, rotate: f.rows.length > 4 ? 30 : 0 } },
+        xAxis: { type: "category", data: labels(f), axisLabel: { interval: 0, rotate: crowded ? 30 : 0 } },
         yAxis: { type: "value" }, series: seriesOf(f, "bar")
       };
     },
