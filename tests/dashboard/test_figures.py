@@ -84,15 +84,18 @@ def test_quality_indicators_this_period_and_the_one_before(october: dict[str, Fi
     assert rows["市级以上采用(条)"] == [2, 0]
     assert rows["每条积分"] == [1.25, 0.0]
     assert rows["退回修改率(%)"] == [25.0, 0.0]
-    assert rows["参阅类占比(%)"] == [None, None]  # hook: the field does not exist yet
+    assert rows["参阅类占比(%)"] == [0.0, 0.0]  # no item marked 参阅类 (scoring.ItemReview)
     assert rows["平均评分"] == [None, None]
-    assert rows["疑似重复(条)"] == [None, None]
+    # The fixture's items share their text: the near-duplicate index flags them (search app).
+    assert rows["疑似重复(条)"] == [4, 1]
 
 
 def test_unit_whose_volume_rises_while_quality_falls_is_flagged(
     october: dict[str, Figure],
 ) -> None:
-    assert october["quality_flags"].rows == [["甲镇", 1, 3, "采用率(%)、退回修改率(%)"]]
+    assert october["quality_flags"].rows == [
+        ["甲镇", 1, 3, "采用率(%)、退回修改率(%)、疑似重复(条)"]
+    ]
 
 
 def test_flag_rule_needs_two_indicators_worse() -> None:
