@@ -1,6 +1,8 @@
 """The officer team in a real browser: the editor opens the department roster (units lacking a
 backup stand out) and an officer's portfolio with points, training and the editor's changes;
-the officer sees colleagues' phones masked. Screenshots: roster.png, portfolio.png."""
+another unit's officer reads the
+exemplary item; the officer sees colleagues' phones masked. Screenshots: roster.png,
+portfolio.png, training.png, exemplary.png."""
 
 from __future__ import annotations
 
@@ -70,6 +72,9 @@ def test_editor_sees_roster_and_portfolio_officer_sees_masked_phones(
     services.attendance_record(
         actor=editor, session=session, marks={officer.pk: "present", backup.pk: "excused"}
     )
+    services.exemplary_choose(
+        actor=editor, item=item, commentary="抓住老旧小区治理的难点,做法具体,数字实在。"
+    )
     assert bureau.pk
 
     page = new_page()
@@ -85,6 +90,18 @@ def test_editor_sees_roster_and_portfolio_officer_sees_masked_phones(
     expect(page.locator("#training-record")).to_contain_text("全县组工信息业务培训班")
     expect(page.locator("ins").first).to_be_visible()
     screenshot(page, "portfolio.png")
+
+    page.goto(f"/trainings/{session.pk}/")
+    expect(page.locator("#attendance-form")).to_contain_text("王晓红")
+    screenshot(page, "training.png")
+
+    colleague = new_page()
+    log_in(colleague, "town02")
+    colleague.goto("/exemplary/")
+    expect(colleague.locator("#exemplary")).to_contain_text("院落党建")
+    colleague.get_by_role("link", name="城关镇“院落党建”破解老旧小区治理难题").click()
+    expect(colleague.locator(".commentary")).to_contain_text("数字实在")
+    screenshot(colleague, "exemplary.png")
 
     colleague = new_page()
     log_in(colleague, "town01_b")

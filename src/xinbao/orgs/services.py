@@ -144,7 +144,7 @@ def _record(
 
 
 def _locked(officer: User) -> User:
-    return User.objects.select_for_update().select_related("unit").get(pk=officer.pk)
+    return User.objects.select_for_update(of=("self",)).select_related("unit").get(pk=officer.pk)
 
 
 def officer_appoint(

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from xinbao.items.models import Item, State
 from xinbao.orgs import services
-from xinbao.orgs.demo.accounts import DemoCounty
+from xinbao.orgs.demo.accounts import DEMO_PASSWORD, DemoCounty
 from xinbao.orgs.models import Attendance, ExemplaryItem, OfficerEvent, Role, TrainingSession, User
 
 COMMENTARIES = (
@@ -85,7 +85,7 @@ def build_former_officers(
         start = first_unit or demo_unit
         officer = User(
             username=username,
-            password=password_hash or make_password(None),
+            password=password_hash or make_password(DEMO_PASSWORD),
             full_name=f"{demo_unit.unit.display_name}原信息员",
             role=Role.OFFICER,
             unit=start.unit,
