@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from xinbao.items.errors import ItemError
 from xinbao.items.models import Category, Item, ItemEvent, Revision, State
+from xinbao.notify.demo import seed_demo_notices
 from xinbao.orgs.demo import content
 from xinbao.orgs.demo.accounts import DEMO_PASSWORD, DemoCounty, build_county
 from xinbao.orgs.demo.adopted import PublishingSummary
@@ -77,10 +78,12 @@ def demo_load(*, items: int = DEFAULT_ITEMS, write: Write) -> None:
                 name=f"{county.dept.name}{year}年度组工信息工作考核办法",
             )
         scored = rebuild(county.dept, year)
+        notices = seed_demo_notices(county.dept)
     report(county, generated, write)
     report_publishing(county, made, write)
     write(f"  工作要点 {areas} 项(本次新建)" if areas else "  工作要点已存在")
     write(f"  考核计分 {scored.entries} 条(本次变动 {scored.changed} 条)")
+    write(f"  通知与学习资料 {notices} 条(本次新建)" if notices else "  通知与学习资料已存在")
 
 
 def report(county: DemoCounty, generated: int, write: Write) -> None:
