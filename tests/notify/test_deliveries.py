@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from tests.conftest import County
 from tests.notify.conftest import Robot
-from xinbao.notify.deliveries import backoff, do_delivery_attempt, retry_due_deliveries
+from xinbao.notify.deliveries import (
+    RETRY_GRACE,
+    backoff,
+    do_delivery_attempt,
+    retry_due_deliveries,
+)
 from xinbao.notify.models import Delivery, DepartmentWebhook, Kind, Notification
 from xinbao.notify.services import email_preference_set, notify_users, webhook_save
 from xinbao.topics.models import Topic
@@ -117,7 +122,7 @@ def test_failing_smtp_server_does_not_break_the_action_and_is_retried(
     # The mail server is back; once the retry time has come the periodic job resends them.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert retry_due_deliveries(timezone.now()) == 0  # not due yet
-    later = timezone.now() + backoff(1) + datetime.timedelta(seconds=1)
+    later = timezone.now() + backoff(1) + RETRY_GRACE
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert retry_due_deliveries(later) == 3
     assert len(mail.outbox) == 3

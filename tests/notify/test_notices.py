@@ -257,3 +257,17 @@ def test_notice_pages_query_counts_do_not_grow(county: County, bureau: User) -> 
         ]
     )
     assert [count_queries(c, url) for c, url in pages] == small
+
+
+def test_demo_notices_are_published_once_half_read(county: County) -> None:
+    from xinbao.notify.demo import seed_demo_notices
+
+    assert seed_demo_notices(county.dept) == 2
+    assert seed_demo_notices(county.dept) == 0
+    spirit = Notice.objects.get(category=Notice.Category.SPIRIT)
+    assert spirit.receipts.count() == 5
+    assert spirit.receipts.filter(read_at__isnull=False).count() == 2
+    read_users = spirit.receipts.filter(read_at__isnull=False).values_list("user_id", flat=True)
+    assert not Notification.objects.filter(
+        recipient_id__in=read_users, url=f"/notices/{spirit.pk}/", read_at=None
+    ).exists()

@@ -35,3 +35,10 @@ def test_db_worker_claims_and_runs_the_enqueued_delivery(county: County, setting
     assert task.worker_ids  # claimed by the worker
     assert Delivery.objects.get().state == Delivery.State.SENT
     assert [m.subject for m in mail.outbox] == ["【信报·新约稿】新约稿:冬训"]
+
+
+def test_worker_says_what_to_run_under_another_backend(db: None) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="rqworker"):
+        call_command("worker", "--batch", stdout=StringIO())

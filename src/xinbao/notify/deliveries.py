@@ -40,6 +40,7 @@ from xinbao.orgs.models import User
 logger = logging.getLogger(__name__)
 
 LEASE = datetime.timedelta(minutes=10)
+RETRY_GRACE = datetime.timedelta(minutes=1)
 MAX_DELAY = datetime.timedelta(hours=6)
 ERROR_MAX = 2000
 
@@ -226,12 +227,15 @@ def do_delivery_attempt(pk: int, now: datetime.datetime | None = None) -> str:
 
 
 def retry_due_deliveries(now: datetime.datetime) -> int:
-    """The periodic job: hand every delivery whose next attempt is due to the task backend
-    (those whose task was lost, and every retry under a backend that cannot defer). At most
-    500 per run, oldest first. Returns how many."""
+    """The periodic job: hand every delivery whose next attempt is overdue by ``RETRY_GRACE``
+    to the task backend (those whose task was lost or never ran, and every retry under a
+    backend that cannot defer; a deferred task due just now gets the grace to run first). At
+    most 500 per run, oldest first. A delivery queued twice is still sent once: the second task
+    finds it claimed or sent. Returns how many."""
     due = list(
         Delivery.objects.filter(
-            state__in=(Delivery.State.PENDING, Delivery.State.SENDING), next_attempt_at__lte=now
+            state__in=(Delivery.State.PENDING, Delivery.State.SENDING),
+            next_attempt_at__lte=now - RETRY_GRACE,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:500]

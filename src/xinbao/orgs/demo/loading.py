@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from xinbao.items.errors import ItemError
 from xinbao.items.models import Category, Item, ItemEvent, Revision, State
+from xinbao.notify.demo import seed_demo_notices
 from xinbao.orgs.demo import content
 from xinbao.orgs.demo.accounts import DEMO_PASSWORD, DemoCounty, build_county
 from xinbao.orgs.demo.adopted import PublishingSummary
@@ -79,6 +80,7 @@ def demo_load(*, items: int = DEFAULT_ITEMS, write: Write) -> None:
             )
         scored = rebuild(county.dept, year)
         roster = build_roster(county)
+        notices = seed_demo_notices(county.dept)
     report(county, generated, write)
     report_publishing(county, made, write)
     write(f"  工作要点 {areas} 项(本次新建)" if areas else "  工作要点已存在")
@@ -87,6 +89,7 @@ def demo_load(*, items: int = DEFAULT_ITEMS, write: Write) -> None:
         f"  信息员队伍（本次新建）：任命 {roster.appointed} 人、原信息员 {roster.former} 人，"
         f"培训 {roster.trainings} 次，优秀信息范文 {roster.exemplary} 篇"
     )
+    write(f"  通知与学习资料 {notices} 条(本次新建)" if notices else "  通知与学习资料已存在")
 
 
 def report(county: DemoCounty, generated: int, write: Write) -> None:
