@@ -21,8 +21,10 @@ from xinbao.scoring.models import ItemReview
 
 
 def reference_adoptions(cohort: QuerySet[Item]) -> dict[int, int]:
-    rows = cohort.order_by().values("unit_id").annotate(
-        n=Count("id", filter=Q(score_review__kind=ItemReview.Kind.REFERENCE))
+    rows = (
+        cohort.order_by()
+        .values("unit_id")
+        .annotate(n=Count("id", filter=Q(score_review__kind=ItemReview.Kind.REFERENCE)))
     )
     return {row["unit_id"]: row["n"] for row in rows}
 
@@ -38,7 +40,9 @@ def rubric_averages(cohort: QuerySet[Item]) -> dict[int, float]:
 
 
 def flagged_duplicates(cohort: QuerySet[Item]) -> dict[int, int]:
-    rows = cohort.order_by().values("unit_id").annotate(
-        n=Count("id", filter=Q(similar_pairs__flagged=True), distinct=True)
+    rows = (
+        cohort.order_by()
+        .values("unit_id")
+        .annotate(n=Count("id", filter=Q(similar_pairs__flagged=True), distinct=True))
     )
     return {row["unit_id"]: row["n"] for row in rows}
