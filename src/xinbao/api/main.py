@@ -22,7 +22,7 @@ from ninja.renderers import JSONRenderer
 
 from xinbao.api.auth import TokenAuth, TokenRateThrottle
 from xinbao.api.errors import install_handlers
-from xinbao.api.routes import auth, items, publishing, units
+from xinbao.api.routes import audit, auth, items, publishing, units
 
 DOCS_URL_NAME = "openapi-view"
 
@@ -75,3 +75,4 @@ api.add_router("", auth.router)
 api.add_router("", units.router)
 api.add_router("", items.router)
 api.add_router("", publishing.router)
+api.add_router("", audit.router)
