@@ -183,7 +183,8 @@ class Server:
         self.proc = subprocess.Popen(  # noqa: S603 - our own server
             [
                 str(BIN / "gunicorn"),
-                "xinbao.wsgi:application",
+                f"--pythonpath={ROOT / 'bench'}",
+                "crash_wsgi:application",
                 "--preload",
                 "--workers=1",
                 "--timeout=30",
