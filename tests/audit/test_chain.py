@@ -84,6 +84,14 @@ def census(county: County) -> dict[str, Callable[[], object]]:
         ),
         "item.submit": lambda: client.post(f"/items/{item.pk}/move/", {"action": "submit"}),
         "audit.export": lambda: signed_in(auditor).get("/audit/export/?format=csv"),
+        "user.password_change": lambda: signed_in(county.officer_a2).post(
+            "/account/password/",
+            {
+                "old_password": PASSWORD,
+                "new_password1": "Qingtian#Census2026",
+                "new_password2": "Qingtian#Census2026",
+            },
+        ),
         "auth.logout": lambda: client.post("/logout/"),
     }
 
