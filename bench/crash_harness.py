@@ -146,6 +146,18 @@ for a in Attachment.objects.all():
 report["attachments_bad_digest"] = bad
 verdict = verify_chain()
 report["audit"] = "ok" if verdict.ok else verdict.message
+if acks.get("backup"):
+    # The backup taken while the client wrote: it restores into a scratch database with the
+    # manifest's counts and a verifying audit chain (restore_into checks both).
+    from pathlib import Path
+    from xinbao.ops.backup import BackupError, restore_into, scratch_database
+    try:
+        with scratch_database("crash_backup") as (alias, media_root):
+            result = restore_into(src=Path(acks["backup"]), alias=alias, media_root=media_root)
+        report["backup"] = "ok"
+        report["backup_rows"] = sum(result.counts.values())
+    except BackupError as exc:
+        report["backup"] = str(exc)
 report.update(acknowledged=len(acks["items"]), stored=stored, lost=lost)
 print(json.dumps(report, ensure_ascii=False))
 """
@@ -171,7 +183,8 @@ class Server:
         self.proc = subprocess.Popen(  # noqa: S603 - our own server
             [
                 str(BIN / "gunicorn"),
-                "xinbao.wsgi:application",
+                f"--pythonpath={ROOT / 'bench'}",
+                "crash_wsgi:application",
                 "--preload",
                 "--workers=1",
                 "--timeout=30",
@@ -372,8 +385,17 @@ def main(argv: list[str] | None = None) -> int:
     client = Client(port, token, workdir / "acks.jsonl")
     client.start()
     kills = 0
+    backup_dir = workdir / "backup"
     try:
         for round_no in range(1, args.rounds + 1):
+            if round_no == args.rounds // 2 + 1:  # a backup while the client writes (R32)
+                subprocess.run(  # noqa: S603 - our own command
+                    [str(BIN / "xinbao"), "backup", "--out", str(backup_dir)],
+                    env=env,
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                )
             time.sleep(rng.uniform(args.min_delay, args.max_delay))
             if args.full_restart_every and round_no % args.full_restart_every == 0:
                 server.kill_all()
@@ -392,7 +414,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     chaos_done = time.monotonic()
-    acks = {"items": client.items, "attachments": client.attachments}
+    acks = {
+        "items": client.items,
+        "attachments": client.attachments,
+        "backup": str(backup_dir) if backup_dir.exists() else "",
+    }
     report = run_django(CHECK, env, json.dumps(acks))
     report.update(
         setup_seconds=round(setup_done - began, 1),
@@ -403,10 +429,12 @@ def main(argv: list[str] | None = None) -> int:
         seconds=round(time.monotonic() - began, 1),
         database="postgresql" if pg else "sqlite",
     )
+    report.setdefault("backup", "none")
     print(
         "acknowledged={acknowledged} stored={stored} lost={lost} duplicates={duplicates} "
         "attachments_acknowledged={attachments_acknowledged} attachments_lost={attachments_lost} "
         "attachments_bad_digest={attachments_bad_digest} integrity={integrity} audit={audit} "
+        "backup={backup} "
         "rounds={rounds} retries={client_retries} seconds={seconds} database={database}".format(
             **report
         )
@@ -419,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         and report["attachments_bad_digest"] == 0
         and report["integrity"] == "ok"
         and report["audit"] == "ok"
+        and report["backup"] in ("ok", "none")
         and report["acknowledged"] > 0
     )
     return 0 if ok else 1

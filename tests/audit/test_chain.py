@@ -84,6 +84,14 @@ def census(county: County) -> dict[str, Callable[[], object]]:
         ),
         "item.submit": lambda: client.post(f"/items/{item.pk}/move/", {"action": "submit"}),
         "audit.export": lambda: signed_in(auditor).get("/audit/export/?format=csv"),
+        "user.password_change": lambda: signed_in(county.officer_a2).post(
+            "/account/password/",
+            {
+                "old_password": PASSWORD,
+                "new_password1": "Qingtian#Census2026",
+                "new_password2": "Qingtian#Census2026",
+            },
+        ),
         "auth.logout": lambda: client.post("/logout/"),
     }
 
@@ -425,3 +433,26 @@ def test_r19_settings_check_refuses_retention_below_180_days(settings: Settings)
     assert any(m.id == "xinbao.audit.E001" for m in run_checks())
     settings.XINBAO_AUDIT_RETENTION_DAYS = 180
     assert not any(m.id == "xinbao.audit.E001" for m in run_checks())
+
+
+def test_r18_api_gives_records_and_the_chain_check_to_the_audit_administrator_only(
+    county: County,
+) -> None:
+    from xinbao.api.services import token_create
+
+    write_records(3, actor=county.editor)
+    _, auditor = token_create(user=make_user(role=Role.AUDITADMIN, username="aud_api"))
+    _, sysadmin = token_create(user=county.sysadmin)
+    client = Client()
+
+    def get(path: str, token: str) -> Any:
+        return client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
+
+    page = get("/audit/records?actor=ed&limit=2", auditor)
+    assert page.status_code == 200
+    body = page.json()
+    assert len(body["records"]) == 2 and body["next_cursor"]
+    assert {r["action"] for r in body["records"]} <= {"test.event0", "test.event1", "test.event2"}
+    assert get("/audit/verify", auditor).json()["ok"] is True
+    assert get("/audit/records", sysadmin).status_code == 403
+    assert get("/audit/verify", sysadmin).status_code == 403

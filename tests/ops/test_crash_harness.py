@@ -36,4 +36,5 @@ def test_r31_nothing_acknowledged_is_lost_when_the_app_server_is_killed(tmp_path
     acknowledged, stored, lost = (int(g) for g in line.groups())
     assert lost == 0 and stored == acknowledged > 0, out[-3000:]
     assert f"rounds={rounds}" in out and "integrity=ok" in out and "audit=ok" in out, out[-3000:]
+    assert "backup=ok" in out, out[-3000:]  # taken while the client wrote, then restored
     assert done.returncode == 0, out[-3000:]

@@ -155,3 +155,14 @@ def test_r31_a_failed_key_store_rolls_the_item_back(
     _, token = token_create(user=county.officer_a)
     assert post(Client(), token, BODY, "key-r").status_code == 500
     assert not Item.objects.filter(title=BODY["title"]).exists()
+
+
+def test_r31_postgresql_keeps_fsync_synchronous_commit_and_full_page_writes_on() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL settings; SQLite's are checked above")
+    with connection.cursor() as cursor:
+        for name in ("fsync", "synchronous_commit", "full_page_writes"):
+            cursor.execute(f"SHOW {name}")
+            assert cursor.fetchone()[0] == "on", name

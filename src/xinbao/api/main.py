@@ -18,11 +18,21 @@ from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.operation import Operation
+from ninja.params.models import QueryModel
 from ninja.renderers import JSONRenderer
 
 from xinbao.api.auth import TokenAuth, TokenRateThrottle
 from xinbao.api.errors import install_handlers
-from xinbao.api.routes import auth, instructions, items, notify, publishing, topics, units
+from xinbao.api.routes import (
+    audit,
+    auth,
+    instructions,
+    items,
+    notify,
+    publishing,
+    topics,
+    units,
+)
 from xinbao.api.routes import dashboard as dashboard_routes
 from xinbao.api.routes import scoring as scoring_routes
 from xinbao.api.routes import search as search_routes
@@ -87,3 +97,36 @@ api.add_router("", notify.router)
 api.add_router("", topics.router)
 api.add_router("", instructions.router)
 api.add_router("", dashboard_routes.router)
+api.add_router("", audit.router)
+
+
+def refuse_unknown_query_parameters(target: NinjaAPI) -> None:
+    """A query parameter the operation does not declare answers 422 with a Chinese message,
+    as an unknown body field does: a misspelt filter (``?stat=draft``) must not silently return
+    everything. Wraps every operation once all routers are added."""
+    for _prefix, router in target._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                allowed = frozenset(
+                    name
+                    for model in operation.models
+                    if issubclass(model, QueryModel)
+                    for name in model.__ninja_flatten_map__
+                )
+                operation.run = checked_run(operation.run, allowed)  # type: ignore[method-assign]
+
+
+def checked_run(run: Any, allowed: frozenset[str]) -> Any:
+    def run_checked(request: HttpRequest, **kwargs: Any) -> Any:
+        if unknown := sorted(set(request.GET) - allowed):
+            return JsonResponse(
+                {"detail": _("不认识的查询参数:%(names)s") % {"names": "、".join(unknown)[:200]}},
+                status=422,
+                json_dumps_params=dict(ChineseJSON.json_dumps_params),
+            )
+        return run(request, **kwargs)
+
+    return run_checked
+
+
+refuse_unknown_query_parameters(api)

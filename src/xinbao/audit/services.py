@@ -32,7 +32,8 @@ def audit_record(
     head stays locked until that transaction ends, so concurrent writers queue here."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     using = router.db_for_write(AuditRecord)
-    with transaction.atomic(using=using):
+    # No savepoint: inside the caller's transaction a failure here fails that transaction.
+    with transaction.atomic(using=using, savepoint=False):
         head, _ = AuditChainHead.objects.using(using).select_for_update().get_or_create(pk=1)
         record = AuditRecord(
             at=chain.utc_ms(timezone.now()),
