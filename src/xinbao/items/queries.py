@@ -217,6 +217,14 @@ def item_findings(
     return found
 
 
+def text_findings(*, department_id: int | None, title: str, body: str) -> list[secrecy.Finding]:
+    """The findings of a text that is not an item's (a publication entry's edited headline and
+    text), with the department's terms."""
+    terms = secrecy_terms(department_id)
+    found = secrecy.scan([title], source=str(_("标题")), terms=terms)
+    return found + secrecy.scan(split_paragraphs(body), source=str(_("正文")), terms=terms)
+
+
 @dataclass
 class SecrecyStatus:
     findings: list[secrecy.Finding] = field(default_factory=list)
