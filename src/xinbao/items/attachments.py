@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -86,6 +87,11 @@ def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachme
     most = settings.XINBAO_MAX_ATTACHMENTS_PER_ITEM
     if item.attachments.count() >= most:
         raise InvalidInput(_("每条信息最多上传 %(n)d 个附件。") % {"n": most})
+    quota = settings.XINBAO_UPLOAD_QUOTA_BYTES
+    used = Attachment.objects.filter(uploaded_by=actor).aggregate(total=Sum("size"))["total"] or 0
+    if quota and used + upload.size > quota:
+        message = _("您上传的附件总量已达上限 %(quota)s,请联系管理员。")
+        raise InvalidInput(message % {"quota": filesizeformat(quota)})
     name = safe_name(upload.name or "")
     extension = PurePath(name).suffix.lower()
     if extension not in EXTENSIONS:
