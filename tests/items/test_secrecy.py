@@ -486,3 +486,23 @@ def test_editor_edit_that_adds_a_finding_updates_the_count(county: County) -> No
     )
     item.refresh_from_db()
     assert item.secrecy_findings == 1
+
+
+def test_web_column_refuses_to_publish_an_entry_whose_edited_text_has_findings(
+    county: County, column: Publication
+) -> None:
+    from xinbao.publishing.services import entry_update
+
+    item = adopted(county, SAFE_BODY)
+    issue = issue_create(publication=column, actor=county.editor)
+    entry = issue_add_item(issue=issue, item=item, actor=county.editor)
+    entry_update(
+        entry=entry,
+        actor=county.editor,
+        headline=entry.headline,
+        text=f"{entry.text}\n联系人电话13812345678",
+        editor_note="",
+        source_line=entry.source_line,
+    )
+    with pytest.raises(InvalidInput, match="刊发文字含保密自查提示"):
+        issue_publish(issue=issue, actor=county.editor)

@@ -202,6 +202,19 @@ def test_r21_files_per_item_are_limited(
     assert Attachment.objects.count() == 2
 
 
+def test_r21_per_user_quota_is_enforced(
+    county: County, media_root: Path, settings: SettingsWrapper
+) -> None:
+    settings.XINBAO_UPLOAD_QUOTA_BYTES = len(PDF) * 2
+    item = make_item(officer=county.officer_a)
+    for n in range(2):
+        attachment_add(item=item, actor=county.officer_a, upload=upload(f"{n}.pdf", PDF))
+    with pytest.raises(InvalidInput, match="附件总量已达上限"):
+        attachment_add(item=item, actor=county.officer_a, upload=upload("3.pdf", PDF))
+    other = make_item(officer=county.officer_a2)
+    attachment_add(item=other, actor=county.officer_a2, upload=upload("a.pdf", PDF))
+
+
 def test_r21_zip_bomb_docx_attachment_is_refused_quickly(county: County, media_root: Path) -> None:
     data = bomb("word/document.xml", 120 * 1024 * 1024)  # over the 100 MB default cap
     assert len(data) < 1024 * 1024

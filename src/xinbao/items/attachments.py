@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -95,6 +96,11 @@ def check_upload(upload: UploadedFile, *, actor: User, obj: models.Model | None)
     limit = settings.XINBAO_MAX_ATTACHMENT_BYTES
     if upload.size is None or upload.size > limit:
         raise InvalidInput(_("附件不能超过 %(size)s。") % {"size": filesizeformat(limit)})
+    quota = settings.XINBAO_UPLOAD_QUOTA_BYTES
+    used = Attachment.objects.filter(uploaded_by=actor).aggregate(total=Sum("size"))["total"] or 0
+    if quota and used + upload.size > quota:
+        message = _("您上传的附件总量已达上限 %(quota)s,请联系管理员。")
+        raise InvalidInput(message % {"quota": filesizeformat(quota)})
     name = safe_name(upload.name or "")
     extension = PurePath(name).suffix.lower()
     if extension not in EXTENSIONS:

@@ -25,6 +25,7 @@ from xinbao.items.models import (
 from xinbao.items.permissions import visibility_filter
 from xinbao.items.workflow import INBOX_OPEN
 from xinbao.orgs.models import Unit
+from xinbao.uploads import DOCX_MIME
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
@@ -44,7 +45,14 @@ def access_item(user: User, pk: int | str) -> Item:
     try:
         return (
             items_visible_to(user)
-            .select_related("unit", "unit__department", "department", "category", "created_by")
+            .select_related(
+                "unit",
+                "unit__department",
+                "department",
+                "department__secrecy_terms",  # the 保密 self-check's term list, if set
+                "category",
+                "created_by",
+            )
             .get(pk=int(pk))
         )
     except (Item.DoesNotExist, ValueError, TypeError):
@@ -164,6 +172,16 @@ def secrecy_terms(department_id: int | None) -> list[str]:
     return secrecy.parse_terms(row.terms) if row is not None else list(secrecy.DEFAULT_TERMS)
 
 
+def item_terms(item: Item) -> list[str]:
+    """The internal terms for ``item``: its department's list (already loaded when the item came
+    from ``access_item``), else the default list."""
+    try:
+        row = item.department.secrecy_terms
+    except SecrecyTermList.DoesNotExist:
+        return list(secrecy.DEFAULT_TERMS)
+    return secrecy.parse_terms(row.terms)
+
+
 def attachment_texts(item: Item) -> list[tuple[str, str]]:
     """``(file name, extracted text)`` of the item's attachments that have text (.docx), as
     extracted once at upload by the search index."""
@@ -178,19 +196,33 @@ def attachment_texts(item: Item) -> list[tuple[str, str]]:
 
 
 def item_findings(
-    item: Item, *, title: str | None = None, body: str | None = None
+    item: Item,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> list[secrecy.Finding]:
     """The findings of the item's current text (or of ``title``/``body`` as typed, not saved yet)
-    and of its attachments' text, in reading order."""
-    terms = secrecy_terms(item.department_id)
+    and of its attachments' text, in reading order. ``attachments``, when the caller has them,
+    spares the query for attachment texts when none of them is a Word file."""
+    terms = item_terms(item)
     title = item.title if title is None else title
     body = item.body if body is None else body
     found = secrecy.scan([title], source=str(_("标题")), terms=terms)
     found += secrecy.scan(split_paragraphs(body), source=str(_("正文")), terms=terms)
-    for name, text in attachment_texts(item):
+    with_text = attachments is None or any(a.content_type == DOCX_MIME for a in attachments)
+    for name, text in attachment_texts(item) if with_text else []:
         source = str(_("附件:%(name)s") % {"name": name})
         found += secrecy.scan(split_paragraphs(text), source=source, terms=terms)
     return found
+
+
+def text_findings(*, department_id: int | None, title: str, body: str) -> list[secrecy.Finding]:
+    """The findings of a text that is not an item's (a publication entry's edited headline and
+    text), with the department's terms."""
+    terms = secrecy_terms(department_id)
+    found = secrecy.scan([title], source=str(_("标题")), terms=terms)
+    return found + secrecy.scan(split_paragraphs(body), source=str(_("正文")), terms=terms)
 
 
 @dataclass
@@ -211,10 +243,18 @@ class SecrecyStatus:
 
 
 def secrecy_status(
-    item: Item, *, title: str | None = None, body: str | None = None
+    item: Item,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> SecrecyStatus:
+    """The findings and, when there are any, the latest confirmation."""
+    findings = item_findings(item, title=title, body=body, attachments=attachments)
+    if not findings:
+        return SecrecyStatus()
     review = item.secrecy_reviews.select_related("reviewer").order_by("-created_at", "-id").first()
-    return SecrecyStatus(findings=item_findings(item, title=title, body=body), review=review)
+    return SecrecyStatus(findings=findings, review=review)
 
 
 def secrecy_term_departments(user: User) -> QuerySet[Unit]:

@@ -129,7 +129,8 @@ def detail_context(request: AuthedRequest, item: Item, **extra: Any) -> dict[str
         "attachment_form": AttachmentForm(),
         "attachment_limit": settings.XINBAO_MAX_ATTACHMENT_BYTES,
         "attachment_most": settings.XINBAO_MAX_ATTACHMENTS_PER_ITEM,
-        "secrecy": extra.pop("secrecy", None) or queries.secrecy_status(item),
+        "secrecy": extra.pop("secrecy", None)
+        or queries.secrecy_status(item, attachments=attachments),
         **recognition_context(user, item, events),
         **extra,
     }
@@ -200,7 +201,9 @@ def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         item = queries.access_item(user, item.pk)  # as it is after the rollback
         typed = form.cleaned_data if hasattr(form, "cleaned_data") else {}
         # The 保密 findings of the text as typed, which is what the officer is about to submit.
-        secrecy = queries.secrecy_status(item, title=typed.get("title"), body=typed.get("body"))
+        secrecy = queries.secrecy_status(
+            item, title=typed.get("title"), body=typed.get("body"), attachments=None
+        )
     else:
         form = ItemForm(initial=initial, unit=item.unit, editor_mode=editor_mode, item=item)
         secrecy = None

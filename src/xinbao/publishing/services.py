@@ -202,6 +202,19 @@ def issue_reorder(*, issue: PublicationIssue, actor: User, entry_ids: list[int])
         audit_record(actor=actor, action="issue.reorder", obj=issue, changes={"order": entry_ids})
 
 
+def entries_with_findings(issue: PublicationIssue) -> list[str]:
+    """Headlines of the entries whose edited text has 保密 self-check findings (the text an
+    editor may change after the item was checked)."""
+    from xinbao.items.queries import text_findings
+
+    department_id = issue.publication.department_id
+    return [
+        entry.headline
+        for entry in issue.entries.order_by("position", "id")
+        if text_findings(department_id=department_id, title=entry.headline, body=entry.text)
+    ]
+
+
 def issue_publish(*, issue: PublicationIssue, actor: User) -> PublicationIssue:
     """Number and freeze the issue.
 
@@ -225,6 +238,11 @@ def issue_publish(*, issue: PublicationIssue, actor: User) -> PublicationIssue:
         flagged = issue.entries.filter(item__secrecy_findings__gt=0)
         if publication.is_web_column and flagged.exists():
             raise InvalidInput(_("本期含有有未消除保密自查提示的信息,网站专栏不能发布,请先移除。"))
+        if publication.is_web_column and entries_with_findings(issue):
+            raise InvalidInput(
+                _("本期有条目的刊发文字含保密自查提示,网站专栏不能发布,请先修改:%(titles)s")
+                % {"titles": "、".join(entries_with_findings(issue))}
+            )
         if issue.revision_of_id is not None:
             original = PublicationIssue.objects.select_for_update().get(pk=issue.revision_of_id)
             original.state = PublicationIssue.State.SUPERSEDED
