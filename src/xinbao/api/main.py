@@ -71,6 +71,30 @@ class ChineseJSON(JSONRenderer):
     json_dumps_params: Mapping[str, Any] = {"ensure_ascii": False}
 
 
+def refuse_unknown_query_parameters(run: Any) -> Any:
+    """A query parameter the operation does not declare answers 422 with a Chinese message,
+    as an unknown body field does: a misspelt filter (``?stat=draft``) must not silently return
+    everything. Applied to every operation's view (``api.add_decorator(..., mode="view")``)."""
+    operation = run.__self__
+    allowed = frozenset(
+        name
+        for model in operation.models
+        if issubclass(model, QueryModel)
+        for name in model.__ninja_flatten_map__
+    )
+
+    def run_checked(request: HttpRequest, **kwargs: Any) -> Any:
+        if unknown := sorted(set(request.GET) - allowed):
+            return JsonResponse(
+                {"detail": _("不认识的查询参数:%(names)s") % {"names": "、".join(unknown)[:200]}},
+                status=422,
+                json_dumps_params=dict(ChineseJSON.json_dumps_params),
+            )
+        return run(request, **kwargs)
+
+    return run_checked
+
+
 api = XinbaoAPI(
     title="信报 API",
     version="1",
@@ -85,6 +109,7 @@ api = XinbaoAPI(
     urls_namespace="api",
 )
 install_handlers(api)
+api.add_decorator(refuse_unknown_query_parameters, mode="view")
 api.add_router("", auth.router)
 api.add_router("", units.router)
 api.add_router("", items.router)
@@ -98,35 +123,3 @@ api.add_router("", topics.router)
 api.add_router("", instructions.router)
 api.add_router("", dashboard_routes.router)
 api.add_router("", audit.router)
-
-
-def refuse_unknown_query_parameters(target: NinjaAPI) -> None:
-    """A query parameter the operation does not declare answers 422 with a Chinese message,
-    as an unknown body field does: a misspelt filter (``?stat=draft``) must not silently return
-    everything. Wraps every operation once all routers are added."""
-    for _prefix, router in target._routers:
-        for path_view in router.path_operations.values():
-            for operation in path_view.operations:
-                allowed = frozenset(
-                    name
-                    for model in operation.models
-                    if issubclass(model, QueryModel)
-                    for name in model.__ninja_flatten_map__
-                )
-                operation.run = checked_run(operation.run, allowed)  # type: ignore[method-assign]
-
-
-def checked_run(run: Any, allowed: frozenset[str]) -> Any:
-    def run_checked(request: HttpRequest, **kwargs: Any) -> Any:
-        if unknown := sorted(set(request.GET) - allowed):
-            return JsonResponse(
-                {"detail": _("不认识的查询参数:%(names)s") % {"names": "、".join(unknown)[:200]}},
-                status=422,
-                json_dumps_params=dict(ChineseJSON.json_dumps_params),
-            )
-        return run(request, **kwargs)
-
-    return run_checked
-
-
-refuse_unknown_query_parameters(api)
