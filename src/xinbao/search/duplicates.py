@@ -101,7 +101,8 @@ def candidates(entry: Entry, *, exclude_item_id: int | None = None) -> dict[int,
     if not keys:
         return {}
     table = connection.ops.quote_name(LshBand._meta.db_table)
-    sql = f"SELECT item_id, paragraph FROM {table} WHERE key IN ({_placeholders(len(keys))})"  # noqa: S608 - only placeholders are built
+    key = connection.ops.quote_name("key")
+    sql = f"SELECT item_id, paragraph FROM {table} WHERE {key} IN ({_placeholders(len(keys))})"  # noqa: S608 - only placeholders are built
     params: list[int] = keys
     if exclude_item_id is not None:
         sql += " AND item_id <> %s"
