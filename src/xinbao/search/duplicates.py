@@ -56,7 +56,10 @@ class Entry:
 
     @classmethod
     def of(cls, title: str, body: str) -> Entry:
-        shingled = sh.Shingled.of(sh.paragraphs_of(title, body))
+        return cls.of_shingled(sh.Shingled.of(sh.paragraphs_of(title, body)))
+
+    @classmethod
+    def of_shingled(cls, shingled: sh.Shingled) -> Entry:
         values = sh.signature(shingled.whole) if shingled.whole else [0] * sh.NUM_PERM
         keys = [(-1, key) for key in sh.doc_keys(values)] if shingled.whole else []
         for index, paragraph_set in shingled.long.items():
@@ -98,7 +101,8 @@ def candidates(entry: Entry, *, exclude_item_id: int | None = None) -> dict[int,
     if not keys:
         return {}
     table = connection.ops.quote_name(LshBand._meta.db_table)
-    sql = f"SELECT item_id, paragraph FROM {table} WHERE key IN ({_placeholders(len(keys))})"  # noqa: S608 - only placeholders are built
+    key = connection.ops.quote_name("key")
+    sql = f"SELECT item_id, paragraph FROM {table} WHERE {key} IN ({_placeholders(len(keys))})"  # noqa: S608 - only placeholders are built
     params: list[int] = keys
     if exclude_item_id is not None:
         sql += " AND item_id <> %s"
@@ -204,18 +208,14 @@ def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
     return near
 
 
-def _write_pairs(item: Item, entry: Entry, matches: list[Match]) -> None:
-    SimilarPair.objects.filter(Q(item_id=item.pk) | Q(other_id=item.pk)).delete()
+def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:
+    """The item's pairs, both ways round: flagged matches and same-event neighbours."""
     event_ids = _same_event_window(item, entry)
     by_id = {m.item_id: m for m in matches}
     missing = [pk for pk in event_ids if pk not in by_id]
-    if missing:
-        rows = DuplicateSignature.objects.filter(item_id__in=missing).values_list(
-            "item_id", "text", "item__submitted_at", "item__unit_id"
-        )
-        for item_id, text, submitted_at, unit_id in rows:
-            measures = sh.measure(entry.shingled, sh.Shingled.from_stored(text))
-            by_id[item_id] = Match(item_id, measures, submitted_at, unit_id)
+    for item_id, text, _signature, submitted_at, unit_id in _entries(missing) if missing else []:
+        measures = sh.measure(entry.shingled, sh.Shingled.from_stored(text))
+        by_id[item_id] = Match(item_id, measures, submitted_at, unit_id)
     pairs = []
     for match in by_id.values():
         flagged = match.measures.flagged
@@ -231,16 +231,16 @@ def _write_pairs(item: Item, entry: Entry, matches: list[Match]) -> None:
         }
         pairs.append(SimilarPair(item_id=item.pk, other_id=match.item_id, **values))
         pairs.append(SimilarPair(item_id=match.item_id, other_id=item.pk, **values))
-    SimilarPair.objects.bulk_create(pairs)
+    return pairs
 
 
-def _write_novelty(item: Item, matches: list[Match]) -> None:
+def _novelty(item: Item, matches: list[Match]) -> tuple[float, int | None]:
+    """1 − the best score against the items reported before ``item``, and that item."""
     earlier = [m for m in matches if _reported_before(m, item)]
     nearest = max(earlier, key=lambda m: (m.score, -m.item_id), default=None)
-    DuplicateSignature.objects.filter(item_id=item.pk).update(
-        novelty=round(1.0 - nearest.score, 4) if nearest else 1.0,
-        nearest_id=nearest.item_id if nearest else None,
-    )
+    if nearest is None:
+        return 1.0, None
+    return round(1.0 - nearest.score, 4), nearest.item_id
 
 
 def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
@@ -250,8 +250,12 @@ def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
     with transaction.atomic():
         _write_entry(item.pk, entry)
         matches = check(entry, exclude_item_id=item.pk)
-        _write_pairs(item, entry, matches)
-        _write_novelty(item, matches)
+        SimilarPair.objects.filter(Q(item_id=item.pk) | Q(other_id=item.pk)).delete()
+        SimilarPair.objects.bulk_create(_pairs(item, entry, matches))
+        novelty, nearest = _novelty(item, matches)
+        DuplicateSignature.objects.filter(item_id=item.pk).update(
+            novelty=novelty, nearest_id=nearest
+        )
     return matches
 
 
@@ -308,12 +312,27 @@ def reindex(
         if progress is not None:
             progress(len(batch))
     for batch in _batches(batch_size):
+        ids = [item.pk for item in batch]
         with transaction.atomic():
+            stored = dict(
+                DuplicateSignature.objects.filter(item_id__in=ids).values_list("item_id", "text")
+            )
+            SimilarPair.objects.filter(Q(item_id__in=ids) | Q(other_id__in=ids)).delete()
+            pairs: list[SimilarPair] = []
+            novelties = []
             for item in batch:
-                entry = Entry.of(item.title, item.body)
+                entry = Entry.of_shingled(sh.Shingled.from_stored(stored[item.pk]))
                 matches = check(entry, exclude_item_id=item.pk)
-                _write_pairs(item, entry, matches)
-                _write_novelty(item, matches)
+                pairs += _pairs(item, entry, matches)
+                novelty, nearest = _novelty(item, matches)
+                novelties.append(
+                    DuplicateSignature(item_id=item.pk, novelty=novelty, nearest_id=nearest)
+                )
+            # A pair of two items of this batch comes from both: the second is the same row.
+            SimilarPair.objects.bulk_create(pairs, ignore_conflicts=True, batch_size=2000)
+            DuplicateSignature.objects.bulk_update(
+                novelties, ["novelty", "nearest"], batch_size=2000
+            )
         if progress is not None:
             progress(len(batch))
     return ReindexResult(
