@@ -4,8 +4,9 @@ Figures per unit: points (the sum of its ledger rows dated in the period), items
 (``Item.submitted_at`` in the period), items adopted (items whose first counted adoption for
 the unit is dated in the period: ``ScoreEntry.counts_adopted``), the adoption rate, the
 shares of 市级以上 and of 参阅类 among the adopted items, quota completion (submitted against
-the period's quota of the unit's class) and topics answered (of the topics due in the period). Officers: the points, adopted, high-level and
-参阅类 figures of the rows of the items they wrote (a co-unit's share stays with its unit).
+the period's quota of the unit's class) and topics answered (of the topics due in the
+period). Officers: the points, adopted, high-level and 参阅类 figures of the rows of the
+items they wrote (a co-unit's share stays with its unit).
 
 Ties (documented on the page and in docs): more points first, then more 市级以上 adoptions, then
 more adopted items, then the unit code (officers: the username) in ascending order.
