@@ -72,9 +72,7 @@ def build(n_units: int, n_items: int, n_entries: int, *, code: str = "BENCH", qu
             ],
             batch_size=2000,
         )
-        officer = dict(
-            User.objects.filter(unit__department=dept).values_list("unit_id", "id")
-        )
+        officer = dict(User.objects.filter(unit__department=dept).values_list("unit_id", "id"))
         RuleSet.objects.create(department=dept, year=YEAR, name="测试考核办法", rules=DEMO_RULES)
         categories = list(Category.objects.values_list("id", flat=True))
         batch: list[Any] = []
@@ -150,12 +148,12 @@ def measure(dept: Any, *, repeat: int = 3, quiet: bool = False) -> dict[str, flo
         "units, year": lambda: unit_ranking(dept, year_period(YEAR)).overall,
         "units, 2026-Q3": lambda: unit_ranking(dept, quarter_period(YEAR, 3)).overall,
         "units, 2026-10": lambda: unit_ranking(dept, month_period(YEAR, 10)).overall,
-        "townships, year": lambda: unit_ranking(
-            dept, year_period(YEAR), unit_class="township"
-        ).overall,
-        "units, date range": lambda: unit_ranking(
-            dept, parse_period("2026-03-15..2026-08-15", YEAR)
-        ).overall,
+        "townships, year": lambda: (
+            unit_ranking(dept, year_period(YEAR), unit_class="township").overall
+        ),
+        "units, date range": lambda: (
+            unit_ranking(dept, parse_period("2026-03-15..2026-08-15", YEAR)).overall
+        ),
         "officers, year": lambda: officer_ranking(dept, year_period(YEAR)).overall,
         "statistics .xlsx, year": lambda: [
             statistics_xlsx(dept, unit_ranking(dept, year_period(YEAR)))
