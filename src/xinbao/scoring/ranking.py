@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta as dt_timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -173,11 +174,11 @@ def _full_months(period: Period) -> tuple[datetime.date, datetime.date] | None:
 
 
 def _next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    return (day.replace(day=28) + dt_timedelta(days=4)).replace(day=1)
 
 
 def _previous_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    return (day.replace(day=1) - dt_timedelta(days=1)).replace(day=1)
 
 
 def _figures(department: Unit, period: Period, by: str) -> dict[Any, dict[str, Any]]:
