@@ -361,3 +361,39 @@ def test_api_review_and_whatif(county: County, scored: dict[str, Item]) -> None:
                        content_type="application/json", headers=headers).json()["rows"]  # fmt: skip
     moves = {r["unit_code"]: r["move"] for r in rows}
     assert moves == {county.town_a.code: -1, county.town_b.code: 1}
+
+
+def test_yearend_page_with_thresholds_and_downloads(
+    county: County, scored: dict[str, Item]
+) -> None:
+    editor = client_for(county.editor)
+    page = editor.get(f"/scoring/yearend/?year={YEAR}&applied=1&unit_min_completion=0&good_items=3")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "甲二" in html.split('id="good-items"')[1].split("</div>")[0]
+    bad = editor.get(f"/scoring/yearend/?year={YEAR}&officers=许多").content.decode()
+    assert "“许多”不是有效的数字。" in bad
+    word = editor.get(f"/scoring/bulletin.docx?year={YEAR}&period={YEAR}-08")
+    assert Document(io.BytesIO(word.content)).paragraphs[0].text == "组工信息工作通报"
+    year_only = editor.get(f"/scoring/bulletin.docx?year={YEAR}&period={YEAR}")
+    assert year_only.status_code == 302
+    assert client_for(county.officer_a).get("/scoring/yearend/").status_code == 404
+
+
+def test_editor_reviews_an_item_on_its_page(
+    county: County, scored: dict[str, Item], django_capture_on_commit_callbacks: Any
+) -> None:
+    url = f"/scoring/items/{scored['a1'].pk}/review/"
+    editor = client_for(county.editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(
+            url, {"kind": "reference", "clear": 10, "accurate": 10, "timely": 10, "novel": 10}
+        )
+    assert response.status_code == 302
+    review = ItemReview.objects.get(item=scored["a1"])
+    assert (review.kind, review.score) == ("reference", 40)
+    partial = editor.post(url, {"kind": "photo", "clear": 10}).content.decode()
+    assert "请为每一项评分,或全部留空(只标记类别)。" in partial
+    assert ItemReview.objects.get(item=scored["a1"]).kind == "reference"
+    assert client_for(county.officer_a).get(url).status_code == 404
+    assert client_for(county.other_editor).get(url).status_code == 404
