@@ -70,6 +70,8 @@ class Line:
     level: str = ""
     officer_id: int | None = None
     item_kind: str = ""
+    counts_adopted: bool = False
+    counts_high: bool = False
 
     def signature(self) -> tuple[Any, ...]:
         return (
@@ -84,6 +86,8 @@ class Line:
             self.rule,
             self.officer_id,
             self.item_kind,
+            self.counts_adopted,
+            self.counts_high,
         )
 
 
@@ -100,6 +104,8 @@ def entry_signature(e: ScoreEntry) -> tuple[Any, ...]:
         e.rule,
         e.officer_id,
         e.item_kind,
+        e.counts_adopted,
+        e.counts_high,
     )
 
 
@@ -195,6 +201,8 @@ def _recompute(
                     level=line.level,
                     item_kind=line.item_kind,
                     officer_id=line.officer_id,
+                    counts_adopted=line.counts_adopted,
+                    counts_high=line.counts_high,
                     points=line.points.quantize(CENT),
                     reason=line.reason[:300],
                     rule=line.rule,
@@ -204,6 +212,7 @@ def _recompute(
             ],
             batch_size=1000,
         )
+        retally(department, year, scope)
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         totals[line.unit_id] += line.points
@@ -244,7 +253,89 @@ def compute(
         lines = [line for line in lines if line.unit_id in units]
     lines += _annul_lines(year, rules, lines, missed)
     lines.sort(key=lambda x: (x.unit_id, x.fact_date, x.fact_type, x.fact_id))
+    _mark_counted(lines)
     return lines
+
+
+HIGH_LEVELS = ("city", "province", "central")
+
+
+def _mark_counted(lines: list[Line]) -> None:
+    """Per unit and item, the first positive adoption row counts the item as adopted, and the
+    first positive 市级以上 one as a high-level adoption (``lines`` are in date order)."""
+    adopted: set[tuple[int, int]] = set()
+    high: set[tuple[int, int]] = set()
+    for line in lines:
+        if line.fact_type != FactType.ADOPTION or line.points <= 0 or line.item_id is None:
+            continue
+        key = (line.unit_id, line.item_id)
+        if key not in adopted:
+            adopted.add(key)
+            line.counts_adopted = True
+        if line.level in HIGH_LEVELS and key not in high:
+            high.add(key)
+            line.counts_high = True
+
+
+def retally(department: Unit, year: int, units: set[int] | None = None) -> int:
+    """Rewrite ``ScoreTally`` for ``department``'s ``year`` (``units`` only, when given) from
+    the ledger rows and the items submitted: two grouped queries. Returns the rows written."""
+    from django.db.models import Count, Q, Sum
+    from django.db.models.functions import TruncMonth
+
+    from xinbao.scoring.models import ScoreTally
+
+    entries = ScoreEntry.objects.filter(department=department, year=year)
+    items = Item.objects.filter(department=department, submitted_at__year=year)
+    tallies = ScoreTally.objects.filter(department=department, year=year)
+    if units is not None:
+        entries = entries.filter(unit_id__in=sorted(units))
+        items = items.filter(unit_id__in=sorted(units))
+        tallies = tallies.filter(unit_id__in=sorted(units))
+    rows: dict[tuple[int, int | None, datetime.date], ScoreTally] = {}
+
+    def row(unit_id: int, officer_id: int | None, month: datetime.date) -> ScoreTally:
+        key = (unit_id, officer_id, month)
+        if key not in rows:
+            rows[key] = ScoreTally(
+                department=department,
+                year=year,
+                month=month,
+                unit_id=unit_id,
+                officer_id=officer_id,
+            )
+        return rows[key]
+
+    sums = (
+        entries.annotate(m=TruncMonth("fact_date"))
+        .values("unit_id", "officer_id", "m")
+        .annotate(
+            points_sum=Sum("points"),
+            adopted_n=Count("id", filter=Q(counts_adopted=True)),
+            high_n=Count("id", filter=Q(counts_high=True)),
+            reference_n=Count("id", filter=Q(counts_adopted=True, item_kind="reference")),
+            instructions_n=Count("id", filter=Q(fact_type=FactType.INSTRUCTION)),
+        )
+        .order_by()
+    )
+    for s in sums:
+        tally = row(s["unit_id"], s["officer_id"], s["m"])
+        tally.points = s["points_sum"] or Decimal(0)
+        tally.adopted, tally.high = s["adopted_n"], s["high_n"]
+        tally.reference, tally.instructions = s["reference_n"], s["instructions_n"]
+    local = timezone.get_current_timezone()
+    submitted = (
+        items.annotate(m=TruncMonth("submitted_at", tzinfo=local))
+        .values("unit_id", "created_by_id", "m")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for s in submitted:
+        month = s["m"].date() if isinstance(s["m"], datetime.datetime) else s["m"]
+        row(s["unit_id"], s["created_by_id"], month).submitted = s["n"]
+    tallies.delete()
+    ScoreTally.objects.bulk_create(list(rows.values()), batch_size=2000)
+    return len(rows)
 
 
 def _reviews(department: Unit, units: set[int] | None) -> dict[int, tuple[str, Decimal | None]]:

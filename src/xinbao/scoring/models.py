@@ -182,6 +182,10 @@ class ScoreEntry(models.Model):
         related_name="+",
     )
     points = models.DecimalField(_("分值"), max_digits=9, decimal_places=2)
+    # The row an adopted item counts on for its unit (its first counted adoption), and the one
+    # it counts on as a 市级以上 adoption: rankings add these up instead of counting distinct.
+    counts_adopted = models.BooleanField(_("计为采用"), default=False)
+    counts_high = models.BooleanField(_("计为市级以上采用"), default=False)
     reason = models.CharField(_("计分说明"), max_length=300)
     rule = models.CharField(_("规则"), max_length=80)
     computed_at = models.DateTimeField(_("计算时间"))
@@ -193,12 +197,39 @@ class ScoreEntry(models.Model):
         indexes = [
             models.Index(fields=["department", "year", "unit"], name="score_dept_year_unit_idx"),
             models.Index(fields=["unit", "year", "fact_date"], name="score_unit_year_date_idx"),
-            # Rankings of any date range aggregate one department's rows in a date range.
-            models.Index(
-                fields=["department", "fact_date", "unit", "fact_type", "points"],
-                name="score_dept_date_idx",
-            ),
+            models.Index(fields=["department", "fact_date"], name="score_dept_date_idx"),
         ]
 
     def __str__(self) -> str:
         return self.reason
+
+
+class ScoreTally(models.Model):
+    """The ledger summed per unit, officer (null for a unit's own rows) and month, with the
+    items submitted: what rankings read (a few rows per unit a month however long the ledger).
+    Rewritten by ``ledger`` with the rows it sums, never edited."""
+
+    department = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.DateField(_("月份"))  # the first day of the month of the rows' dates
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    points = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    adopted = models.PositiveIntegerField(default=0)
+    high = models.PositiveIntegerField(default=0)
+    reference = models.PositiveIntegerField(default=0)
+    instructions = models.PositiveIntegerField(default=0)
+    submitted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("计分汇总")
+        verbose_name_plural = _("计分汇总")
+        indexes = [
+            models.Index(fields=["department", "month"], name="tally_dept_month_idx"),
+            models.Index(fields=["department", "year", "unit"], name="tally_dept_year_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.points}"

@@ -11,7 +11,7 @@ from django.http import Http404
 from xinbao.orgs.models import UNIT_ROLES, Unit
 from xinbao.scoring.models import FactType, ManualAdjustment, RuleSet, ScoreEntry
 from xinbao.scoring.periods import Period, year_period
-from xinbao.scoring.ranking import HIGH_LEVELS, RankGroup, RankRow, unit_ranking
+from xinbao.scoring.ranking import RankGroup, RankRow, unit_ranking
 from xinbao.web.access import department_of
 
 __all__ = ["RankGroup", "RankRow", "department_of"]
@@ -74,9 +74,9 @@ def ranking(department: Unit, year: int) -> list[RankGroup]:
 
 
 SHOW_FILTERS: dict[str, Q] = {
-    "adopted": Q(fact_type=FactType.ADOPTION, points__gt=0),
-    "high": Q(fact_type=FactType.ADOPTION, points__gt=0, level__in=HIGH_LEVELS),
-    "reference": Q(fact_type=FactType.ADOPTION, points__gt=0, item_kind="reference"),
+    "adopted": Q(counts_adopted=True),
+    "high": Q(counts_high=True),
+    "reference": Q(counts_adopted=True, item_kind="reference"),
     "instruction": Q(fact_type=FactType.INSTRUCTION),
     "topic": Q(fact_type=FactType.TOPIC),
     "quota": Q(fact_type=FactType.QUOTA),

@@ -1,22 +1,27 @@
 """Rankings of units (within each unit class and overall) and of officers for any period.
 
 Figures per unit: points (the sum of its ledger rows dated in the period), items submitted
-(``Item.submitted_at`` in the period), items adopted (distinct items with a counted, positive
-adoption row in the period), the adoption rate, the shares of 市级以上 and of 参阅类 among the
-adopted items, quota completion (submitted against the period's quota of the unit's class) and
-topics answered (of the topics due in the period). Officers: the points, adopted, high-level and
-参阅类 figures of the rows of the items they wrote (a co-unit's share stays with its unit).
+(``Item.submitted_at`` in the period), items adopted (items whose first counted adoption for
+the unit is dated in the period: ``ScoreEntry.counts_adopted``), the adoption rate, the
+shares of 市级以上 and of 参阅类 among the adopted items, quota completion (submitted against
+the period's quota of the unit's class) and topics answered (of the topics due in the
+period). Officers: the points, adopted, high-level and 参阅类 figures of the rows of the
+items they wrote (a co-unit's share stays with its unit).
 
 Ties (documented on the page and in docs): more points first, then more 市级以上 adoptions, then
 more adopted items, then the unit code (officers: the username) in ascending order.
 
-A unit ranking is five queries, an officer ranking four, whatever the number of units or rows
-(one ``GROUP BY`` over the ledger, served by the ``score_dept_date_idx`` index).
+A unit ranking of a month, quarter or year is five queries, an officer ranking three, whatever
+the number of units or ledger rows: the figures come from ``ScoreTally`` (the ledger summed per
+unit, officer and month, rewritten with the ledger); a date range adds two queries for each
+partial month at its ends, over the ledger rows and items of those days only.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta as dt_timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +30,7 @@ from django.utils import timezone
 
 from xinbao.items.models import Item
 from xinbao.orgs.models import Role, Unit, User
-from xinbao.scoring.models import FactType, RuleSet, ScoreEntry
+from xinbao.scoring.models import FactType, RuleSet, ScoreEntry, ScoreTally
 from xinbao.scoring.periods import Period
 from xinbao.topics.models import TopicTarget
 
@@ -153,28 +158,103 @@ def _day_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
     return start, end
 
 
-def _ledger_figures(department: Unit, period: Period, by: str) -> Any:
-    adoption = Q(fact_type=FactType.ADOPTION, points__gt=0)
-    return (
-        ScoreEntry.objects.filter(
-            department=department, fact_date__gte=period.start, fact_date__lte=period.end
+FIGURES = ("total", "adopted", "high", "reference", "instructions", "submitted")
+
+
+def _full_months(period: Period) -> tuple[datetime.date, datetime.date] | None:
+    """The first days of the first and last whole months inside ``period`` (None if none)."""
+    import datetime as dt
+
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after = _next_month(period.end)
+    if (after - dt.timedelta(days=1)) != period.end:
+        after = period.end.replace(day=1)
+    last = _previous_month(after)
+    return (first, last) if first <= last else None
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + dt_timedelta(days=4)).replace(day=1)
+
+
+def _previous_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) - dt_timedelta(days=1)).replace(day=1)
+
+
+def _figures(department: Unit, period: Period, by: str) -> dict[Any, dict[str, Any]]:
+    """Per unit (``by="unit_id"``) or officer (``"officer_id"``): the period's figures. Whole
+    months come from ``ScoreTally`` (one grouped query over a few rows per unit a month); the
+    days of a date range outside whole months from the ledger rows and items themselves."""
+    result: dict[Any, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+    months = _full_months(period)
+    if months is not None:
+        tallies = (
+            ScoreTally.objects.filter(
+                department=department, month__gte=months[0], month__lte=months[1]
+            )
+            .values(by)
+            .annotate(
+                t=Sum("points"),
+                a=Sum("adopted"),
+                h=Sum("high"),
+                r=Sum("reference"),
+                i=Sum("instructions"),
+                s=Sum("submitted"),
+            )
+            .order_by()
         )
-        .values(by)
-        .annotate(
-            total=Sum("points"),
-            adopted=Count("item", filter=adoption, distinct=True),
-            high=Count("item", filter=adoption & Q(level__in=HIGH_LEVELS), distinct=True),
-            reference=Count("item", filter=adoption & Q(item_kind="reference"), distinct=True),
-            instructions=Count("id", filter=Q(fact_type=FactType.INSTRUCTION)),
+        for f in tallies:
+            figure = result[f[by]]
+            for name, key in zip(FIGURES, "tahris", strict=True):
+                figure[name] += f[key] or 0
+    edges = []
+    if months is None:
+        edges.append((period.start, period.end))
+    else:
+        import datetime as dt
+
+        if period.start < months[0]:
+            edges.append((period.start, months[0] - dt.timedelta(days=1)))
+        if _next_month(months[1]) <= period.end:
+            edges.append((_next_month(months[1]), period.end))
+    item_by = "created_by_id" if by == "officer_id" else "unit_id"
+    for start, end in edges:
+        rows = (
+            ScoreEntry.objects.filter(
+                department=department, fact_date__gte=start, fact_date__lte=end
+            )
+            .values(by)
+            .annotate(
+                t=Sum("points"),
+                a=Count("id", filter=Q(counts_adopted=True)),
+                h=Count("id", filter=Q(counts_high=True)),
+                r=Count("id", filter=Q(counts_adopted=True, item_kind="reference")),
+                i=Count("id", filter=Q(fact_type=FactType.INSTRUCTION)),
+            )
+            .order_by()
         )
-        .order_by()
-    )
+        for f in rows:
+            figure = result[f[by]]
+            for name, key in zip(FIGURES[:5], "tahri", strict=True):
+                figure[name] += f[key] or 0
+        span = Period("range", "", start, end, "")
+        lo, hi = _day_bounds(span)
+        items = (
+            Item.objects.filter(department=department, submitted_at__gte=lo, submitted_at__lt=hi)
+            .values(item_by)
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for f in items:
+            result[f[item_by]]["submitted"] += f["n"]
+    return result
 
 
 def _fill(row: RankRow, figure: dict[str, Any]) -> None:
-    row.points = figure["total"] or Decimal(0)
+    row.points = Decimal(figure["total"] or 0)
     row.adopted, row.high_level = figure["adopted"], figure["high"]
     row.reference, row.instructions = figure["reference"], figure["instructions"]
+    row.submitted = figure["submitted"]
 
 
 def _rank(rows: list[RankRow], attr: str) -> None:
@@ -194,19 +274,10 @@ def unit_ranking(department: Unit, period: Period, *, unit_class: str | None = N
         units_qs = units_qs.filter(kind=unit_class)
     units = list(units_qs)
     rows = {unit.pk: RankRow(unit=unit) for unit in units}
-    for figure in _ledger_figures(department, period, "unit_id"):
-        if figure["unit_id"] in rows:
-            _fill(rows[figure["unit_id"]], figure)
+    for unit_id, figure in _figures(department, period, "unit_id").items():
+        if unit_id in rows:
+            _fill(rows[unit_id], figure)
     start, end = _day_bounds(period)
-    submitted = (
-        Item.objects.filter(department=department, submitted_at__gte=start, submitted_at__lt=end)
-        .values("unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for figure in submitted:
-        if figure["unit_id"] in rows:
-            rows[figure["unit_id"]].submitted = figure["n"]
     answered = [TopicTarget.Outcome.ANSWERED_ON_TIME, TopicTarget.Outcome.ANSWERED_LATE]
     topics = (
         TopicTarget.objects.filter(
@@ -246,19 +317,9 @@ def officer_ranking(department: Unit, period: Period, *, unit_class: str | None 
     for officer in officers_qs.order_by("username"):
         assert officer.unit is not None  # noqa: S101 — the filter requires it
         rows[officer.pk] = RankRow(unit=officer.unit, officer=officer)
-    for figure in _ledger_figures(department, period, "officer_id"):
-        if figure["officer_id"] in rows:
-            _fill(rows[figure["officer_id"]], figure)
-    start, end = _day_bounds(period)
-    submitted = (
-        Item.objects.filter(department=department, submitted_at__gte=start, submitted_at__lt=end)
-        .values("created_by_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for figure in submitted:
-        if figure["created_by_id"] in rows:
-            rows[figure["created_by_id"]].submitted = figure["n"]
+    for officer_id, figure in _figures(department, period, "officer_id").items():
+        if officer_id in rows:
+            _fill(rows[officer_id], figure)
     overall = list(rows.values())
     _rank(overall, "overall_rank")
     for row in overall:

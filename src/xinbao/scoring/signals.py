@@ -29,26 +29,33 @@ logger = logging.getLogger(__name__)
 _state = threading.local()
 
 
-def _pending() -> dict[tuple[int, int], set[int]]:
+Token = tuple[Any, ...]
+
+
+def _pending() -> set[Token]:
     if not hasattr(_state, "pending"):
-        _state.pending = {}
-    pending: dict[tuple[int, int], set[int]] = _state.pending
+        _state.pending = set()
+    pending: set[Token] = _state.pending
     return pending
 
 
-def mark(department_id: int | None, year: int | None, units: Iterable[int]) -> None:
-    """Schedule a refresh of ``units``' rows of ``department_id``'s ``year`` after commit."""
-    if department_id is None or year is None:
-        return
-    _pending().setdefault((department_id, year), set()).update(units)
+def note(*token: Any) -> None:
+    """Remember what changed (no query here: saving a fact costs nothing more) and resolve it
+    after the transaction commits."""
+    _pending().add(token)
     transaction.on_commit(flush)
 
 
 def flush() -> None:
-    """Refresh every marked unit-year (once each, however many facts changed)."""
+    """Resolve every noted change to unit-years and refresh each once."""
     from xinbao.scoring import ledger
 
-    work, _state.pending = _pending(), {}
+    tokens, _state.pending = _pending(), set()
+    work: dict[tuple[int, int], set[int]] = {}
+    for token in sorted(tokens, key=repr):
+        for dept_id, year, units in _resolve(token):
+            if dept_id is not None and year is not None:
+                work.setdefault((dept_id, year), set()).update(units)
     departments = Unit.objects.in_bulk({dept_id for dept_id, _year in work})
     for (dept_id, year), units in sorted(work.items()):
         department = departments.get(dept_id)
@@ -60,15 +67,64 @@ def flush() -> None:
             logger.warning("ledger refresh skipped for %s %s", dept_id, year, exc_info=True)
 
 
-def mark_item(item_id: int | None, year: int | None, extra: Iterable[int] = ()) -> None:
-    if item_id is None:
-        return
-    row = Item.objects.filter(pk=item_id).values_list("department_id", "unit_id").first()
+Marks = list[tuple[int | None, int | None, set[int]]]
+
+
+def _item_marks(
+    item_id: int, years: Iterable[int | None] | None, extra: Iterable[int] = ()
+) -> Marks:
+    """The item's department, unit and co-units for ``years`` (None: every year the item
+    matters to: submitted, carried, adopted upstairs)."""
+    from xinbao.publishing.models import ExternalAdoption, IssueEntry
+
+    row = (
+        Item.objects.filter(pk=item_id)
+        .values_list("department_id", "unit_id", "submitted_at")
+        .first()
+    )
     if row is None:
-        return
+        return []
     through = Item.co_units.through
     co = through.objects.filter(item_id=item_id).values_list("unit_id", flat=True)
-    mark(row[0], year, {row[1], *co, *extra})
+    units = {row[1], *extra, *co}
+    if years is None:
+        found = {_local_year(row[2])}
+        carried = IssueEntry.objects.filter(item_id=item_id).values_list("issue__year", flat=True)
+        found |= set(carried)
+        found |= {
+            day.year
+            for day in ExternalAdoption.objects.filter(item_id=item_id).values_list(
+                "adopted_on", flat=True
+            )
+        }
+        years = found
+    return [(row[0], year, units) for year in sorted(y for y in years if y is not None)]
+
+
+def _resolve(token: Token) -> Marks:
+    from xinbao.publishing.models import IssueEntry, PublicationIssue
+    from xinbao.topics.models import Topic, TopicTarget
+
+    kind = token[0]
+    if kind == "item":
+        return _item_marks(token[1], token[2], token[3])
+    if kind == "entry":
+        year = PublicationIssue.objects.filter(pk=token[1]).values_list("year", flat=True).first()
+        return _item_marks(token[2], [year])
+    if kind == "issue":
+        year = PublicationIssue.objects.filter(pk=token[1]).values_list("year", flat=True).first()
+        items = IssueEntry.objects.filter(issue_id=token[1]).values_list("item_id", flat=True)
+        return [mark for item_id in sorted(set(items)) for mark in _item_marks(item_id, [year])]
+    if kind == "target":
+        row = Topic.objects.filter(pk=token[1]).values_list("department_id", "deadline").first()
+        return [(row[0], _local_year(row[1]), {token[2]})] if row is not None else []
+    if kind == "topic":
+        row = Topic.objects.filter(pk=token[1]).values_list("department_id", "deadline").first()
+        units = set(TopicTarget.objects.filter(topic_id=token[1]).values_list("unit_id", flat=True))
+        return [(row[0], _local_year(row[1]), units)] if row is not None else []
+    if kind == "unit":
+        return [(token[1], token[2], {token[3]})]
+    return []
 
 
 def _local_year(value: datetime.datetime | None) -> int | None:
@@ -76,73 +132,44 @@ def _local_year(value: datetime.datetime | None) -> int | None:
 
 
 def _on_entry(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from xinbao.publishing.models import PublicationIssue
-
-    issue = PublicationIssue.objects.filter(pk=instance.issue_id).values_list("year", flat=True)
-    mark_item(instance.item_id, issue.first())
+    note("entry", instance.issue_id, instance.item_id)
 
 
 def _on_issue(sender: Any, instance: Any, **kwargs: Any) -> None:
-    for item_id in instance.entries.values_list("item_id", flat=True).order_by("item_id"):
-        mark_item(item_id, instance.year)
+    note("issue", instance.pk)
 
 
 def _on_external(sender: Any, instance: Any, **kwargs: Any) -> None:
-    mark_item(instance.item_id, instance.adopted_on.year)
+    note("item", instance.item_id, (instance.adopted_on.year,), ())
 
 
 def _on_instruction(sender: Any, instance: Any, **kwargs: Any) -> None:
-    mark_item(instance.item_id, instance.instructed_on.year)
+    note("item", instance.item_id, (instance.instructed_on.year,), ())
 
 
 def _on_target(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from xinbao.topics.models import Topic
-
-    topic = Topic.objects.filter(pk=instance.topic_id).values_list("department_id", "deadline")
-    row = topic.first()
-    if row is not None:
-        mark(row[0], _local_year(row[1]), {instance.unit_id})
+    note("target", instance.topic_id, instance.unit_id)
 
 
 def _on_topic(sender: Any, instance: Any, **kwargs: Any) -> None:
-    units = list(instance.targets.values_list("unit_id", flat=True)) if instance.pk else []
-    if units:
-        mark(instance.department_id, _local_year(instance.deadline), units)
+    note("topic", instance.pk)
 
 
 def _on_adjustment(sender: Any, instance: Any, **kwargs: Any) -> None:
-    mark(instance.department_id, instance.year, {instance.unit_id})
+    note("unit", instance.department_id, instance.year, instance.unit_id)
 
 
 def _on_review(sender: Any, instance: Any, **kwargs: Any) -> None:
-    item = Item.objects.filter(pk=instance.item_id).values_list("submitted_at", flat=True)
-    submitted_at = item.first()
-    _mark_item_years(instance.item_id, submitted_at)
+    note("item", instance.item_id, None, ())
 
 
-def _mark_item_years(item_id: int, submitted_at: datetime.datetime | None) -> None:
-    """An item's own change: the year it was submitted and the years it was carried."""
-    from xinbao.publishing.models import ExternalAdoption, IssueEntry
-
-    years = {_local_year(submitted_at)}
-    years |= set(IssueEntry.objects.filter(item_id=item_id).values_list("issue__year", flat=True))
-    years |= {
-        d.year
-        for d in ExternalAdoption.objects.filter(item_id=item_id).values_list(
-            "adopted_on", flat=True
-        )
-    }
-    for year in sorted(y for y in years if y is not None):
-        mark_item(item_id, year)
-
-
-def _on_item(sender: Any, instance: Item, created: bool = False, **kwargs: Any) -> None:
+def _on_item(sender: Any, instance: Item, **kwargs: Any) -> None:
     if instance.submitted_at is not None:
-        _mark_item_years(instance.pk, instance.submitted_at)
+        note("item", instance.pk, None, ())
 
 
 def _on_timeliness(sender: Any, instance: Any, **kwargs: Any) -> None:
-    mark_item(instance.item_id, _local_year(instance.submitted_at))
+    note("item", instance.item_id, None, ())
 
 
 def _on_co_units(
@@ -151,17 +178,12 @@ def _on_co_units(
     if not isinstance(instance, Item) or instance.submitted_at is None:
         return
     if action == "pre_clear":
-        removed = set(instance.co_units.values_list("pk", flat=True))
+        removed = tuple(instance.co_units.values_list("pk", flat=True))
     elif action in ("post_add", "post_remove"):
-        removed = set(pk_set or ())
+        removed = tuple(sorted(pk_set or ()))
     else:
         return
-    years = {_local_year(instance.submitted_at)}
-    from xinbao.publishing.models import IssueEntry
-
-    years |= set(IssueEntry.objects.filter(item=instance).values_list("issue__year", flat=True))
-    for year in sorted(y for y in years if y is not None):
-        mark_item(instance.pk, year, removed)
+    note("item", instance.pk, None, removed)
 
 
 def connect() -> None:
