@@ -15,7 +15,7 @@ Definitions, each taken from the app that owns the rule:
 - *adopted by the city / province / centre*: a published issue of an upper department's
   publication (``Publication.department.level``) or an upper-level adoption recorded by hand
   (``ExternalAdoption.level``): the facts ``scoring.ledger`` scores; distinct items per level;
-- *high-level adoptions* (市级以上采用): the levels in ``scoring.queries.HIGH_LEVELS``;
+- *high-level adoptions* (市级以上采用): the levels in ``publishing.models.HIGH_LEVELS``;
 - *instructions*: distinct cohort items with a ``publishing.Instruction``;
 - *returned for revision*: cohort items with at least one ``return`` event;
 - *points*: the ledger's lines (``scoring.ScoreEntry``) dated in the period;
@@ -41,9 +41,14 @@ from xinbao.dashboard import hooks
 from xinbao.dashboard.periods import Period, aware
 from xinbao.items.models import Category, Item, ItemEvent
 from xinbao.orgs.models import Unit, User
-from xinbao.publishing.models import ExternalAdoption, Instruction, IssueEntry, PublicationIssue
+from xinbao.publishing.models import (
+    HIGH_LEVELS,
+    ExternalAdoption,
+    Instruction,
+    IssueEntry,
+    PublicationIssue,
+)
 from xinbao.scoring.models import ScoreEntry
-from xinbao.scoring.queries import HIGH_LEVELS
 from xinbao.topics.models import Timeliness
 from xinbao.topics.timeliness import FIRST_ACTIONS, median, percentile
 

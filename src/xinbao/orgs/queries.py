@@ -31,12 +31,12 @@ from xinbao.orgs.models import (
     User,
 )
 from xinbao.orgs.permissions import can_see_portfolio, is_department_reader
+from xinbao.publishing.models import HIGH_LEVELS
 from xinbao.search.normalize import normalize
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-HIGH_LEVELS = ("city", "province", "central")
 RANK_ORDER = {User.OfficerRank.PRIMARY: 0, User.OfficerRank.REGULAR: 1, User.OfficerRank.BACKUP: 2}
 LACKING_LIMIT = 200  # units listed as lacking an officer or a backup, at most
 

@@ -27,6 +27,10 @@ class Level(models.TextChoices):
     CENTRAL = "central", _("中央")
 
 
+# 市级以上: the levels that count as high-level adoptions in rankings, dashboards and portfolios.
+HIGH_LEVELS: tuple[str, ...] = (Level.CITY, Level.PROVINCE, Level.CENTRAL)
+
+
 LEVEL_RANK = {Level.COUNTY: 1, Level.CITY: 2, Level.PROVINCE: 3, Level.CENTRAL: 4}
 
 

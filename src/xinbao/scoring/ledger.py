@@ -41,6 +41,7 @@ from xinbao.items.errors import InvalidInput
 from xinbao.items.models import Item
 from xinbao.orgs.models import Unit
 from xinbao.publishing.models import (
+    HIGH_LEVELS,
     LEVEL_RANK,
     ExternalAdoption,
     Instruction,
@@ -255,9 +256,6 @@ def compute(
     lines.sort(key=lambda x: (x.unit_id, x.fact_date, x.fact_type, x.fact_id))
     _mark_counted(lines)
     return lines
-
-
-HIGH_LEVELS = ("city", "province", "central")
 
 
 def _mark_counted(lines: list[Line]) -> None:

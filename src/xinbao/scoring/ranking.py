@@ -37,7 +37,6 @@ from xinbao.topics.models import TopicTarget
 if TYPE_CHECKING:
     import datetime
 
-HIGH_LEVELS = ("city", "province", "central")
 CLASS_LABELS = {str(label): str(kind) for kind, label in Unit.Kind.choices}
 
 

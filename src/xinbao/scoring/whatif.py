@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from xinbao.items.errors import InvalidInput
 from xinbao.orgs.models import Unit
+from xinbao.publishing.models import HIGH_LEVELS
 from xinbao.scoring import ledger
 from xinbao.scoring.models import FactType
 from xinbao.scoring.periods import year_period
-from xinbao.scoring.ranking import HIGH_LEVELS, RankRow, unit_ranking
+from xinbao.scoring.ranking import RankRow, unit_ranking
 from xinbao.scoring.rules import validate_rules
 
 
