@@ -160,7 +160,7 @@ def test_unit_page_query_count_does_not_grow(
         assert client.get(url).status_code == 200
 
 
-WARM_QUERIES = 5  # session, user, OTP device check, the user's unit, the ledger stamp
+WARM_QUERIES = 6  # session, user, OTP device, the unit, the ledger stamp, the unread badge
 
 
 @pytest.mark.parametrize("warm", [False, True])

@@ -143,7 +143,7 @@ def test_attachments_are_checked_and_downloaded_by_recipients_only(county: Count
         units=[county.town_a],
         uploads=[
             SimpleUploadedFile("会议精神.docx", docx_bytes("一、会议精神")),
-            SimpleUploadedFile("../../照片", png_bytes()),
+            SimpleUploadedFile("../../照片.png", png_bytes()),
         ],
     )
     names = list(notice.attachments.values_list("original_name", "content_type"))

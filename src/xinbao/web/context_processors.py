@@ -55,7 +55,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("orgs:roster", _("信息员队伍")),
         ("orgs:compare", _("信息员比较")),
     ],
-    Role.SYSADMIN: [("admin:index", _("系统管理")), ("items:secrecy_terms", _("保密用语"))],
+    Role.SYSADMIN: [("admin:index", _("系统管理"))],
     Role.SECADMIN: [("admin:index", _("安全管理"))],
     Role.AUDITADMIN: [("audit:log", _("审计日志"))],
 }
