@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from xinbao.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from xinbao.items.models import Category, Urgency
 from xinbao.items.workflow import ACTIONS, MOVES
 from xinbao.publishing.models import ExternalAdoption, Level
@@ -119,6 +120,15 @@ def active_category_names(schema: dict[str, Any]) -> None:
         return
     if names:
         schema["enum"] = names
+
+
+class PageParams(Schema):
+    """Cursor pagination of a list: ``next_cursor`` of the page before, and the page size."""
+
+    cursor: Text | SkipJsonSchema[None] = Field(
+        None, max_length=100, description="上一页返回的 next_cursor"
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数")
 
 
 class Input(Schema):

@@ -13,12 +13,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
-from pydantic.json_schema import SkipJsonSchema
 
 from xinbao.api.auth import ApiRequest
-from xinbao.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
+from xinbao.api.pagination import page_by_id
 from xinbao.api.routes import READ_ERRORS, WRITE_ERRORS, ObjectId
-from xinbao.api.schemas import Text, UnitRef, UserRef
+from xinbao.api.schemas import PageParams, UnitRef, UserRef
 from xinbao.items.errors import NotAllowed
 from xinbao.notify import queries, services
 from xinbao.notify.models import Notice, NoticeAttachment, NoticeReceipt, Notification
@@ -28,13 +27,6 @@ router = Router(tags=["消息与通知"])
 
 DEPARTMENT = (Role.EDITOR, Role.DEPT_LEADER)
 UNITS = (Role.OFFICER, Role.UNIT_LEADER)
-
-
-class PageParams(Schema):
-    cursor: Text | SkipJsonSchema[None] = Field(
-        None, max_length=100, description="上一页返回的 next_cursor"
-    )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数")
 
 
 class InboxParams(PageParams):

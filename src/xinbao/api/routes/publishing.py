@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
-from pydantic import Field
-from pydantic.json_schema import SkipJsonSchema
+from ninja import Query, Router
 
 from xinbao.api.auth import ApiRequest
-from xinbao.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
+from xinbao.api.pagination import page_by_id
 from xinbao.api.routes import READ_ERRORS, ObjectId
-from xinbao.api.schemas import IssueOut, IssuePage, IssueSummary, PublicationOut, Text
+from xinbao.api.schemas import IssueOut, IssuePage, IssueSummary, PageParams, PublicationOut
 from xinbao.items.errors import NotAllowed
 from xinbao.orgs.models import Role, User
 from xinbao.publishing import queries
@@ -25,13 +23,6 @@ from xinbao.web.downloads import DOCX_MIME, file_response
 router = Router(tags=["刊物"])
 
 EDITORIAL = (Role.EDITOR, Role.DEPT_LEADER)
-
-
-class PageParams(Schema):
-    cursor: Text | SkipJsonSchema[None] = Field(
-        None, max_length=100, description="上一页返回的 next_cursor"
-    )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数")
 
 
 def check_editorial(user: User) -> None:

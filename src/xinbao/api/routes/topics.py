@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool
-from pydantic.json_schema import SkipJsonSchema
 
 from xinbao.api.auth import ApiRequest
-from xinbao.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
+from xinbao.api.pagination import page_by_id
 from xinbao.api.routes import READ_ERRORS, WRITE_ERRORS, ObjectId
 from xinbao.api.routes.items import category_named
-from xinbao.api.schemas import Input, Text, UnitRef
+from xinbao.api.schemas import Input, PageParams, Text, UnitRef
 from xinbao.items.errors import NotAllowed
 from xinbao.items.models import Item
 from xinbao.items.services import ItemData, item_create, transition
@@ -28,13 +27,6 @@ router = Router(tags=["约稿"])
 
 DEPARTMENT = (Role.EDITOR, Role.DEPT_LEADER)
 UNITS = (Role.OFFICER, Role.UNIT_LEADER)
-
-
-class PageParams(Schema):
-    cursor: Text | SkipJsonSchema[None] = Field(
-        None, max_length=100, description="上一页返回的 next_cursor"
-    )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数")
 
 
 class TargetOut(Schema):
