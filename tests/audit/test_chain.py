@@ -278,7 +278,7 @@ def test_r17_key_file_is_private(county: County, settings: Settings) -> None:
         assert path.stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r17_concurrent_writers_form_one_gap_free_chain(county: County) -> None:
     """Several threads (separate connections, like separate app servers) write at once."""
     if connection.vendor != "postgresql":

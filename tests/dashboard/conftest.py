@@ -25,6 +25,7 @@ from tests.factories import category, make_item, make_unit, put_in_state
 from xinbao.items.models import Item, ItemEvent, State
 from xinbao.orgs.models import Unit, User
 from xinbao.publishing.models import ExternalAdoption, Instruction
+from xinbao.scoring.ledger import retally
 from xinbao.scoring.models import FactType, ScoreEntry
 from xinbao.topics.models import KeyWorkArea, KeyWorkTag
 from xinbao.topics.timeliness import timeliness_refresh
@@ -146,7 +147,11 @@ def month(county: County) -> Month:
         reason="市级采用",
         rule="adoption.periodical.city",
         computed_at=timezone.now(),
+        counts_adopted=True,
+        counts_high=True,
     )
+    # Rankings read the ledger's monthly tallies, which the ledger rewrites with its rows.
+    retally(c.dept, YEAR)
     area = KeyWorkArea.objects.create(department=c.dept, year=YEAR, name="基层组织建设")
     KeyWorkTag.objects.create(area=area, item=first, tagged_by=c.officer_a)
     return Month(c, town_c, first, second, third, town_b_item)

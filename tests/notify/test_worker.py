@@ -17,7 +17,7 @@ from xinbao.notify.models import Delivery, Kind
 from xinbao.notify.services import notify_users
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_db_worker_claims_and_runs_the_enqueued_delivery(county: County, settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     county.officer_a.email = "off_a@example.cn"

@@ -42,7 +42,7 @@ def content(county: County) -> Item:
     return item
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r32_backup_has_a_digest_manifest_and_restores_into_an_empty_database(
     county: County, media: Path, tmp_path: Path
 ) -> None:
@@ -64,7 +64,7 @@ def test_r32_backup_has_a_digest_manifest_and_restores_into_an_empty_database(
         ).read_bytes()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r32_restore_refuses_a_database_that_is_not_empty(
     county: County, media: Path, tmp_path: Path
 ) -> None:
@@ -75,7 +75,7 @@ def test_r32_restore_refuses_a_database_that_is_not_empty(
     assert Item.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r32_a_corrupted_backup_is_refused_before_anything_is_restored(
     county: County, media: Path, tmp_path: Path
 ) -> None:
@@ -93,7 +93,7 @@ def test_r32_a_corrupted_backup_is_refused_before_anything_is_restored(
         assert connections[alias].introspection.table_names() == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r32_a_changed_manifest_is_refused(county: County, media: Path, tmp_path: Path) -> None:
     backup_create(out=tmp_path / "bk")
     manifest = tmp_path / "bk" / "manifest.json"
@@ -102,7 +102,7 @@ def test_r32_a_changed_manifest_is_refused(county: County, media: Path, tmp_path
         backup_verify(tmp_path / "bk")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r32_backup_taken_during_writes_restores_consistently(
     county: County, media: Path, tmp_path: Path
 ) -> None:
@@ -142,7 +142,7 @@ def test_r32_backup_taken_during_writes_restores_consistently(
         assert result.counts == manifest["counts"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r33_restore_drill_writes_the_restore_record(
     county: County, media: Path, tmp_path: Path
 ) -> None:
@@ -161,7 +161,7 @@ def test_r33_restore_drill_writes_the_restore_record(
     assert AuditRecord.objects.filter(action="ops.restore_drill", success=True).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r33_a_failing_drill_says_so_and_exits_non_zero(
     county: County, media: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

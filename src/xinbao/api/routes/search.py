@@ -9,7 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from xinbao.api.auth import ApiRequest
 from xinbao.api.routes import READ_ERRORS
-from xinbao.api.schemas import Id, Input, Text
+from xinbao.api.schemas import BodyInt, Id, Input, Text
 from xinbao.items.models import State
 from xinbao.search.queries import Order, SearchFilters, search_items, similar_to_text
 from xinbao.search.snippets import plain
@@ -61,7 +61,7 @@ def search(request: ApiRequest, params: Query[SearchParams]) -> list[SearchHit]:
 
 class SimilarRequest(Input):
     text: Text = Field(min_length=1, max_length=20000, description="要比对的文字")
-    limit: int = Field(10, ge=1, le=50, description="最多返回条数")
+    limit: BodyInt = Field(10, ge=1, le=50, description="最多返回条数")
 
 
 class SimilarOut(Schema):
