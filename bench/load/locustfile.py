@@ -75,7 +75,7 @@ class Officer(Person):
                 "title": f"某镇探索党员积分管理新办法{random.randrange(10**6)}",
                 "body": "今年以来,该镇把党员积分管理作为加强党员教育管理的重要抓手。\n"
                 "一是明确积分标准。二是强化结果运用。",
-                "category": "经验",
+                "category": "经验做法",
             },
             headers={"Authorization": f"Bearer {self.token}"},
             name="api: create item",
