@@ -243,15 +243,36 @@ def _novelty(item: Item, matches: list[Match]) -> tuple[float, int | None]:
     return round(1.0 - nearest.score, 4), nearest.item_id
 
 
+# pg_advisory_xact_lock's key for this module's pair writes.
+PAIR_LOCK = 7_301_001
+
+
+def lock_pairs() -> None:
+    """On PostgreSQL, serialize the rewriting of similar pairs until the transaction ends.
+
+    Two similar items indexed at the same moment each rewrite both rows of their pair (A→B and
+    B→A); without this, two app servers deadlock on the pair's unique index (seen under load).
+    Pairs cross departments, so the lock is one for the installation; it is taken before the
+    audit record (whose chain lock already orders every audited write), so the two locks are
+    always taken in the same order. SQLite already runs one writer at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PAIR_LOCK])
+
+
 def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
     """(Re)index one item: its entry, its pairs and its novelty, in one transaction. Returns
     the matches found."""
     entry = entry or Entry.of(item.title, item.body)
     with transaction.atomic():
+        lock_pairs()
         _write_entry(item.pk, entry)
         matches = check(entry, exclude_item_id=item.pk)
         SimilarPair.objects.filter(Q(item_id=item.pk) | Q(other_id=item.pk)).delete()
-        SimilarPair.objects.bulk_create(_pairs(item, entry, matches))
+        pairs = sorted(_pairs(item, entry, matches), key=lambda p: (p.item_id, p.other_id))
+        SimilarPair.objects.bulk_create(pairs)
         novelty, nearest = _novelty(item, matches)
         DuplicateSignature.objects.filter(item_id=item.pk).update(
             novelty=novelty, nearest_id=nearest
