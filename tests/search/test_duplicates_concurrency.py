@@ -26,8 +26,7 @@ def test_similar_items_indexed_at_once_do_not_deadlock(county: County) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite runs one writer at a time; the race is PostgreSQL's")
     items = [
-        make_item(officer=county.officer_a, title=f"积分管理见实效{n}", body=BODY)
-        for n in range(6)
+        make_item(officer=county.officer_a, title=f"积分管理见实效{n}", body=BODY) for n in range(6)
     ]
     errors: list[BaseException] = []
     start = threading.Barrier(len(items))
