@@ -19,6 +19,15 @@ from xinbao.audit.models import AuditAnchor, AuditChainHead, AuditRecord
 MIN_RETENTION_DAYS = 180
 
 
+def lock_chain() -> None:
+    """Take the chain head's lock now, until the transaction ends (PostgreSQL; SQLite runs one
+    writer at a time). For code that must order its own writes with the audit writes of other
+    transactions: every audited transaction takes this lock, so taking it earlier adds no new
+    lock to wait for in another order (``search.duplicates`` rewrites similar pairs under it)."""
+    using = router.db_for_write(AuditRecord)
+    AuditChainHead.objects.using(using).select_for_update().get_or_create(pk=1)
+
+
 def audit_record(
     *,
     actor: Any,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Q
 
+from xinbao.audit.services import lock_chain
 from xinbao.items.models import Item
 from xinbao.search import shingles as sh
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
@@ -243,23 +244,15 @@ def _novelty(item: Item, matches: list[Match]) -> tuple[float, int | None]:
     return round(1.0 - nearest.score, 4), nearest.item_id
 
 
-# pg_advisory_xact_lock's key for this module's pair writes.
-PAIR_LOCK = 7_301_001
-
-
 def lock_pairs() -> None:
-    """On PostgreSQL, serialize the rewriting of similar pairs until the transaction ends.
+    """Serialize the rewriting of similar pairs until the transaction ends.
 
     Two similar items indexed at the same moment each rewrite both rows of their pair (A→B and
-    B→A); without this, two app servers deadlock on the pair's unique index (seen under load).
-    Pairs cross departments, so the lock is one for the installation; it is taken before the
-    audit record (whose chain lock already orders every audited write), so the two locks are
-    always taken in the same order. SQLite already runs one writer at a time.
+    B→A); two app servers then deadlocked on the pair's unique index (seen under load). A lock
+    of its own deadlocked against the audit chain's lock, taken by every audited write in
+    whatever order, so the pairs are rewritten under that same lock (``audit.services``).
     """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PAIR_LOCK])
+    lock_chain()
 
 
 def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
