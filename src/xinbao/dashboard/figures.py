@@ -27,7 +27,9 @@ from xinbao.dashboard.facts import (
     p90_hours,
 )
 from xinbao.orgs.models import Unit
-from xinbao.scoring.queries import ranking
+from xinbao.dashboard.periods import Period
+from xinbao.scoring import periods as scoring_periods
+from xinbao.scoring.ranking import RankRow, unit_ranking
 from xinbao.topics.queries import coverage
 
 TOP = 20
@@ -91,6 +93,25 @@ def middle(values: Iterable[float | int | None]) -> float | None:
 
 def month_label(day: Any) -> str:
     return f"{day:%Y-%m}"
+
+
+def ranking_period(period: Period) -> scoring_periods.Period:
+    """The scoring app's period covering exactly the dashboard's (its end is inclusive)."""
+    first, last = period.start, period.last_day
+    if period.kind == "month":
+        return scoring_periods.month_period(first.year, first.month)
+    if period.kind == "quarter":
+        return scoring_periods.quarter_period(first.year, (first.month - 1) // 3 + 1)
+    if period.kind == "year":
+        return scoring_periods.year_period(first.year)
+    return scoring_periods.Period("range", f"{first}..{last}", first, last, period.label)
+
+
+def period_ranking(department: Unit, period: Period) -> list[RankRow]:
+    """The department's units ranked over the chosen period (``scoring.ranking``: the ledger
+    lines dated in it and the items submitted in it), each row with its rank in its class."""
+    ranked = unit_ranking(department, ranking_period(period))
+    return [row for group in ranked.groups for row in group.rows]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -205,24 +226,21 @@ def department_figures(department: Unit, facts: DepartmentFacts, kind: str = "")
         _("本期报送的信息中,被各级采用和获领导批示的条数(同一信息在同一级只计一次)。"),
     )
 
-    year = facts.period.last_day.year
+    label = facts.period.label
     rank_rows = [
-        row
-        for group in ranking(department, year)
-        if not kind or group.kind == kind
-        for row in group.rows
+        r for r in period_ranking(department, facts.period) if not kind or r.unit.kind == kind
     ]
-    rank_rows.sort(key=lambda r: (-r.points, -r.high_level, -r.adopted))
+    rank_rows.sort(key=RankRow.sort_key)
     points = Figure(
         "rank_points",
-        _("积分排名(%(year)d年度,前%(n)d名)") % {"year": year, "n": TOP},
+        _("积分排名(%(period)s,前%(n)d名)") % {"period": label, "n": TOP},
         "barh",
         [_("单位"), _("积分"), _("市级以上采用"), _("采用"), _("报送")],
         [
             [r.unit.display_name, float(r.points), r.high_level, r.adopted, r.submitted]
             for r in rank_rows[:TOP]
         ],
-        _("积分来自考核计分明细;同分按市级以上采用、采用条数排序。"),
+        _("积分为本期内计分明细之和;同分按市级以上采用、采用条数、单位代码排序。"),
         series=[1],
     )
     by_high = sorted(
@@ -231,7 +249,7 @@ def department_figures(department: Unit, facts: DepartmentFacts, kind: str = "")
     )
     high = Figure(
         "rank_high",
-        _("市级以上采用排名(%(year)d年度,前%(n)d名)") % {"year": year, "n": TOP},
+        _("市级以上采用排名(%(period)s,前%(n)d名)") % {"period": label, "n": TOP},
         "barh",
         [_("单位"), _("市级以上采用"), _("领导批示")],
         [[r.unit.display_name, r.high_level, r.instructions] for r in by_high[:TOP]],
@@ -444,13 +462,12 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
         submitted, adopted = own.get(pk, (0, 0))
         categories.rows.append([name, submitted, adopted])
 
-    year = facts.period.last_day.year
-    rank_rows = [row for group in ranking(department, year) for row in group.rows]
+    rank_rows = period_ranking(department, facts.period)
     own_rank = next((r for r in rank_rows if r.unit.pk == unit.pk), None)
     same_kind = [r for r in rank_rows if own_rank and r.unit.kind == own_rank.unit.kind]
     rank = Figure(
         "u_rank",
-        _("年度积分与市级以上采用(%(year)d年)") % {"year": year},
+        _("积分与市级以上采用(%(period)s)") % {"period": facts.period.label},
         "bar",
         [_("项目"), _("本单位"), median_of],
         [
