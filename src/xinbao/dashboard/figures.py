@@ -26,8 +26,8 @@ from xinbao.dashboard.facts import (
     median_hours,
     p90_hours,
 )
-from xinbao.orgs.models import Unit
 from xinbao.dashboard.periods import Period
+from xinbao.orgs.models import Unit
 from xinbao.scoring import periods as scoring_periods
 from xinbao.scoring.ranking import RankRow, unit_ranking
 from xinbao.topics.queries import coverage
@@ -491,7 +491,70 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
     )
 
     flags = {u.unit_id: worse for u, worse in quality_flags(facts)}
-    warning = Figure(
+    return [
+        trend,
+        unit_heat_map(facts, unit),
+        funnel,
+        rank,
+        quality,
+        timeliness,
+        categories,
+        unit_key_work(facts, mine),
+        unit_warning(facts, unit, mine, flags),
+    ]
+
+
+def unit_heat_map(facts: DepartmentFacts, unit: Unit) -> Figure:
+    """The unit's months: its items submitted and adopted each month, each under the median of
+    the department's units that month (a silent month stands out); 合计 is the period's total,
+    and for a median row the median of the units' totals."""
+    ids = list(facts.units)
+    zero = [0] * len(facts.months)
+    heat = Figure(
+        "u_heatmap",
+        _("每月报送与采用(热力图)"),
+        "heatmap",
+        [_("项目"), *(month_label(m) for m in facts.months), _("合计")],
+        note=_("中位数:本部门所有单位当月的中位数;中位数行的合计为各单位本期合计的中位数。"),
+    )
+    for label, median_label, by_month in (
+        (_("本单位报送"), _("报送中位数"), facts.submitted_by_month),
+        (_("本单位采用"), _("采用中位数"), facts.adopted_by_month),
+    ):
+        own = by_month.get(unit.pk, zero)
+        heat.rows.append([label, *own, sum(own)])
+        medians = [middle(by_month[u][i] for u in ids) for i in range(len(facts.months))]
+        heat.rows.append([median_label, *medians, middle(sum(by_month[u]) for u in ids)])
+    silent = sum(1 for n in facts.submitted_by_month.get(unit.pk, zero) if not n)
+    if silent and len(facts.months) > 1:
+        heat.note += _("本单位有 %(n)d 个月未报送。") % {"n": silent}
+    return heat
+
+
+def unit_key_work(facts: DepartmentFacts, mine: UnitFacts) -> Figure:
+    """The unit's items of the period tagged with each key-work area of the period's year (an
+    area counts the items of its sub-areas once), against the median of the department's
+    units."""
+    everyone = list(facts.units.values())
+    figure = Figure(
+        "u_key_work",
+        _("工作要点覆盖(%(period)s)") % {"period": facts.period.label},
+        "barh",
+        [_("工作要点"), _("本单位报送"), _("本单位采用"), _("报送中位数")],
+        series=[1, 2, 3],
+        note=_("统计本期报达、标注了该要点(或其下级要点)的信息;中位数:本部门所有单位的中位数。"),
+    )
+    for area_id, name, depth in facts.areas:
+        reported, adopted = mine.key_work.get(area_id, [0, 0])
+        median = middle(u.key_work.get(area_id, [0, 0])[0] for u in everyone)
+        figure.rows.append(["\u3000" * depth + name, reported, adopted, median])
+    return figure
+
+
+def unit_warning(
+    facts: DepartmentFacts, unit: Unit, mine: UnitFacts, flags: dict[int, list[str]]
+) -> Figure:
+    return Figure(
         "u_flags",
         _("数量与质量"),
         "none",
@@ -505,4 +568,3 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
             ]
         ],
     )
-    return [trend, funnel, rank, quality, timeliness, categories, warning]
