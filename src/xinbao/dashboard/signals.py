@@ -53,11 +53,14 @@ def flush() -> None:
         return
     work: dict[int, set[int]] = defaultdict(set)
     departments: set[int | None] = set()
+    items = sorted({token[1] for token in tokens if token[0] == "item"})
+    resolved = _item_units(items) if items else []
     for token in sorted(tokens, key=repr):
-        for department_id, unit_id in _resolve(token):
-            departments.add(department_id)
-            if department_id is not None and unit_id is not None:
-                work[department_id].add(unit_id)
+        resolved += _resolve(token)
+    for department_id, unit_id in resolved:
+        departments.add(department_id)
+        if department_id is not None and unit_id is not None:
+            work[department_id].add(unit_id)
     for department_id, units in sorted(work.items()):
         try:
             units_refresh(department_id, units)
@@ -71,7 +74,8 @@ def flush() -> None:
 
 
 def _item_units(item_ids: list[int]) -> list[tuple[int | None, int | None]]:
-    """(department, unit) of the items and of the items paired with them as near-duplicates."""
+    """(department, unit) of the items and of the items paired with them as near-duplicates
+    (two queries for any number of items)."""
     from xinbao.items.models import Item
     from xinbao.search.models import SimilarPair
 
@@ -93,8 +97,6 @@ def _resolve(token: Token) -> list[tuple[int | None, int | None]]:
     kind = token[0]
     if kind == "unit":
         return [(token[1], token[2])]
-    if kind == "item":
-        return _item_units([token[1]])
     if kind == "issue":
         items = IssueEntry.objects.filter(issue_id=token[1]).values_list("item_id", flat=True)
         return [(None, None), *_item_units(sorted(set(items)))]
