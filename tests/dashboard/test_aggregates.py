@@ -192,3 +192,15 @@ def test_rebuild_command_rewrites_the_cells(month: Month) -> None:
     assert (month.town_c.pk, "2026-10") not in cells  # silent: no row at all
     with pytest.raises(CommandError, match="没有代码为"):
         call_command("dashboard_rebuild", "--department", "NOPE")
+
+
+def test_department_key_work_blind_spot_looks_back_from_the_period_end(month: Month) -> None:
+    def key_work(period: Period, kind: str = "") -> list[Any]:
+        figures = queries.department_dashboard(month.county.dept, period, kind)
+        return next(f for f in figures if f.key == "key_work").rows
+
+    assert key_work(month_period(YEAR, 10)) == [["基层组织建设", 1, 1, ""]]
+    # November: nothing new, but October is inside the 2-month window; December: blind.
+    assert key_work(month_period(YEAR, 11)) == [["基层组织建设", 0, 0, ""]]
+    assert key_work(month_period(YEAR, 12)) == [["基层组织建设", 0, 0, "盲区"]]
+    assert key_work(month_period(YEAR, 10), "department") == [["基层组织建设", 0, 0, ""]]

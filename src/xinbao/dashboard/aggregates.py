@@ -79,14 +79,14 @@ def raw_cells(
     department_id: int,
     start: datetime.date,
     end: datetime.date,
-    unit_ids: Iterable[int] | None = None,
+    item_ids: list[int] | None = None,
 ) -> dict[CellKey, Cell]:
     """The cells of the days ``[start, end)`` (within one or more months), computed from the
-    facts: 13 grouped queries whatever the number of units and items. A cell of a partial month
-    holds only that month's days inside the span."""
+    facts of the department's items (or of ``item_ids`` only: a few units' items, found by
+    primary key rather than through the department's index): 13 grouped queries whatever the
+    number of units and items. A cell of a partial month holds only its days inside the span."""
     months = Period("range", start, end).months
     lo, hi = aware(start), aware(end)
-    units = sorted(set(unit_ids)) if unit_ids is not None else None
     cells: dict[CellKey, Cell] = defaultdict(dict)
 
     def cell(unit_id: int, index: int) -> Cell:
@@ -95,9 +95,12 @@ def raw_cells(
     def add(target: Cell, key: str, n: int) -> None:
         target[key] = target.get(key, 0) + n
 
-    items = Item.objects.filter(department_id=department_id)
-    if units is not None:
-        items = items.filter(unit_id__in=units)
+    if item_ids is None:
+        items = Item.objects.filter(department_id=department_id)
+        records = Timeliness.objects.filter(item__department_id=department_id)
+    else:
+        items = Item.objects.filter(pk__in=item_ids)
+        records = Timeliness.objects.filter(item_id__in=item_ids)
     base = items.filter(submitted_at__gte=lo, submitted_at__lt=hi)
     cohort = base.annotate(m=month_bucket("submitted_at", months))
     ids = base.values("id")
@@ -153,9 +156,6 @@ def raw_cells(
         categories = cell(row["unit_id"], row["m"]).setdefault("cat", {})
         categories[str(row["category_id"])] = [row["n"], row["a"]]
 
-    records = Timeliness.objects.filter(item__department_id=department_id)
-    if units is not None:
-        records = records.filter(item__unit_id__in=units)
     for unit_id, m, to_submit, to_action, urgency, due, arrived in (
         records.filter(submitted_at__gte=lo, submitted_at__lt=hi)
         .annotate(m=month_bucket("submitted_at", months))
@@ -246,11 +246,12 @@ def _years(first: datetime.date, last: datetime.date) -> list[tuple[datetime.dat
     return spans
 
 
-def _history(department_id: int, unit_ids: list[int] | None) -> tuple[Any, Any] | None:
-    """The first and last local dates any cell of these units can fall on (None: no items)."""
-    items = Item.objects.filter(department_id=department_id, submitted_at__isnull=False)
-    if unit_ids is not None:
-        items = items.filter(unit_id__in=unit_ids)
+def _history(department_id: int, item_ids: list[int] | None) -> tuple[Any, Any] | None:
+    """The first and last local dates any cell of these items can fall on (None: no items)."""
+    if item_ids is None:
+        items = Item.objects.filter(department_id=department_id, submitted_at__isnull=False)
+    else:
+        items = Item.objects.filter(pk__in=item_ids, submitted_at__isnull=False)
     found = items.aggregate(
         first=Min("submitted_at"),
         last=Max("submitted_at"),
@@ -264,11 +265,18 @@ def _history(department_id: int, unit_ids: list[int] | None) -> tuple[Any, Any] 
 
 
 def _compute(department_id: int, unit_ids: list[int] | None) -> dict[CellKey, Cell]:
-    history = _history(department_id, unit_ids)
+    item_ids = None
+    if unit_ids is not None:
+        # By the unit index alone (the department's index would scan all its items).
+        rows = Item.objects.filter(unit_id__in=unit_ids).values_list("pk", "department_id")
+        item_ids = sorted(pk for pk, dept in rows if dept == department_id)
+        if not item_ids:
+            return {}
+    history = _history(department_id, item_ids)
     cells: dict[CellKey, Cell] = {}
     if history is not None:
         for start, end in _years(*history):
-            cells.update(raw_cells(department_id, start, end, unit_ids))
+            cells.update(raw_cells(department_id, start, end, item_ids))
     return cells
 
 

@@ -35,19 +35,22 @@ near-duplicates once the apps that own them provide the facts; until then they a
 from __future__ import annotations
 
 import datetime
+import math
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+
 from xinbao.dashboard import aggregates
 from xinbao.dashboard.aggregates import Cell, hours
-from xinbao.dashboard.periods import Period
+from xinbao.dashboard.periods import Period, next_month, previous_month
 from xinbao.items.models import Category
 from xinbao.orgs.models import Unit, User
 from xinbao.publishing.models import HIGH_LEVELS
 from xinbao.topics.queries import key_work_tree
-from xinbao.topics.timeliness import median, percentile
 
 __all__ = ["DepartmentFacts", "EditorFacts", "UnitFacts", "department_facts", "hours"]
 
@@ -146,16 +149,34 @@ class DepartmentFacts:
     by_category: dict[int, dict[int, tuple[int, int]]]  # unit → category → (submitted, adopted)
     editors: list[EditorFacts]
     previous: dict[int, UnitFacts] = field(default_factory=dict)  # the period just before
-    areas: list[tuple[int, str, int]] = field(default_factory=list)  # key work: id, name, depth
+    areas: list[tuple[int, str, int, bool]] = field(default_factory=list)  # id, name, depth, active
+    recent_key_work: dict[int, int] = field(default_factory=dict)  # area → items, blind window
+    blind_months: int = 0
 
 
 def median_hours(values: list[float]) -> float | None:
-    result = median([datetime.timedelta(hours=v) for v in values])
-    return hours(result)
+    """``topics.timeliness.median`` of the durations, in hours to a tenth, computed on the
+    floats (no timedelta per value: a province's year has hundreds of thousands)."""
+    if not values:
+        return None
+    return round(round(statistics.median(values) * 3600) / 3600, 1)
 
 
 def p90_hours(values: list[float]) -> float | None:
-    return hours(percentile([datetime.timedelta(hours=v) for v in values], 90))
+    """``topics.timeliness.percentile(values, 90)`` (nearest rank), in hours to a tenth."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(1, math.ceil(90 / 100 * len(ordered))) - 1], 1)
+
+
+def recent_months(period: Period, n: int) -> Period:
+    """The ``n`` whole months ending with the period's last month (the 盲区 window)."""
+    end = next_month(period.last_day.replace(day=1))
+    start = end
+    for _i in range(max(n, 1)):
+        start = previous_month(start)
+    return Period("range", start, end)
 
 
 def department_units(department: Unit) -> list[Unit]:
@@ -224,9 +245,22 @@ def department_facts(department: Unit, period: Period) -> DepartmentFacts:
         for pk, values in sorted(per_editor.items())
     ]
     areas = [
-        (area.pk, area.name, depth)
+        (area.pk, area.name, depth, area.is_active)
         for area, depth in key_work_tree(department, period.last_day.year)
     ]
+    blind_months = settings.XINBAO_BLIND_SPOT_MONTHS
+    recent: dict[int, int] = defaultdict(int)
+    if areas:
+        window = recent_months(period, blind_months)
+        whole = {m for m in months if m >= period.start and next_month(m) <= period.end}
+        if window.start >= period.start and set(window.months) <= whole:
+            window_cells = {k: c for k, c in cells.items() if k[1] >= window.start}
+        else:
+            window_cells = aggregates.period_cells(department.pk, window)
+        for (unit_id, _month), cell in window_cells.items():
+            if unit_id in facts:
+                for area, (reported, _adopted) in cell.get("kw", {}).items():
+                    recent[int(area)] += reported
     return DepartmentFacts(
         department_id=department.pk,
         period=period,
@@ -239,4 +273,6 @@ def department_facts(department: Unit, period: Period) -> DepartmentFacts:
         editors=editors,
         previous=previous,
         areas=areas,
+        recent_key_work=dict(recent),
+        blind_months=blind_months,
     )

@@ -30,7 +30,6 @@ from xinbao.dashboard.periods import Period
 from xinbao.orgs.models import Unit
 from xinbao.scoring import periods as scoring_periods
 from xinbao.scoring.ranking import RankRow, unit_ranking
-from xinbao.topics.queries import coverage
 
 TOP = 20
 FLAG_MIN_ITEMS = 3
@@ -160,9 +159,11 @@ def pooled(units: Iterable[UnitFacts], unit_id: int = 0) -> UnitFacts:
     return total
 
 
-def worse_indicators(now: UnitFacts, before: UnitFacts) -> list[str]:
+def worse_indicators(
+    now: UnitFacts, before: UnitFacts, checks: list[Indicator] | None = None
+) -> list[str]:
     worse = []
-    for indicator in indicators():
+    for indicator in checks if checks is not None else indicators():
         a, b = indicator.value(before), indicator.value(now)
         if a is None or b is None or (indicator.key == "high_level" and not before.submitted):
             continue
@@ -174,13 +175,14 @@ def worse_indicators(now: UnitFacts, before: UnitFacts) -> list[str]:
 def quality_flags(facts: DepartmentFacts, kind: str = "") -> list[tuple[UnitFacts, list[str]]]:
     """Units whose volume rose while their quality fell (the rule in the module docstring)."""
     flagged = []
+    checks = indicators()
     for unit_id, now in facts.units.items():
         if kind and now.kind != kind:
             continue
         before = facts.previous.get(unit_id)
         if before is None or now.submitted <= before.submitted or now.submitted < FLAG_MIN_ITEMS:
             continue
-        worse = worse_indicators(now, before)
+        worse = worse_indicators(now, before, checks)
         if len(worse) >= FLAG_MIN_WORSE:
             flagged.append((now, worse))
     return flagged
@@ -314,31 +316,36 @@ def department_figures(department: Unit, facts: DepartmentFacts, kind: str = "")
     )
 
     figures = [trend, funnel, points, high, heat, categories, timeliness, editors]
-    figures.append(key_work_figure(department, facts))
+    figures.append(key_work_figure(facts, kind))
     figures += quality_figures(facts, kind)
     return figures
 
 
-def key_work_figure(department: Unit, facts: DepartmentFacts) -> Figure:
-    last = facts.period.last_day
-    cover = coverage(department, last.year, today=last)
-    columns = [i for i, m in enumerate(cover.months) if m in set(facts.months)]
+def key_work_figure(facts: DepartmentFacts, kind: str = "") -> Figure:
+    """Per key-work area of the period's year: the units' items of the period tagged with it or
+    a sub-area (each item once), how many the county adopted, and whether it is a blind spot
+    (an active area with no item in the ``blind_months`` months ending with the period)."""
+    units = [u for u in facts.units.values() if not kind or u.kind == kind]
     figure = Figure(
         "key_work",
-        _("工作要点覆盖(%(year)d年)") % {"year": last.year},
+        _("工作要点覆盖(%(year)d年)") % {"year": facts.period.last_day.year},
         "barh",
         [_("工作要点"), _("报送"), _("采用"), _("盲区")],
         series=[1, 2],
-        note=_("统计本期内(最多最近12个月)报达的、标注了该要点的信息;盲区:最近%(n)d个月无信息。")
-        % {"n": cover.blind_months},
+        note=_(
+            "统计本期报达、标注了该要点(或其下级要点)的信息;盲区:截至本期末最近%(n)d个月无信息。"
+        )
+        % {"n": facts.blind_months},
     )
-    for row in cover.rows:
+    for area_id, name, depth, active in facts.areas:
+        pairs = [u.key_work.get(area_id, [0, 0]) for u in units]
+        blind = active and not facts.recent_key_work.get(area_id, 0)
         figure.rows.append(
             [
-                "\u3000" * row.depth + row.area.name,
-                sum(row.reported[i] for i in columns),
-                sum(row.adopted[i] for i in columns),
-                _("盲区") if row.blind else "",
+                "\u3000" * depth + name,
+                sum(p[0] for p in pairs),
+                sum(p[1] for p in pairs),
+                _("盲区") if blind else "",
             ]
         )
     return figure
@@ -544,7 +551,7 @@ def unit_key_work(facts: DepartmentFacts, mine: UnitFacts) -> Figure:
         series=[1, 2, 3],
         note=_("统计本期报达、标注了该要点(或其下级要点)的信息;中位数:本部门所有单位的中位数。"),
     )
-    for area_id, name, depth in facts.areas:
+    for area_id, name, depth, _active in facts.areas:
         reported, adopted = mine.key_work.get(area_id, [0, 0])
         median = middle(u.key_work.get(area_id, [0, 0])[0] for u in everyone)
         figure.rows.append(["\u3000" * depth + name, reported, adopted, median])
