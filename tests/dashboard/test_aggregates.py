@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +18,7 @@ from openpyxl import load_workbook
 from tests.dashboard.conftest import YEAR, Month, at, reported
 from tests.factories import make_user
 from xinbao.dashboard import aggregates, queries
+from xinbao.dashboard.facts import department_facts
 from xinbao.dashboard.figures import Figure
 from xinbao.dashboard.models import AggregateBuild, UnitMonth
 from xinbao.dashboard.periods import Period, month_period, parse_period
@@ -162,8 +164,6 @@ def test_incremental_refresh_after_commit_equals_a_full_build(
 
 
 def test_a_built_dashboard_never_reads_the_items_themselves(month: Month) -> None:
-    from xinbao.dashboard.facts import department_facts
-
     aggregates.department_build(month.county.dept.pk)
     with CaptureQueriesContext(connection) as captured:
         facts = department_facts(month.county.dept, Q4)
@@ -181,8 +181,6 @@ def test_a_partial_month_of_a_date_range_is_computed_from_its_days(month: Month)
 
 
 def test_rebuild_command_rewrites_the_cells(month: Month) -> None:
-    from django.core.management import CommandError, call_command
-
     out = io.StringIO()
     call_command("dashboard_rebuild", "--department", month.county.dept.code, stdout=out)
     assert "条单位月度汇总" in out.getvalue()
