@@ -189,9 +189,13 @@ AXES_ENABLED = env_flag("XINBAO_AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = int(os.environ.get("XINBAO_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("XINBAO_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 asks for the address as a lockout parameter too. Offices sit behind one NAT address,
-# so five typos anywhere in the building would lock everyone out; the username is the account.
+# axes.W006 asks for the address as a lockout parameter too, at the same 5 failures. Offices sit
+# behind one NAT address, so five typos anywhere in the building would lock everyone out. The
+# address gets its own, higher cap instead (AddressCapHandler): this many failures from one
+# address within the cool-off, across any usernames, lock the address for the cool-off (0: off).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_HANDLER = "xinbao.security.lockout.AddressCapHandler"
+XINBAO_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("XINBAO_LOCKOUT_ADDRESS_FAILURES", "30"))
 AXES_LOCKOUT_CALLABLE = "xinbao.security.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "xinbao.audit.middleware.request_ip"
