@@ -45,7 +45,7 @@ def address_locked(request: HttpRequest) -> bool:
     if not cap:
         return False
     ip_address = getattr(request, "axes_ip_address", None) or request_ip(request)
-    return bool(ip_address) and address_failures(ip_address) >= cap
+    return bool(ip_address) and address_failures(str(ip_address)) >= cap
 
 
 class AddressCapHandler(AxesDatabaseHandler):
