@@ -45,6 +45,13 @@ def available() -> str:
     return ""
 
 
+def own(path: Path) -> None:
+    """Hand ``path`` to the ``postgres`` user when running as root (the server runs as it)."""
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam("postgres")
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,6 +82,7 @@ class PrivateCluster:
         if reason := available():
             raise RuntimeError(reason)
         root = root or Path(tempfile.mkdtemp(prefix="xinbao-pgcluster-"))
+        root.mkdir(parents=True, exist_ok=True)
         cluster = cls(root, free_port(), settings)
         cluster.chown(root)
         cluster.run(
