@@ -180,6 +180,9 @@ XINBAO_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("XINBAO_PASSWORD_MAX_AGE_DAYS"
 # SM4 keys for personal data at rest (R27): "v2=<32 hex>,v1=<32 hex>", current first; unset:
 # var/field_keys, generated once. Never in the database or the repository.
 XINBAO_FIELD_KEYS = os.environ.get("XINBAO_FIELD_KEYS", "")
+# SM4 key (32 hex) of sealed backups for off-site copies (R32); unset: var/backup_key, generated
+# once. Never inside a backup.
+XINBAO_BACKUP_KEY = os.environ.get("XINBAO_BACKUP_KEY", "")
 # Accounts with no sign-in for this many days are disabled by `xinbao schedule` (R14); 0: never.
 XINBAO_INACTIVE_DAYS = int(os.environ.get("XINBAO_INACTIVE_DAYS", "90"))
 
