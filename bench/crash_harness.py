@@ -4,11 +4,16 @@ A client posts items to ``POST /api/v1/items`` with an ``Idempotency-Key`` each 
 key until it is acknowledged) and uploads an attachment to every third acknowledged item; each
 acknowledgement is appended to a local file and fsynced. Meanwhile a loop sends SIGKILL to the
 gunicorn worker at random moments (the master forks a new one) and, every tenth round, to the
-whole server, which is then started again. On PostgreSQL the harness also cuts its database's
-server connections (``pg_terminate_backend``) — it never kills the shared PostgreSQL server
-itself; killing the database server needs a cluster of its own (see docs/security.md).
+whole server, which is then started again. On PostgreSQL (``DATABASE_URL``) the harness also cuts
+its database's server connections (``pg_terminate_backend``); it never kills the shared server.
 
-Afterwards: the engine's integrity check (``PRAGMA integrity_check`` / amcheck and counts), every
+With ``--pg-cluster`` it starts a private PostgreSQL cluster instead (``bench/pg_cluster.py``:
+initdb into a temporary directory, a postmaster on a free port, as the ``postgres`` user when run
+as root) and, every ``--db-kill-every`` rounds, also SIGKILLs that postmaster and all its
+processes at another random moment, then starts it again (crash recovery from the WAL).
+
+Afterwards: the engine's integrity check (``PRAGMA integrity_check`` / amcheck and counts;
+``pg_amcheck --heapallindexed`` on the private cluster), every
 acknowledged item present exactly once, every attachment's file matching its digest, and the
 audit chain verifying. It prints ``acknowledged=… stored=… lost=…`` and exits 1 unless lost is 0
 and every check passed.
@@ -16,6 +21,7 @@ and every check passed.
     python bench/crash_harness.py                  # 20 rounds (XINBAO_CRASH_ROUNDS overrides)
     XINBAO_CRASH_ROUNDS=200 python bench/crash_harness.py   # the nightly size
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinbao_NAME python bench/crash_harness.py
+    python bench/crash_harness.py --pg-cluster --rounds 20   # kills PostgreSQL too
 
 On PostgreSQL it uses (drops and recreates) the database ``<name>_crash``.
 """
@@ -29,6 +35,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,6 +46,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from pg_cluster import PrivateCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -119,6 +128,11 @@ with connection.cursor() as cursor:
             report["amcheck"] = "ok"
         except Exception as exc:  # amcheck not installable here: counts below still run
             report["amcheck"] = f"unavailable: {exc.__class__.__name__}"
+        durable = {}
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            cursor.execute(f"SHOW {setting}")
+            durable[setting] = cursor.fetchone()[0]
+        report["durable"] = durable
         for table in ("items_item", "items_attachment", "audit_auditrecord"):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")
             cursor.fetchone()
@@ -367,13 +381,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-delay", type=float, default=0.6)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--pg-cluster",
+        action="store_true",
+        default=os.environ.get("XINBAO_CRASH_PG_CLUSTER") == "1",
+        help="a private PostgreSQL cluster whose postmaster is SIGKILLed too",
+    )
+    parser.add_argument("--db-kill-every", type=int, default=2)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="xinbao-crash-"))
     (workdir / "var").mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    cluster: PrivateCluster | None = None
+    if args.pg_cluster:
+        cluster = PrivateCluster.create()
+        os.environ["DATABASE_URL"] = cluster.url("xinbao")  # django_env appends _crash
     env = django_env(workdir)
     pg = "DATABASE_URL" in env and env["DATABASE_URL"].startswith("postgres")
-    began = time.monotonic()
+    status = 1
+    try:
+        status = run(args, rng, workdir, env, pg, cluster, began)
+        return status
+    finally:
+        if cluster is not None:
+            cluster.stop()
+            if status == 0:
+                shutil.rmtree(cluster.root, ignore_errors=True)
+            else:
+                print(f"the private cluster is kept for inspection: {cluster.root}")
+
+
+def run(
+    args: argparse.Namespace,
+    rng: random.Random,
+    workdir: Path,
+    env: dict[str, str],
+    pg: bool,
+    cluster: PrivateCluster | None,
+    began: float,
+) -> int:
     if pg:
         prepare_pg(env)
     token = run_django(SETUP, env)["token"]
@@ -404,8 +451,15 @@ def main(argv: list[str] | None = None) -> int:
                 server.start()
             else:
                 server.kill_worker()
-                if pg and round_no % 3 == 0:
+                if pg and cluster is None and round_no % 3 == 0:
                     cut_pg_connections(env)
+            if cluster is not None and args.db_kill_every and round_no % args.db_kill_every == 0:
+                # The database server too, at another random moment; the client keeps writing
+                # against it while it is down and during crash recovery.
+                time.sleep(rng.uniform(0, args.max_delay))
+                cluster.kill()
+                time.sleep(rng.uniform(0, args.min_delay))
+                cluster.start()
             kills += 1
             server.wait_ready()
         time.sleep(0.3)  # let the client finish what is in flight
@@ -420,6 +474,11 @@ def main(argv: list[str] | None = None) -> int:
         "backup": str(backup_dir) if backup_dir.exists() else "",
     }
     report = run_django(CHECK, env, json.dumps(acks))
+    if cluster is not None:
+        # pg_amcheck over the whole database: heap, TOAST, B-tree structure, index-to-heap.
+        report["amcheck"] = cluster.amcheck(env["DATABASE_URL"].rpartition("/")[2])
+        report["db_kills"] = cluster.kills
+        report["db_recoveries"] = cluster.recoveries()
     report.update(
         setup_seconds=round(setup_done - began, 1),
         chaos_seconds=round(chaos_done - setup_done, 1),
@@ -430,11 +489,14 @@ def main(argv: list[str] | None = None) -> int:
         database="postgresql" if pg else "sqlite",
     )
     report.setdefault("backup", "none")
+    report.setdefault("amcheck", "n/a")
+    report.setdefault("db_kills", 0)
+    report.setdefault("db_recoveries", 0)
     print(
         "acknowledged={acknowledged} stored={stored} lost={lost} duplicates={duplicates} "
         "attachments_acknowledged={attachments_acknowledged} attachments_lost={attachments_lost} "
         "attachments_bad_digest={attachments_bad_digest} integrity={integrity} audit={audit} "
-        "backup={backup} "
+        "backup={backup} amcheck={amcheck} db_kills={db_kills} db_recoveries={db_recoveries} "
         "rounds={rounds} retries={client_retries} seconds={seconds} database={database}".format(
             **report
         )
@@ -449,6 +511,10 @@ def main(argv: list[str] | None = None) -> int:
         and report["audit"] == "ok"
         and report["backup"] in ("ok", "none")
         and report["acknowledged"] > 0
+        and (cluster is None or report["amcheck"] == "ok")
+        and (cluster is None or report["db_kills"] > 0)
+        and (cluster is None or report["db_recoveries"] == report["db_kills"])
+        and all(v == "on" for v in report.get("durable", {}).values())
     )
     return 0 if ok else 1
 

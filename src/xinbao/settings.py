@@ -180,6 +180,9 @@ XINBAO_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("XINBAO_PASSWORD_MAX_AGE_DAYS"
 # SM4 keys for personal data at rest (R27): "v2=<32 hex>,v1=<32 hex>", current first; unset:
 # var/field_keys, generated once. Never in the database or the repository.
 XINBAO_FIELD_KEYS = os.environ.get("XINBAO_FIELD_KEYS", "")
+# SM4 key (32 hex) of sealed backups for off-site copies (R32); unset: var/backup_key, generated
+# once. Never inside a backup.
+XINBAO_BACKUP_KEY = os.environ.get("XINBAO_BACKUP_KEY", "")
 # Accounts with no sign-in for this many days are disabled by `xinbao schedule` (R14); 0: never.
 XINBAO_INACTIVE_DAYS = int(os.environ.get("XINBAO_INACTIVE_DAYS", "90"))
 
@@ -189,9 +192,13 @@ AXES_ENABLED = env_flag("XINBAO_AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = int(os.environ.get("XINBAO_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("XINBAO_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 asks for the address as a lockout parameter too. Offices sit behind one NAT address,
-# so five typos anywhere in the building would lock everyone out; the username is the account.
+# axes.W006 asks for the address as a lockout parameter too, at the same 5 failures. Offices sit
+# behind one NAT address, so five typos anywhere in the building would lock everyone out. The
+# address gets its own, higher cap instead (AddressCapHandler): this many failures from one
+# address within the cool-off, across any usernames, lock the address for the cool-off (0: off).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_HANDLER = "xinbao.security.lockout.AddressCapHandler"
+XINBAO_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("XINBAO_LOCKOUT_ADDRESS_FAILURES", "30"))
 AXES_LOCKOUT_CALLABLE = "xinbao.security.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "xinbao.audit.middleware.request_ip"

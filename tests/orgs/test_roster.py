@@ -50,7 +50,7 @@ def test_each_move_appends_history_with_both_units(county: County) -> None:
         actor=county.editor, officer=county.officer_a, to_unit=county.town_b, occurred_on=DAY
     )
     services.officer_move(
-        actor=county.sysadmin,
+        actor=county.editor,
         officer=county.officer_a,
         to_unit=county.town_a,
         occurred_on=DAY + datetime.timedelta(days=30),
@@ -102,7 +102,7 @@ def test_leaving_deactivates_and_keeps_items_with_unit_and_history_with_officer(
         appointed_on=DAY,
     )
     services.officer_leave(
-        actor=county.sysadmin, officer=county.officer_a, occurred_on=DAY, note="调离"
+        actor=county.editor, officer=county.officer_a, occurred_on=DAY, note="调离"
     )
     officer = User.objects.get(pk=county.officer_a.pk)
     assert officer.is_active is False
@@ -138,21 +138,30 @@ def test_only_editors_appoint_or_change_rank(county: County, who: str) -> None:
     assert not OfficerEvent.objects.exists()
 
 
-def test_sysadmin_moves_and_records_leaving_but_does_not_appoint(county: County) -> None:
-    with pytest.raises(NotAllowed):
-        services.officer_appoint(
-            actor=county.sysadmin,
-            officer=county.officer_a,
-            unit=county.town_a,
-            rank="primary",
-            post="",
-            appointed_on=DAY,
-        )
+def test_r13_administrators_hold_no_roster_duty(county: County) -> None:
+    """三员分立: the system administrator keeps accounts in the admin site; appointing, moving
+    and recording leaving are the department editors' business."""
     secadmin = make_user(role=Role.SECADMIN)
-    with pytest.raises(NotAllowed):
-        services.officer_leave(actor=secadmin, officer=county.officer_a, occurred_on=DAY)
-    services.officer_leave(actor=county.sysadmin, officer=county.officer_a, occurred_on=DAY)
-    assert OfficerEvent.objects.get().recorded_by == county.sysadmin
+    for admin in (county.sysadmin, secadmin):
+        with pytest.raises(NotAllowed):
+            services.officer_appoint(
+                actor=admin,
+                officer=county.officer_a,
+                unit=county.town_a,
+                rank="primary",
+                post="",
+                appointed_on=DAY,
+            )
+        with pytest.raises(NotAllowed):
+            services.officer_move(
+                actor=admin, officer=county.officer_a, to_unit=county.town_b, occurred_on=DAY
+            )
+        with pytest.raises(NotAllowed):
+            services.officer_leave(actor=admin, officer=county.officer_a, occurred_on=DAY)
+    assert not OfficerEvent.objects.exists()
+    assert User.objects.get(pk=county.officer_a.pk).is_active
+    services.officer_leave(actor=county.editor, officer=county.officer_a, occurred_on=DAY)
+    assert OfficerEvent.objects.get().recorded_by == county.editor
 
 
 def test_editor_cannot_move_officer_into_another_department(county: County) -> None:

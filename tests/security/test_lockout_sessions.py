@@ -94,6 +94,37 @@ def test_r04_locked_and_unknown_accounts_look_the_same(county: County) -> None:
     assert len(normalized) == 1
 
 
+def test_r04_one_address_failing_across_many_usernames_is_locked_too(
+    county: County, settings: Settings
+) -> None:
+    """Password spraying: never five failures for one username, but 30 from one address."""
+    assert settings.XINBAO_LOCKOUT_ADDRESS_FAILURES == 30
+    assert settings.AXES_HANDLER == "xinbao.security.lockout.AddressCapHandler"
+    sprayer = Client(REMOTE_ADDR="10.6.6.6")
+    for n in range(10):
+        fail(sprayer, f"ghost{n:02d}", times=3 if n < 9 else 2)  # 29 failures
+    # One below the cap: the address still signs in (another account, the right password).
+    assert web_login(Client(REMOTE_ADDR="10.6.6.6"), county.officer_b.username).status_code == 302  # type: ignore[attr-defined]
+    fail(sprayer, "ghost09", times=1)  # the 30th
+    assert AuditRecord.objects.filter(
+        action="auth.locked", changes__scope="address", changes__address="10.6.6.6"
+    ).exists()
+    # Now the right password for an account that never failed is refused from that address,
+    # with the same page as a wrong password ...
+    locked = web_login(Client(REMOTE_ADDR="10.6.6.6"), county.officer_a.username)
+    assert locked.status_code == 200  # type: ignore[attr-defined]
+    assert GENERIC in locked.content.decode()  # type: ignore[attr-defined]
+    # ... while the same account signs in from another address: the lock is on the address.
+    assert web_login(Client(REMOTE_ADDR="10.6.6.7"), county.officer_a.username).status_code == 302  # type: ignore[attr-defined]
+    # After the cool-off the address may try again.
+    AccessAttempt.objects.filter(ip_address="10.6.6.6").update(
+        attempt_time=datetime.datetime.now(datetime.UTC)
+        - settings.AXES_COOLOFF_TIME
+        - datetime.timedelta(seconds=1)
+    )
+    assert web_login(Client(REMOTE_ADDR="10.6.6.6"), county.officer_a.username).status_code == 302  # type: ignore[attr-defined]
+
+
 def test_r04_api_token_failures_count_towards_the_lock(county: County) -> None:
     user = county.officer_a
     api = Client()

@@ -16,8 +16,8 @@ from xinbao.dashboard.exports import XLSX_MIME, figure_filename, figure_xlsx
 from xinbao.dashboard.figures import Figure
 from xinbao.dashboard.periods import Period, PeriodError, parse_month, parse_period, previous_month
 from xinbao.dashboard.report import monthly_report, report_docx, report_filename
-from xinbao.orgs.models import DEPARTMENT_ROLES, UNIT_ROLES, Unit
-from xinbao.web.access import AuthedRequest, require_roles
+from xinbao.orgs.models import Unit
+from xinbao.web.access import AuthedRequest
 from xinbao.web.downloads import DOCX_MIME, file_response
 
 
@@ -57,7 +57,6 @@ def _context(request: AuthedRequest, period: Period, error: str, figures: str) -
     }
 
 
-@require_roles(*DEPARTMENT_ROLES)
 def department(request: AuthedRequest) -> HttpResponse:
     dept = queries.dashboard_department(request.user)
     period, error = _period(request)
@@ -68,7 +67,6 @@ def department(request: AuthedRequest) -> HttpResponse:
     return render(request, "dashboard/department.html", context)
 
 
-@require_roles(*DEPARTMENT_ROLES)
 def department_xlsx(request: AuthedRequest, key: str) -> HttpResponse:
     dept = queries.dashboard_department(request.user)
     period, _error = _period(request)
@@ -83,12 +81,10 @@ def _xlsx(figure: Figure, subtitle: str) -> HttpResponse:
     return file_response(data, figure_filename(figure, subtitle), XLSX_MIME)
 
 
-@require_roles(*UNIT_ROLES)
 def mine(request: AuthedRequest) -> HttpResponse:
     return redirect("dashboard:unit", pk=request.user.home_unit.pk)
 
 
-@require_roles(*DEPARTMENT_ROLES, *UNIT_ROLES)
 def unit(request: AuthedRequest, pk: int) -> HttpResponse:
     target = queries.access_dashboard_unit(request.user, pk)
     period, error = _period(request)
@@ -98,7 +94,6 @@ def unit(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "dashboard/unit.html", context)
 
 
-@require_roles(*DEPARTMENT_ROLES, *UNIT_ROLES)
 def unit_xlsx(request: AuthedRequest, pk: int, key: str) -> HttpResponse:
     target = queries.access_dashboard_unit(request.user, pk)
     period, _error = _period(request)
@@ -107,7 +102,6 @@ def unit_xlsx(request: AuthedRequest, pk: int, key: str) -> HttpResponse:
     return _xlsx(figure, subtitle)
 
 
-@require_roles(*DEPARTMENT_ROLES)
 def report_download(request: AuthedRequest) -> HttpResponse:
     dept = queries.dashboard_department(request.user)
     last = previous_month(timezone.localdate().replace(day=1))

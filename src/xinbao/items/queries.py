@@ -24,7 +24,6 @@ from xinbao.items.models import (
 )
 from xinbao.items.permissions import visibility_filter
 from xinbao.items.workflow import INBOX_OPEN
-from xinbao.orgs.models import Unit
 from xinbao.uploads import DOCX_MIME
 
 if TYPE_CHECKING:
@@ -255,28 +254,3 @@ def secrecy_status(
         return SecrecyStatus()
     review = item.secrecy_reviews.select_related("reviewer").order_by("-created_at", "-id").first()
     return SecrecyStatus(findings=findings, review=review)
-
-
-def secrecy_term_departments(user: User) -> QuerySet[Unit]:
-    """The departments whose internal terms ``user`` may set: an editor's own; every
-    organization department for the system administrator."""
-    from xinbao.orgs.models import Role
-
-    qs = Unit.objects.filter(kind=Unit.Kind.ORG_DEPT, is_active=True)
-    if user.has_role(Role.SYSADMIN):
-        return qs.order_by("path")
-    if user.has_role(Role.EDITOR):
-        return qs.filter(pk=user.unit_id or 0)
-    return qs.none()
-
-
-def secrecy_term_department(user: User, pk: str | None) -> Unit:
-    """The department chosen (``pk``), or the first one ``user`` may set; 404 if none."""
-    qs = secrecy_term_departments(user)
-    try:
-        unit = qs.filter(pk=int(pk)).first() if pk else qs.first()
-    except (ValueError, TypeError):
-        unit = None
-    if unit is None:
-        raise Http404
-    return unit

@@ -70,11 +70,10 @@ def check_roster_editor(actor: User, unit: Unit) -> None:
 
 
 def check_account_manager(actor: User, unit: Unit) -> None:
-    """Move or record leaving: an editor of the unit's department, or the system administrator."""
-    if actor.has_role(Role.SYSADMIN):
-        return
+    """Move or record leaving: an editor of the unit's department. (三员分立: the system
+    administrator keeps accounts through the admin site and holds no roster duty.)"""
     if not is_editor_of(actor, unit.department_id):
-        raise NotAllowed(_("只有本部门的编辑或系统管理员可以办理信息员调动和离任。"))
+        raise NotAllowed(_("只有本部门的编辑可以办理信息员调动和离任。"))
 
 
 def can_see_portfolio(viewer: User, officer: User) -> bool:

@@ -18,7 +18,7 @@ from xinbao.items.errors import ItemError
 from xinbao.items.models import Category, Item
 from xinbao.orgs import forms, queries, services
 from xinbao.orgs.certificate import certificate_docx, certificate_filename
-from xinbao.orgs.models import DEPARTMENT_ROLES, UNIT_ROLES, Role, Unit, User
+from xinbao.orgs.models import DEPARTMENT_ROLES, Role, Unit, User
 from xinbao.orgs.permissions import (
     is_department_reader,
     is_editor_of,
@@ -26,11 +26,10 @@ from xinbao.orgs.permissions import (
     phone_for,
     sees_full_contact,
 )
-from xinbao.web.access import AuthedRequest, department_of, require_roles
+from xinbao.web.access import AuthedRequest, department_of
 from xinbao.web.downloads import DOCX_MIME, file_response
 
 PAGE_SIZE = 20
-BUSINESS = (*UNIT_ROLES, *DEPARTMENT_ROLES)
 
 
 def paginate(request: AuthedRequest, rows: Any, size: int = PAGE_SIZE) -> Any:
@@ -54,7 +53,6 @@ UNIT_KINDS = [(k, v) for k, v in Unit.Kind.choices if k != Unit.Kind.ORG_DEPT]
 # --- roster -----------------------------------------------------------------------------------
 
 
-@require_roles(*DEPARTMENT_ROLES)
 def roster(request: AuthedRequest) -> HttpResponse:
     department = department_of(request.user)
     kind = kind_of(request)
@@ -69,12 +67,10 @@ def roster(request: AuthedRequest) -> HttpResponse:
     return render(request, "orgs/roster.html", context)
 
 
-@require_roles(*UNIT_ROLES)
 def my_unit_roster(request: AuthedRequest) -> HttpResponse:
     return redirect("orgs:unit_roster", pk=request.user.home_unit.pk)
 
 
-@require_roles(*BUSINESS)
 def unit_roster(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = queries.access_roster_unit(request.user, pk)
     full = sees_full_contact(request.user, unit)
@@ -93,7 +89,6 @@ def unit_roster(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def officer_appoint(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = queries.access_roster_unit(request.user, pk)
     form = forms.AppointForm(request.POST)
@@ -131,21 +126,19 @@ def officer_appoint(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def access_managed_officer(user: User, pk: int) -> User:
-    """An officer whose account ``user`` may manage: any officer for the system administrator,
-    officers of the department's units for its editors; 404 for everyone else."""
+    """An officer of the units of ``user``'s department, ``user`` being its editor; 404 for
+    everyone else."""
     officer = User.objects.filter(pk=pk, role=Role.OFFICER).select_related("unit").first()
     if officer is None or officer.unit is None:
         raise Http404
-    if user.has_role(Role.SYSADMIN) or is_editor_of(user, officer.unit.department_id):
+    if is_editor_of(user, officer.unit.department_id):
         return officer
     raise Http404
 
 
-@require_roles(Role.EDITOR, Role.SYSADMIN)
 def officer_manage(request: AuthedRequest, pk: int) -> HttpResponse:
     officer = access_managed_officer(request.user, pk)
     unit = officer.home_unit
-    is_editor = is_editor_of(request.user, unit.department_id)
     bound: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
@@ -158,7 +151,6 @@ def officer_manage(request: AuthedRequest, pk: int) -> HttpResponse:
         "officer": officer,
         "phone": phone_for(request.user, officer),
         "history": queries.officer_history(officer),
-        "is_editor": is_editor,
         "move_form": bound.get("move") or forms.MoveForm(department_id=department_id),
         "rank_form": bound.get("rank")
         or forms.RankForm(initial={"rank": officer.officer_rank, "post": officer.post}),
@@ -220,7 +212,6 @@ def officer_action(
 # --- training ---------------------------------------------------------------------------------
 
 
-@require_roles(*BUSINESS)
 def trainings(request: AuthedRequest) -> HttpResponse:
     department_id = queries.department_id_of(request.user)
     form = forms.TrainingForm(request.POST or None)
@@ -247,7 +238,6 @@ def trainings(request: AuthedRequest) -> HttpResponse:
     return render(request, "orgs/trainings.html", context, status=400 if form.errors else 200)
 
 
-@require_roles(*BUSINESS)
 def training(request: AuthedRequest, pk: int) -> HttpResponse:
     session = queries.access_training(request.user, pk)
     is_editor = is_editor_of(request.user, session.department_id)
@@ -334,7 +324,6 @@ def training_material(request: AuthedRequest, pk: int, material_pk: int) -> File
     )
 
 
-@require_roles(*DEPARTMENT_ROLES)
 def training_missed(request: AuthedRequest) -> HttpResponse:
     department = department_of(request.user)
     form = forms.PeriodForm(request.GET or None)
@@ -355,7 +344,6 @@ def training_missed(request: AuthedRequest) -> HttpResponse:
 # --- exemplary items --------------------------------------------------------------------------
 
 
-@require_roles(*BUSINESS)
 def exemplary_list(request: AuthedRequest) -> HttpResponse:
     search = forms.ExemplarySearchForm(request.GET or None)
     category: Category | None = None
@@ -401,7 +389,6 @@ def exemplary_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "orgs/exemplary_list.html", context, status=status)
 
 
-@require_roles(*BUSINESS)
 def exemplary(request: AuthedRequest, pk: int) -> HttpResponse:
     found = queries.access_exemplary(request.user, pk)
     context = {"exemplary": found, "is_editor": is_editor_of(request.user, found.department_id)}
@@ -409,7 +396,6 @@ def exemplary(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def exemplary_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     found = queries.access_exemplary(request.user, pk)
     try:
@@ -424,7 +410,6 @@ def exemplary_remove(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- portfolio --------------------------------------------------------------------------------
 
 
-@require_roles(Role.OFFICER)
 def my_portfolio(request: AuthedRequest) -> HttpResponse:
     return redirect("orgs:portfolio", pk=request.user.pk)
 
@@ -432,7 +417,6 @@ def my_portfolio(request: AuthedRequest) -> HttpResponse:
 PORTFOLIO_YEARS = 3
 
 
-@require_roles(*BUSINESS)
 def portfolio(request: AuthedRequest, pk: int) -> HttpResponse:
     officer = queries.access_officer(request.user, pk)
     year = year_of(request)
@@ -456,7 +440,6 @@ def portfolio(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/portfolio.html", context)
 
 
-@require_roles(*DEPARTMENT_ROLES)
 def certificate(request: AuthedRequest, pk: int) -> HttpResponse:
     officer = queries.access_officer(request.user, pk)
     department = department_of(request.user)
@@ -468,7 +451,6 @@ def certificate(request: AuthedRequest, pk: int) -> HttpResponse:
 COMPARE_MAX_YEARS = 5
 
 
-@require_roles(*DEPARTMENT_ROLES)
 def compare(request: AuthedRequest) -> HttpResponse:
     department = department_of(request.user)
     year = year_of(request)

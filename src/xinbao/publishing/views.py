@@ -29,17 +29,14 @@ from xinbao.publishing.forms import (
 )
 from xinbao.publishing.pdf import PdfError
 from xinbao.publishing.pdf import issue_pdf as render_pdf
-from xinbao.web.access import AuthedRequest, require_roles
+from xinbao.web.access import AuthedRequest
 from xinbao.web.downloads import DOCX_MIME, file_response
-
-EDITORIAL = (Role.EDITOR, Role.DEPT_LEADER)
 
 
 def form_errors(form: Any) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-@require_roles(*EDITORIAL)
 def publication_list(request: AuthedRequest) -> HttpResponse:
     publications = list(queries.publications_for(request.user))
     latest = {
@@ -49,7 +46,6 @@ def publication_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "publishing/publication_list.html", {"rows": rows})
 
 
-@require_roles(*EDITORIAL)
 def publication_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     publication = queries.access_publication(request.user, pk)
     page = Paginator(queries.issues_of(publication), 20).get_page(request.GET.get("page"))
@@ -59,7 +55,6 @@ def publication_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def issue_new(request: AuthedRequest, pk: int) -> HttpResponse:
     publication = queries.access_publication(request.user, pk)
     try:
@@ -70,7 +65,6 @@ def issue_new(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("publishing:issue", pk=issue.pk)
 
 
-@require_roles(*EDITORIAL)
 def issue_detail(request: AuthedRequest, pk: int, **extra: Any) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     entries = extra.pop("entries", None) or queries.issue_entries(issue)
@@ -112,7 +106,6 @@ def issue_detail(request: AuthedRequest, pk: int, **extra: Any) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def issue_meta(request: AuthedRequest, pk: int) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     form = IssueMetaForm(request.POST)
@@ -129,7 +122,6 @@ def issue_meta(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def issue_add(request: AuthedRequest, pk: int) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     try:
@@ -143,7 +135,6 @@ def issue_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def entry_edit(request: AuthedRequest, pk: int, entry_id: int) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     entry = issue.entries.filter(pk=entry_id).select_related("item__unit").first()
@@ -163,7 +154,6 @@ def entry_edit(request: AuthedRequest, pk: int, entry_id: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def entry_remove(request: AuthedRequest, pk: int, entry_id: int) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     entry = issue.entries.filter(pk=entry_id).first()
@@ -176,7 +166,6 @@ def entry_remove(request: AuthedRequest, pk: int, entry_id: int) -> HttpResponse
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def entry_move(request: AuthedRequest, pk: int, entry_id: int) -> HttpResponse:
     """Move one entry up or down by one place."""
     issue = queries.access_issue(request.user, pk)
@@ -194,7 +183,6 @@ def entry_move(request: AuthedRequest, pk: int, entry_id: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def issue_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     try:
@@ -211,7 +199,6 @@ def issue_publish(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def issue_correct(request: AuthedRequest, pk: int) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     form = CorrectionForm(request.POST)
@@ -229,13 +216,11 @@ def issue_correct(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("publishing:issue", pk=correction.pk)
 
 
-@require_roles(*EDITORIAL)
 def issue_docx(request: AuthedRequest, pk: int) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     return file_response(render_docx(issue), issue_filename(issue, ".docx"), DOCX_MIME)
 
 
-@require_roles(*EDITORIAL)
 def issue_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     issue = queries.access_issue(request.user, pk)
     try:
@@ -247,7 +232,6 @@ def issue_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def item_forward(request: AuthedRequest, pk: int) -> HttpResponse:
     item = access_item(request.user, pk)
     form = ForwardForm(request.POST)
@@ -261,14 +245,12 @@ def item_forward(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("items:detail", pk=item.pk)
 
 
-@require_roles(*EDITORIAL)
 def forwarded_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(queries.forwarded_inbox(request.user), 20).get_page(request.GET.get("page"))
     return render(request, "publishing/forwarded_list.html", {"page": page})
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def forwarding_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     forwarding = queries.access_forwarding(request.user, pk)
     form = ForwardingDecisionForm(request.POST)
@@ -290,7 +272,6 @@ def forwarding_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def external_adoption_new(request: AuthedRequest, pk: int) -> HttpResponse:
     item = access_item(request.user, pk)
     form = ExternalAdoptionForm(request.POST, request.FILES, prefix="adoption")
@@ -307,7 +288,6 @@ def external_adoption_new(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_roles(Role.EDITOR)
 def instruction_new(request: AuthedRequest, pk: int) -> HttpResponse:
     item = access_item(request.user, pk)
     form = InstructionForm(request.POST, prefix="instruction")

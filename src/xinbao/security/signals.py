@@ -25,12 +25,14 @@ def remember_session(sender: Any, request: HttpRequest | None, user: Any, **kwar
 def record_lockout(
     sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any
 ) -> None:
-    """The locked username is kept; the account may not exist."""
+    """The locked username is kept (the account may not exist); an address locked by the
+    per-address cap (``security.lockout.AddressCapHandler``) has no username but its address."""
     name = str(username or "")[:150]
     user = get_user_model().objects.filter(username=name).first() if name else None
-    audit_record(
-        actor=None, action="auth.locked", obj=user, changes={"username": name}, success=False
-    )
+    changes: dict[str, Any] = {"username": name, "scope": "account" if name else "address"}
+    if not name:
+        changes["address"] = str(kwargs.get("ip_address") or "")[:64]
+    audit_record(actor=None, action="auth.locked", obj=user, changes=changes, success=False)
 
 
 @receiver(user_logged_out)
