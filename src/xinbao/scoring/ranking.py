@@ -1,12 +1,17 @@
 """Rankings of units (within each unit class and overall) and of officers for any period.
 
-Figures per unit: points (the sum of its ledger rows dated in the period), items submitted
-(``Item.submitted_at`` in the period), items adopted (items whose first counted adoption for
+Units are grouped by their assessment class (``Unit.effective_class``: 乡镇, 县直部门A/B/C类,
+部机关科室, 其他单位), the class the rule set's quotas key on. Figures per unit: points (the
+sum of its ledger rows dated in the period), items submitted (``Item.submitted_at`` in the
+period), items adopted (items whose first counted adoption for
 the unit is dated in the period: ``ScoreEntry.counts_adopted``), the adoption rate, the
 shares of 市级以上 and of 参阅类 among the adopted items, quota completion (submitted against
 the period's quota of the unit's class) and topics answered (of the topics due in the
-period). Officers: the points, adopted, high-level and 参阅类 figures of the rows of the
-items they wrote (a co-unit's share stays with its unit).
+period). Officers: the points, adopted, high-level and 参阅类 figures of the ledger rows
+attributed to them (``ScoreEntry.officer``: the rows of the items they wrote, their own unit's
+share of a joint item, deductions about their items; a co-unit's share and the unit's quota
+and topic rows stay with the unit), so every officer figure is a sum of listed rows
+(``queries.officer_period_lines``).
 
 Ties (documented on the page and in docs): more points first, then more 市级以上 adoptions, then
 more adopted items, then the unit code (officers: the username) in ascending order.
@@ -27,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xinbao.items.models import Item
 from xinbao.orgs.models import Role, Unit, User
@@ -37,7 +43,12 @@ from xinbao.topics.models import TopicTarget
 if TYPE_CHECKING:
     import datetime
 
-CLASS_LABELS = {str(label): str(kind) for kind, label in Unit.Kind.choices}
+CLASSES = Unit.AssessmentClass
+# Chinese names a user may type for a class: the labels, and A类/B类/C类 for the departments.
+CLASS_NAMES = {str(label): str(value) for value, label in CLASSES.choices}
+CLASS_NAMES.update(
+    {str(label)[-2:]: str(value) for value, label in CLASSES.choices if str(label).endswith("类")}
+)
 
 
 @dataclass
@@ -82,7 +93,8 @@ class RankRow:
             "overall_rank": self.overall_rank,
             "unit_code": self.unit.code,
             "unit": self.unit.display_name,
-            "unit_class": self.unit.kind,
+            "unit_class": self.unit.effective_class,
+            "unit_class_label": self.unit.effective_class_label,
             "points": float(self.points),
             "submitted": self.submitted,
             "adopted": self.adopted,
@@ -123,21 +135,25 @@ class Ranking:
 
 
 def class_of(text: str | None) -> str | None:
-    """A unit class from its code (``township``) or its Chinese label (乡镇); None for all;
-    ValueError for an unknown one."""
+    """An assessment class (``Unit.AssessmentClass``) from its code (``dept_a``) or its Chinese
+    name (县直部门A类, or A类); None for all; ValueError with a Chinese message otherwise."""
+    text = (text or "").strip()
     if not text:
         return None
-    if text in Unit.Kind.values and text != Unit.Kind.ORG_DEPT:
+    if text in CLASSES.values:
         return text
-    if text in CLASS_LABELS and CLASS_LABELS[text] != Unit.Kind.ORG_DEPT:
-        return CLASS_LABELS[text]
-    raise ValueError(text)
+    if text in CLASS_NAMES:
+        return CLASS_NAMES[text]
+    names = "、".join(str(label) for label in CLASSES.labels)
+    raise ValueError(
+        _("未知的单位类别“%(text)s”,可用的类别:%(names)s。") % {"text": text, "names": names}
+    )
 
 
-def quota_for(rules: dict[str, Any], unit_kind: str, period: Period) -> int | None:
-    """Items a unit of ``unit_kind`` must submit in ``period``: the period's own quota, else the
-    shorter periods' quotas scaled (a quarter = 3 months, a year = 4 quarters or 12 months)."""
-    quotas = rules.get("quotas", {}).get(unit_kind, {})
+def quota_for(rules: dict[str, Any], unit_class: str, period: Period) -> int | None:
+    """Items a unit of ``unit_class`` must submit in ``period``: the period's own quota, else
+    the shorter periods' quotas scaled (a quarter = 3 months, a year = 4 quarters or 12 months)."""
+    quotas = rules.get("quotas", {}).get(unit_class, {})
     month, quarter, year = quotas.get("month"), quotas.get("quarter"), quotas.get("year")
     if period.kind == "year" and year:
         return int(year)
@@ -269,9 +285,7 @@ def unit_ranking(department: Unit, period: Period, *, unit_class: str | None = N
         .exclude(kind=Unit.Kind.ORG_DEPT)
         .order_by("sort_order", "code")
     )
-    if unit_class:
-        units_qs = units_qs.filter(kind=unit_class)
-    units = list(units_qs)
+    units = [u for u in units_qs if not unit_class or u.effective_class == unit_class]
     rows = {unit.pk: RankRow(unit=unit) for unit in units}
     for unit_id, figure in _figures(department, period, "unit_id").items():
         if unit_id in rows:
@@ -293,12 +307,12 @@ def unit_ranking(department: Unit, period: Period, *, unit_class: str | None = N
     ruleset = RuleSet.objects.filter(department=department, year=period.year).first()
     rules = ruleset.rules if ruleset is not None else {}
     for row in rows.values():
-        row.quota = quota_for(rules, row.unit.kind, period)
+        row.quota = quota_for(rules, row.unit.effective_class, period)
     overall = list(rows.values())
     _rank(overall, "overall_rank")
     groups: list[RankGroup] = []
-    for kind, label in Unit.Kind.choices:
-        members = [row for row in overall if row.unit.kind == kind]
+    for kind, label in CLASSES.choices:
+        members = [row for row in overall if row.unit.effective_class == kind]
         if members:
             _rank(members, "rank")
             groups.append(RankGroup(kind=kind, label=str(label), rows=members))
@@ -310,11 +324,11 @@ def officer_ranking(department: Unit, period: Period, *, unit_class: str | None 
     officers_qs = User.objects.filter(
         unit__department=department, unit__is_active=True, role=Role.OFFICER, is_active=True
     ).select_related("unit")
-    if unit_class:
-        officers_qs = officers_qs.filter(unit__kind=unit_class)
     rows: dict[int, RankRow] = {}
     for officer in officers_qs.order_by("username"):
         assert officer.unit is not None  # noqa: S101 — the filter requires it
+        if unit_class and officer.unit.effective_class != unit_class:
+            continue
         rows[officer.pk] = RankRow(unit=officer.unit, officer=officer)
     for officer_id, figure in _figures(department, period, "officer_id").items():
         if officer_id in rows:

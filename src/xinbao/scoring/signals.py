@@ -2,7 +2,8 @@
 transaction commits ``ledger.refresh`` recomputes only those units' rows of those years.
 
 Facts watched: published issue entries and their issues, upper-level adoptions, instructions,
-topic targets and topics, ``ItemReview`` and ``ManualAdjustment`` rows, items (submission time,
+topic targets and topics, ``ItemReview`` and ``ManualAdjustment`` rows, a unit's assessment
+class (``services.unit_classes_set``: every year with a rule set), items (submission time,
 body length: quotas and the quality bar), their co-units, and urgent items' ``Timeliness``. The
 affected units are the item's unit and its co-units (a joint item's shares), or the target's or
 deduction's unit. A fact moved into another year changes the year it is in now; ``xinbao ledger
@@ -103,6 +104,7 @@ def _item_marks(
 
 def _resolve(token: Token) -> Marks:
     from xinbao.publishing.models import IssueEntry, PublicationIssue
+    from xinbao.scoring.models import RuleSet
     from xinbao.topics.models import Topic, TopicTarget
 
     kind = token[0]
@@ -124,6 +126,9 @@ def _resolve(token: Token) -> Marks:
         return [(row[0], _local_year(row[1]), units)] if row is not None else []
     if kind == "unit":
         return [(token[1], token[2], {token[3]})]
+    if kind == "unit_years":  # the unit's assessment class: every year with a rule set
+        years = RuleSet.objects.filter(department_id=token[1]).values_list("year", flat=True)
+        return [(token[1], year, {token[2]}) for year in sorted(years)]
     return []
 
 
