@@ -3,13 +3,17 @@ statement: out-of-scope units answer 404."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from xinbao.orgs.models import UNIT_ROLES, Role, Unit, User
 from xinbao.scoring.models import FactType, ManualAdjustment, RuleSet, ScoreEntry
 from xinbao.scoring.periods import Period, year_period
 from xinbao.scoring.ranking import RankGroup, RankRow, unit_ranking
+from xinbao.scoring.rules import DEMO_RULES
 from xinbao.web.access import department_of
 
 __all__ = ["RankGroup", "RankRow", "department_of"]
@@ -113,6 +117,20 @@ def ruleset_of(department: Unit | None, year: int) -> RuleSet | None:
     if department is None:
         return None
     return RuleSet.objects.filter(department=department, year=year).first()
+
+
+def ruleset_start(
+    department: Unit, year: int, ruleset: RuleSet | None
+) -> tuple[str, dict[str, Any]]:
+    """The name and rules the rule-set page opens with: the year's own, else a copy of the
+    latest earlier year's (renamed for ``year``), else the demo rules."""
+    if ruleset is not None:
+        return ruleset.name, ruleset.rules
+    earlier = RuleSet.objects.filter(department=department, year__lt=year).order_by("-year").first()
+    name = _("%(dept)s%(year)d年度组工信息工作考核办法") % {"dept": department.name, "year": year}
+    if earlier is not None:
+        return name, earlier.rules
+    return name, DEMO_RULES
 
 
 def ranking(department: Unit, year: int) -> list[RankGroup]:

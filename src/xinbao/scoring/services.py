@@ -29,6 +29,7 @@ def ruleset_save(
     *, department: Unit, year: int, name: str, rules: Any, actor: User | None
 ) -> RuleSet:
     """Create or replace ``department``'s rule set for ``year``; invalid rules change nothing.
+    After commit the year's ledger is rebuilt under the new rules (``signals.flush``).
     ``actor`` is None for command-line imports (the audit record then names no one). Classes
     named in Chinese (乡镇, 县直部门A类) are stored as their codes."""
     rules = normalize_classes(rules)
@@ -47,6 +48,7 @@ def ruleset_save(
             obj=ruleset,
             changes={"year": year, "name": name},
         )
+        signals.note("ruleset", department.pk, year)  # the year's ledger, after commit
     return ruleset
 
 

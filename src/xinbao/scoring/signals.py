@@ -3,7 +3,8 @@ transaction commits ``ledger.refresh`` recomputes only those units' rows of thos
 
 Facts watched: published issue entries and their issues, upper-level adoptions, instructions,
 topic targets and topics, ``ItemReview`` and ``ManualAdjustment`` rows, a unit's assessment
-class (``services.unit_classes_set``: every year with a rule set), items (submission time,
+class (``services.unit_classes_set``: every year with a rule set), the rule set itself
+(``services.ruleset_save``: its whole year is rebuilt), items (submission time,
 body length: quotas and the quality bar), their co-units, and urgent items' ``Timeliness``. The
 affected units are the item's unit and its co-units (a joint item's shares), or the target's or
 deduction's unit. A fact moved into another year changes the year it is in now; ``xinbao ledger
@@ -53,17 +54,25 @@ def flush() -> None:
 
     tokens, _state.pending = _pending(), set()
     work: dict[tuple[int, int], set[int]] = {}
+    whole: set[tuple[int, int]] = set()  # a rule set changed: the whole year is recomputed
     for token in sorted(tokens, key=repr):
+        if token[0] == "ruleset":
+            whole.add((token[1], token[2]))
+            continue
         for dept_id, year, units in _resolve(token):
             if dept_id is not None and year is not None:
                 work.setdefault((dept_id, year), set()).update(units)
-    departments = Unit.objects.in_bulk({dept_id for dept_id, _year in work})
-    for (dept_id, year), units in sorted(work.items()):
+    departments = Unit.objects.in_bulk({dept_id for dept_id, _year in [*work, *whole]})
+    for dept_id, year in sorted(whole | set(work)):
         department = departments.get(dept_id)
-        if department is None or not units:
+        units = work.get((dept_id, year))
+        if department is None or (not units and (dept_id, year) not in whole):
             continue
         try:
-            ledger.refresh(department, year, units)
+            if (dept_id, year) in whole:
+                ledger.rebuild(department, year)
+            else:
+                ledger.refresh(department, year, units or ())
         except ItemError:  # an invalid rule set: the editor sees it on the ranking page
             logger.warning("ledger refresh skipped for %s %s", dept_id, year, exc_info=True)
 

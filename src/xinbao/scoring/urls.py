@@ -17,4 +17,6 @@ urlpatterns = [
     path("scoring/statistics.xlsx", views.statistics_download, name="statistics"),
     path("scoring/items/<int:pk>/review/", views.review, name="review"),
     path("scoring/classes/", views.unit_classes, name="classes"),
+    path("scoring/rules/", views.rules, name="rules"),
+    path("scoring/rules/download/", views.rules_download, name="rules_download"),
 ]

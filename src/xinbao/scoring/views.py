@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from xinbao.items.errors import ItemError
 from xinbao.items.queries import access_item
 from xinbao.orgs.models import CLASS_LABELS, Role, Unit, allowed_classes
-from xinbao.scoring import queries, reports, services
-from xinbao.scoring.forms import AdjustmentForm, ReviewForm
+from xinbao.scoring import queries, reports, ruleset_io, services
+from xinbao.scoring.forms import AdjustmentForm, ReviewForm, RuleSetPageForm
 from xinbao.scoring.models import ItemReview
 from xinbao.scoring.periods import Period, month_period, parse_period, quarter_period, year_period
 from xinbao.scoring.ranking import class_of, officer_ranking, unit_ranking
@@ -305,6 +305,68 @@ def unit_classes(request: AuthedRequest) -> HttpResponse:
     ]
     context = {"rows": rows, "error": error, "is_editor": is_editor}
     return render(request, "scoring/classes.html", context, status=400 if error else 200)
+
+
+@require_roles(*DEPARTMENT)
+def rules(request: AuthedRequest) -> HttpResponse:
+    """The year's rule set (考核办法) on a page: editors edit its name and rules (validated,
+    nothing saved on any problem, the typed text kept; the ledger is rebuilt after saving),
+    department leaders read it. A year without one starts from the latest earlier rule set, or
+    the demo rules."""
+    department = department_of(request.user)
+    year = year_of(request)
+    is_editor = request.user.has_role(Role.EDITOR)
+    ruleset = queries.ruleset_of(department, year)
+    if request.method == "POST":
+        if not is_editor:
+            return HttpResponse(status=403)
+        form = RuleSetPageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.ruleset_save(
+                    department=department,
+                    year=year,
+                    name=form.cleaned_data["name"],
+                    rules=form.cleaned_data["rules"],
+                    actor=request.user,
+                )
+            except ItemError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("考核办法已保存,计分明细已按新办法重新计算。"))
+                return redirect(f"{reverse('scoring:rules')}?year={year}")
+    else:
+        name, start = queries.ruleset_start(department, year, ruleset)
+        form = RuleSetPageForm(
+            initial={"name": name, "rules": json.dumps(start, ensure_ascii=False, indent=2)}
+        )
+    context = {
+        "year": year,
+        "ruleset": ruleset,
+        "form": form,
+        "is_editor": is_editor,
+        "classes": Unit.AssessmentClass.choices,
+    }
+    return render(request, "scoring/rules.html", context, status=400 if form.errors else 200)
+
+
+@require_roles(*DEPARTMENT)
+def rules_download(request: AuthedRequest) -> HttpResponse:
+    """The year's rule set as a file (``?format=yaml`` or JSON), as ``xinbao rules export``."""
+    department = department_of(request.user)
+    year = year_of(request)
+    ruleset = queries.ruleset_of(department, year)
+    if ruleset is None:
+        messages.error(request, _("%(year)d 年还没有考核办法。") % {"year": year})
+        return redirect(f"{reverse('scoring:rules')}?year={year}")
+    as_yaml = request.GET.get("format") == "yaml"
+    try:
+        text = ruleset_io.dump(ruleset_io.document_of(ruleset), as_yaml=as_yaml)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('scoring:rules')}?year={year}")
+    suffix, mime = ("yaml", "application/yaml") if as_yaml else ("json", "application/json")
+    return file_response(text.encode("utf-8"), f"{ruleset.name}.{suffix}", mime)
 
 
 @require_POST
