@@ -66,6 +66,7 @@ class RankRow:
     rank: int = 0
     overall_rank: int = 0
     officer: User | None = None
+    unit_class: str = ""  # the unit's assessment class (``Unit.effective_class``)
 
     @property
     def adoption_rate(self) -> float | None:
@@ -93,7 +94,7 @@ class RankRow:
             "overall_rank": self.overall_rank,
             "unit_code": self.unit.code,
             "unit": self.unit.display_name,
-            "unit_class": self.unit.effective_class,
+            "unit_class": self.unit_class or self.unit.effective_class,
             "unit_class_label": self.unit.effective_class_label,
             "points": float(self.points),
             "submitted": self.submitted,
@@ -173,6 +174,11 @@ def _day_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
     return start, end
 
 
+# What a ranking row shows of a unit (loading 3,000 whole units or officers costs more than
+# their figures).
+UNIT_FIELDS = (
+    "id", "code", "name", "short_name", "kind", "assessment_class", "sort_order", "department_id",
+)  # fmt: skip
 FIGURES = ("total", "adopted", "high", "reference", "instructions", "submitted")
 
 
@@ -202,10 +208,11 @@ def _figures(department: Unit, period: Period, by: str) -> dict[Any, dict[str, A
     days of a date range outside whole months from the ledger rows and items themselves."""
     result: dict[Any, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     months = _full_months(period)
+    officers_only = {"officer_id__isnull": False} if by == "officer_id" else {}
     if months is not None:
         tallies = (
             ScoreTally.objects.filter(
-                department=department, month__gte=months[0], month__lte=months[1]
+                department=department, month__gte=months[0], month__lte=months[1], **officers_only
             )
             .values(by)
             .annotate(
@@ -236,7 +243,7 @@ def _figures(department: Unit, period: Period, by: str) -> dict[Any, dict[str, A
     for start, end in edges:
         rows = (
             ScoreEntry.objects.filter(
-                department=department, fact_date__gte=start, fact_date__lte=end
+                department=department, fact_date__gte=start, fact_date__lte=end, **officers_only
             )
             .values(by)
             .annotate(
@@ -283,10 +290,14 @@ def unit_ranking(department: Unit, period: Period, *, unit_class: str | None = N
     units_qs = (
         Unit.objects.filter(department=department, is_active=True)
         .exclude(kind=Unit.Kind.ORG_DEPT)
+        .only(*UNIT_FIELDS)
         .order_by("sort_order", "code")
     )
-    units = [u for u in units_qs if not unit_class or u.effective_class == unit_class]
-    rows = {unit.pk: RankRow(unit=unit) for unit in units}
+    rows: dict[int, RankRow] = {}
+    for unit in units_qs:
+        klass = unit.effective_class
+        if not unit_class or klass == unit_class:
+            rows[unit.pk] = RankRow(unit=unit, unit_class=klass)
     for unit_id, figure in _figures(department, period, "unit_id").items():
         if unit_id in rows:
             _fill(rows[unit_id], figure)
@@ -307,29 +318,38 @@ def unit_ranking(department: Unit, period: Period, *, unit_class: str | None = N
     ruleset = RuleSet.objects.filter(department=department, year=period.year).first()
     rules = ruleset.rules if ruleset is not None else {}
     for row in rows.values():
-        row.quota = quota_for(rules, row.unit.effective_class, period)
+        row.quota = quota_for(rules, row.unit_class, period)
     overall = list(rows.values())
     _rank(overall, "overall_rank")
+    by_class: dict[str, list[RankRow]] = defaultdict(list)
+    for row in overall:  # in overall order: each class's rows are already ranked
+        by_class[row.unit_class].append(row)
     groups: list[RankGroup] = []
     for kind, label in CLASSES.choices:
-        members = [row for row in overall if row.unit.effective_class == kind]
+        members = by_class.get(kind)
         if members:
-            _rank(members, "rank")
+            for position, row in enumerate(members, start=1):
+                row.rank = position
             groups.append(RankGroup(kind=kind, label=str(label), rows=members))
     return Ranking(period=period, groups=groups, overall=overall, ruleset=ruleset)
 
 
 def officer_ranking(department: Unit, period: Period, *, unit_class: str | None = None) -> Ranking:
     """The officers of ``department``'s units ranked by the rows of the items they wrote."""
-    officers_qs = User.objects.filter(
-        unit__department=department, unit__is_active=True, role=Role.OFFICER, is_active=True
-    ).select_related("unit")
+    officers_qs = (
+        User.objects.filter(
+            unit__department=department, unit__is_active=True, role=Role.OFFICER, is_active=True
+        )
+        .select_related("unit")
+        .only("id", "username", "full_name", "unit_id", *(f"unit__{f}" for f in UNIT_FIELDS))
+    )
     rows: dict[int, RankRow] = {}
     for officer in officers_qs.order_by("username"):
         assert officer.unit is not None  # noqa: S101 — the filter requires it
-        if unit_class and officer.unit.effective_class != unit_class:
+        klass = officer.unit.effective_class
+        if unit_class and klass != unit_class:
             continue
-        rows[officer.pk] = RankRow(unit=officer.unit, officer=officer)
+        rows[officer.pk] = RankRow(unit=officer.unit, officer=officer, unit_class=klass)
     for officer_id, figure in _figures(department, period, "officer_id").items():
         if officer_id in rows:
             _fill(rows[officer_id], figure)
