@@ -49,8 +49,8 @@ class RuleSetPageForm(forms.Form):
             raise forms.ValidationError(
                 _("计分规则不是有效的 JSON:%(error)s") % {"error": error}
             ) from error
-        data = normalize_classes(data)
-        errors = validate_rules(data)
-        if errors:
+        rules = normalize_classes(data)
+        errors = validate_rules(rules)
+        if errors or not isinstance(rules, dict):
             raise forms.ValidationError(errors)
-        return data  # type: ignore[no-any-return]
+        return rules

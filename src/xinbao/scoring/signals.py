@@ -65,14 +65,14 @@ def flush() -> None:
     departments = Unit.objects.in_bulk({dept_id for dept_id, _year in [*work, *whole]})
     for dept_id, year in sorted(whole | set(work)):
         department = departments.get(dept_id)
-        units = work.get((dept_id, year))
-        if department is None or (not units and (dept_id, year) not in whole):
+        scope = work.get((dept_id, year), set())
+        if department is None or (not scope and (dept_id, year) not in whole):
             continue
         try:
             if (dept_id, year) in whole:
                 ledger.rebuild(department, year)
             else:
-                ledger.refresh(department, year, units or ())
+                ledger.refresh(department, year, scope)
         except ItemError:  # an invalid rule set: the editor sees it on the ranking page
             logger.warning("ledger refresh skipped for %s %s", dept_id, year, exc_info=True)
 
