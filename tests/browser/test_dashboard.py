@@ -18,6 +18,7 @@ from tests.dashboard.conftest import at, reported
 from tests.factories import make_unit, make_user
 from xinbao.orgs.models import Role, Unit
 from xinbao.publishing.models import ExternalAdoption, Instruction
+from xinbao.scoring.ledger import retally
 from xinbao.scoring.models import FactType, ScoreEntry
 from xinbao.topics.models import KeyWorkArea, KeyWorkTag
 
@@ -82,6 +83,22 @@ def county() -> Unit:
                         adopted_on=datetime.date(2026, 10, 20),
                         recorded_by=editor,
                     )
+                    ScoreEntry.objects.create(
+                        department=dept,
+                        year=2026,
+                        unit=town,
+                        item=item,
+                        fact_type=FactType.ADOPTION,
+                        fact_id=f"external:{item.pk}",
+                        fact_date=datetime.date(2026, 10, 20),
+                        level="city",
+                        points=Decimal(5),
+                        reason="市级采用",
+                        rule="adoption.periodical.city",
+                        computed_at=timezone.now(),
+                        counts_adopted=True,
+                        counts_high=True,
+                    )
                     Instruction.objects.create(
                         item=item,
                         level="county",
@@ -90,6 +107,7 @@ def county() -> Unit:
                         text="很好。",
                         recorded_by=editor,
                     )
+    retally(dept, 2026)  # the rankings read the ledger's monthly tallies, as the ledger writes
     return dept
 
 
@@ -110,6 +128,8 @@ def test_leader_sees_the_dashboard_charts(new_page: PageFactory, county: Unit) -
     heat.get_by_text("数据表").click()
     expect(heat.locator("tbody tr").first.locator("th")).to_have_text("白水乡")
     heat.get_by_text("数据表").click()
+    for key in ("rank_points", "rank_high"):
+        expect(page.locator(f'[data-figure="{key}"]')).to_have_attribute("data-rendered", "true")
     screenshot(page, "dashboard_leader.png")
 
 
@@ -124,4 +144,6 @@ def test_officer_sees_their_units_dashboard(new_page: PageFactory, county: Unit)
     assert charts.count() >= 5
     for i in range(charts.count()):
         expect(charts.nth(i).locator("canvas")).to_have_count(1)
+    for key in ("u_heatmap", "u_key_work", "u_rank"):
+        expect(page.locator(f'[data-figure="{key}"]')).to_have_attribute("data-rendered", "true")
     screenshot(page, "dashboard_unit.png")

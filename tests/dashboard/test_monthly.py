@@ -11,10 +11,13 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from docx import Document
+from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
+from docx.oxml.ns import qn
 
 from tests.dashboard.conftest import YEAR, Month, at, reported
 from xinbao.dashboard import queries
 from xinbao.dashboard.periods import month_period
+from xinbao.dashboard.report import monthly_report, report_docx
 from xinbao.dashboard.tasks import first_working_day, monthly_reports_send
 from xinbao.notify.models import Notification
 from xinbao.topics.reminders import run_due_jobs
@@ -122,3 +125,23 @@ def test_rebuilt_timeliness_makes_cached_figures_stale(
     after = speed()
     assert before[1][:3] == ["乙镇", 1, 34.0]
     assert after[1][:3] == ["乙镇", 1, 10.0]
+
+
+def test_report_word_file_numbers_its_pages_like_the_publications(month: Month) -> None:
+    report = monthly_report(month.county.dept, month_period(YEAR, 10))
+    document = Document(io.BytesIO(report_docx(report)))
+    section = document.sections[0]
+    assert document.settings.odd_and_even_pages_header_footer
+    for footer, alignment in (
+        (section.footer, WD_PARAGRAPH_ALIGNMENT.RIGHT),
+        (section.even_page_footer, WD_PARAGRAPH_ALIGNMENT.LEFT),
+    ):
+        assert not footer.is_linked_to_previous
+        (paragraph,) = footer.paragraphs
+        instructions = [t.text.strip() for t in footer._element.iter(qn("w:instrText"))]
+        kinds = [c.get(qn("w:fldCharType")) for c in footer._element.iter(qn("w:fldChar"))]
+        assert instructions == ["PAGE"]
+        assert kinds == ["begin", "separate", "end"]
+        assert paragraph.text == "— 1 —"
+        assert paragraph.alignment == alignment
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297

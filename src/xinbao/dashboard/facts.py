@@ -1,9 +1,10 @@
 """The aggregate facts behind every dashboard: one department, one period, all its units.
 
-``department_facts`` runs a fixed number of aggregate queries (independent of the number of
-units and items) and returns plain numbers per unit, per month and per category; every chart of
-the department's and of a unit's dashboard is computed from them (``dashboard.figures``), and
-they are what the cache holds (``dashboard.cache``).
+``department_facts`` adds up the period's per-unit, per-month cells (``dashboard.aggregates``:
+stored rows for whole months, a fixed number of grouped queries for the days of a partial month)
+and returns plain numbers per unit, per month and per category; every chart of the department's
+and of a unit's dashboard is computed from them (``dashboard.figures``), and they are what the
+cache holds (``dashboard.cache``). At no size does a dashboard read every item of its period.
 
 Definitions, each taken from the app that owns the rule:
 
@@ -18,7 +19,10 @@ Definitions, each taken from the app that owns the rule:
 - *high-level adoptions* (市级以上采用): the levels in ``publishing.models.HIGH_LEVELS``;
 - *instructions*: distinct cohort items with a ``publishing.Instruction``;
 - *returned for revision*: cohort items with at least one ``return`` event;
-- *points*: the ledger's lines (``scoring.ScoreEntry``) dated in the period;
+- *points*: the ledger's lines (``scoring.ScoreEntry``) dated in the period (whole months from
+  its monthly tallies, ``scoring.ScoreTally``);
+- *key work*: cohort items tagged with a key-work area or one of its sub-areas
+  (``topics.KeyWorkTag``), and how many of them the county adopted;
 - *timeliness*: ``Timeliness.to_submit`` (event → arrival) and ``to_first_action`` (arrival →
   the editor's first action), median and nearest-rank 90th percentile from
   ``topics.timeliness.median``/``percentile``.
@@ -31,29 +35,24 @@ near-duplicates once the apps that own them provide the facts; until then they a
 from __future__ import annotations
 
 import datetime
+import math
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.conf import settings
 
-from xinbao.dashboard import hooks
-from xinbao.dashboard.periods import Period, aware
-from xinbao.items.models import Category, Item, ItemEvent
+from xinbao.dashboard import aggregates
+from xinbao.dashboard.aggregates import Cell, hours
+from xinbao.dashboard.periods import Period, next_month, previous_month
+from xinbao.items.models import Category
 from xinbao.orgs.models import Unit, User
-from xinbao.publishing.models import (
-    HIGH_LEVELS,
-    ExternalAdoption,
-    Instruction,
-    IssueEntry,
-    PublicationIssue,
-)
-from xinbao.scoring.models import ScoreEntry
-from xinbao.topics.models import Timeliness
-from xinbao.topics.timeliness import FIRST_ACTIONS, median, percentile
+from xinbao.publishing.models import HIGH_LEVELS
+from xinbao.topics.queries import key_work_tree
 
-UPPER_LEVELS = ("city", "province", "central")
-ADOPTED = Count("id", filter=Q(timeliness__adopted_at__isnull=False))
+__all__ = ["DepartmentFacts", "EditorFacts", "UnitFacts", "department_facts", "hours"]
 
 
 @dataclass
@@ -78,6 +77,35 @@ class UnitFacts:
     urgent: int = 0
     urgent_late: int = 0
     urgent_hours: list[float] = field(default_factory=list)  # event → arrival, urgent items
+    key_work: dict[int, list[int]] = field(default_factory=dict)  # area → [reported, adopted]
+    rubric_total: float = 0.0
+    rubric_count: int = 0
+
+    def add(self, cell: Cell) -> None:
+        """Add one month's cell (``dashboard.aggregates``) to these figures."""
+        self.submitted += cell.get("s", 0)
+        self.adopted += cell.get("a", 0)
+        for level, n in cell.get("lv", {}).items():
+            self.levels[level] = self.levels.get(level, 0) + n
+        self.instructions += cell.get("ins", 0)
+        self.returned += cell.get("ret", 0)
+        if "ref" in cell:
+            self.reference = (self.reference or 0) + cell["ref"]
+        if "dup" in cell:
+            self.duplicates = (self.duplicates or 0) + cell["dup"]
+        if cell.get("rn"):
+            self.rubric_total += cell["rs"]
+            self.rubric_count += cell["rn"]
+            self.rubric = self.rubric_total / self.rubric_count
+        self.to_submit += cell.get("ts", [])
+        self.to_first_action += cell.get("tf", [])
+        self.urgent += cell.get("urg", 0)
+        self.urgent_late += cell.get("late", 0)
+        self.urgent_hours += cell.get("uh", [])
+        for area, (reported, adopted) in cell.get("kw", {}).items():
+            pair = self.key_work.setdefault(int(area), [0, 0])
+            pair[0] += reported
+            pair[1] += adopted
 
     @property
     def high_level(self) -> int:
@@ -121,27 +149,34 @@ class DepartmentFacts:
     by_category: dict[int, dict[int, tuple[int, int]]]  # unit → category → (submitted, adopted)
     editors: list[EditorFacts]
     previous: dict[int, UnitFacts] = field(default_factory=dict)  # the period just before
-
-
-def hours(value: datetime.timedelta | None) -> float | None:
-    return None if value is None else round(value.total_seconds() / 3600, 1)
+    areas: list[tuple[int, str, int, bool]] = field(default_factory=list)  # id, name, depth, active
+    recent_key_work: dict[int, int] = field(default_factory=dict)  # area → items, blind window
+    blind_months: int = 0
 
 
 def median_hours(values: list[float]) -> float | None:
-    result = median([datetime.timedelta(hours=v) for v in values])
-    return hours(result)
+    """``topics.timeliness.median`` of the durations, in hours to a tenth, computed on the
+    floats (no timedelta per value: a province's year has hundreds of thousands)."""
+    if not values:
+        return None
+    return round(round(statistics.median(values) * 3600) / 3600, 1)
 
 
 def p90_hours(values: list[float]) -> float | None:
-    return hours(percentile([datetime.timedelta(hours=v) for v in values], 90))
+    """``topics.timeliness.percentile(values, 90)`` (nearest rank), in hours to a tenth."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(1, math.ceil(90 / 100 * len(ordered))) - 1], 1)
 
 
-def month_bucket(field_name: str, months: list[datetime.date]) -> Case:
-    """The index of the period's month a datetime falls in, as plain comparisons in SQL (no
-    time-zone function per row: the month boundaries are computed once, in local time)."""
-    bounds = [aware(m) for m in months[1:]]
-    whens = [When(**{f"{field_name}__lt": bound}, then=Value(i)) for i, bound in enumerate(bounds)]
-    return Case(*whens, default=Value(len(months) - 1), output_field=IntegerField())
+def recent_months(period: Period, n: int) -> Period:
+    """The ``n`` whole months ending with the period's last month (the 盲区 window)."""
+    end = next_month(period.last_day.replace(day=1))
+    start = end
+    for _i in range(max(n, 1)):
+        start = previous_month(start)
+    return Period("range", start, end)
 
 
 def department_units(department: Unit) -> list[Unit]:
@@ -154,159 +189,78 @@ def department_units(department: Unit) -> list[Unit]:
     )
 
 
-def unit_facts(department: Unit, period: Period, units: list[Unit]) -> dict[int, UnitFacts]:
-    """Per-unit counts for the period's cohort (a fixed number of queries)."""
-    start, end = period.bounds()
+def unit_facts(
+    department: Unit, period: Period, units: list[Unit], cells: dict[Any, Cell] | None = None
+) -> dict[int, UnitFacts]:
+    """Per-unit figures of the period's cohort, from its cells (read when not given)."""
+    if cells is None:
+        cells = aggregates.period_cells(department.pk, period)
     facts = {u.pk: UnitFacts(unit_id=u.pk, name=u.display_name, kind=u.kind) for u in units}
-    cohort = Item.objects.filter(
-        department=department, submitted_at__gte=start, submitted_at__lt=end, unit_id__in=facts
-    )
-    for row in cohort.values("unit_id").annotate(n=Count("id"), adopted=ADOPTED).order_by():
-        facts[row["unit_id"]].submitted = row["n"]
-        facts[row["unit_id"]].adopted = row["adopted"]
-    cohort_ids = cohort.values("id")
-    upper: dict[tuple[int, str], set[int]] = defaultdict(set)
-    entries = IssueEntry.objects.filter(
-        item_id__in=cohort_ids,
-        issue__state=PublicationIssue.State.PUBLISHED,
-        issue__publication__department__level__in=UPPER_LEVELS,
-    ).values_list("item__unit_id", "issue__publication__department__level", "item_id")
-    externals = ExternalAdoption.objects.filter(
-        item_id__in=cohort_ids, level__in=UPPER_LEVELS
-    ).values_list("item__unit_id", "level", "item_id")
-    for unit_id, level, item_id in [*entries, *externals]:
-        upper[(unit_id, level)].add(item_id)
-    for (unit_id, level), items in upper.items():
-        facts[unit_id].levels[level] = len(items)
-    for row in (
-        Instruction.objects.filter(item_id__in=cohort_ids)
-        .values("item__unit_id")
-        .annotate(n=Count("item_id", distinct=True))
-        .order_by()
-    ):
-        facts[row["item__unit_id"]].instructions = row["n"]
-    for row in (
-        ItemEvent.objects.filter(item_id__in=cohort_ids, action="return")
-        .values("item__unit_id")
-        .annotate(n=Count("item_id", distinct=True))
-        .order_by()
-    ):
-        facts[row["item__unit_id"]].returned = row["n"]
-    for row in (
-        ScoreEntry.objects.filter(
-            department=department,
-            fact_date__gte=period.start,
-            fact_date__lt=period.end,
-            unit_id__in=facts,
-        )
-        .values("unit_id")
-        .annotate(total=Sum("points"))
-        .order_by()
-    ):
-        facts[row["unit_id"]].points = row["total"] or Decimal(0)
-    for unit_id, value in hooks.reference_adoptions(cohort).items():
-        facts[unit_id].reference = value
-    for unit_id, score in hooks.rubric_averages(cohort).items():
-        facts[unit_id].rubric = score
-    for unit_id, value in hooks.flagged_duplicates(cohort).items():
-        facts[unit_id].duplicates = value
+    for (unit_id, _month), cell in sorted(cells.items()):
+        if unit_id in facts:
+            facts[unit_id].add(cell)
+    for unit_id, points in aggregates.period_points(department.pk, period).items():
+        if unit_id in facts:
+            facts[unit_id].points = Decimal(points)
     return facts
 
 
 def department_facts(department: Unit, period: Period) -> DepartmentFacts:
-    """Every aggregate the department's dashboards need for ``period`` (about 15 queries)."""
+    """Every aggregate the department's dashboards need for ``period``: about ten queries over
+    the stored cells, whatever the number of items (builds the cells first if they never were)."""
+    aggregates.ensure_built(department.pk)
     units = department_units(department)
     months = period.months
-    start, end = period.bounds()
-    facts = unit_facts(department, period, units)
+    index = {m: i for i, m in enumerate(months)}
+    cells = aggregates.period_cells(department.pk, period)
+    facts = unit_facts(department, period, units, cells)
     previous = unit_facts(department, period.previous(), units)
 
     submitted: dict[int, list[int]] = {u.pk: [0] * len(months) for u in units}
     adopted: dict[int, list[int]] = {u.pk: [0] * len(months) for u in units}
-    cohort = Item.objects.filter(
-        department=department, submitted_at__gte=start, submitted_at__lt=end, unit_id__in=facts
-    )
-    for row in (
-        cohort.annotate(month=month_bucket("submitted_at", months))
-        .values("unit_id", "month")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        submitted[row["unit_id"]][row["month"]] += row["n"]
-    for row in (
-        Timeliness.objects.filter(
-            item__department=department,
-            item__unit_id__in=facts,
-            adopted_at__gte=start,
-            adopted_at__lt=end,
-        )
-        .annotate(month=month_bucket("adopted_at", months))
-        .values("item__unit_id", "month")
-        .annotate(n=Count("item_id"))
-        .order_by()
-    ):
-        adopted[row["item__unit_id"]][row["month"]] += row["n"]
-
     by_category: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     used: set[int] = set()
-    for row in (
-        cohort.values("unit_id", "category_id").annotate(n=Count("id"), adopted=ADOPTED).order_by()
-    ):
-        by_category[row["unit_id"]][row["category_id"]] = (row["n"], row["adopted"])
-        used.add(row["category_id"])
+    per_editor: dict[int, list[float]] = defaultdict(list)
+    for (unit_id, month), cell in sorted(cells.items()):
+        for editor, values in cell.get("ed", {}).items():
+            per_editor[int(editor)] += values
+        if unit_id not in facts:
+            continue
+        submitted[unit_id][index[month]] += cell.get("s", 0)
+        adopted[unit_id][index[month]] += cell.get("am", 0)
+        own = by_category[unit_id]
+        for category_id, (n, a) in cell.get("cat", {}).items():
+            before = own.get(int(category_id), (0, 0))
+            own[int(category_id)] = (before[0] + n, before[1] + a)
+            used.add(int(category_id))
     categories = [
         (c.pk, c.name)
         for c in Category.objects.order_by("sort_order", "id")
         if c.is_active or c.pk in used
     ]
-
-    for unit_id, to_submit, to_action, urgency, due, arrived in Timeliness.objects.filter(
-        item__department=department,
-        item__unit_id__in=facts,
-        submitted_at__gte=start,
-        submitted_at__lt=end,
-    ).values_list(
-        "item__unit_id", "to_submit", "to_first_action", "urgency", "submit_due_at", "submitted_at"
-    ):
-        record = facts[unit_id]
-        if to_submit is not None:
-            record.to_submit.append(hours(to_submit) or 0.0)
-        if to_action is not None:
-            record.to_first_action.append(hours(to_action) or 0.0)
-        if urgency:
-            record.urgent += 1
-            if to_submit is not None:
-                record.urgent_hours.append(hours(to_submit) or 0.0)
-            record.urgent_late += bool(due and arrived and arrived > due)
-
-    first_actor = (
-        ItemEvent.objects.filter(
-            item_id=OuterRef("item_id"),
-            action__in=FIRST_ACTIONS,
-            created_at=OuterRef("first_action_at"),
-        )
-        .order_by("id")
-        .values("actor_id")[:1]
-    )
-    per_editor: dict[int, list[float]] = defaultdict(list)
-    for actor_id, to_action in (
-        Timeliness.objects.filter(
-            item__department=department,
-            first_action_at__gte=start,
-            first_action_at__lt=end,
-            to_first_action__isnull=False,
-        )
-        .annotate(actor=Subquery(first_actor))
-        .values_list("actor", "to_first_action")
-    ):
-        if actor_id is not None:
-            per_editor[actor_id].append(hours(to_action) or 0.0)
     people = User.objects.filter(pk__in=per_editor).values_list("pk", "full_name", "username")
     names = {pk: full or username for pk, full, username in people}
     editors = [
         EditorFacts(user_id=pk, name=names.get(pk, str(pk)), hours=values)
         for pk, values in sorted(per_editor.items())
     ]
+    areas = [
+        (area.pk, area.name, depth, area.is_active)
+        for area, depth in key_work_tree(department, period.last_day.year)
+    ]
+    blind_months = settings.XINBAO_BLIND_SPOT_MONTHS
+    recent: dict[int, int] = defaultdict(int)
+    if areas:
+        window = recent_months(period, blind_months)
+        whole = {m for m in months if m >= period.start and next_month(m) <= period.end}
+        if window.start >= period.start and set(window.months) <= whole:
+            window_cells = {k: c for k, c in cells.items() if k[1] >= window.start}
+        else:
+            window_cells = aggregates.period_cells(department.pk, window)
+        for (unit_id, _month), cell in window_cells.items():
+            if unit_id in facts:
+                for area, (reported, _adopted) in cell.get("kw", {}).items():
+                    recent[int(area)] += reported
     return DepartmentFacts(
         department_id=department.pk,
         period=period,
@@ -318,4 +272,7 @@ def department_facts(department: Unit, period: Period) -> DepartmentFacts:
         by_category=dict(by_category),
         editors=editors,
         previous=previous,
+        areas=areas,
+        recent_key_work=dict(recent),
+        blind_months=blind_months,
     )

@@ -26,9 +26,10 @@ from xinbao.dashboard.facts import (
     median_hours,
     p90_hours,
 )
+from xinbao.dashboard.periods import Period
 from xinbao.orgs.models import Unit
-from xinbao.scoring.queries import ranking
-from xinbao.topics.queries import coverage
+from xinbao.scoring import periods as scoring_periods
+from xinbao.scoring.ranking import RankRow, unit_ranking
 
 TOP = 20
 FLAG_MIN_ITEMS = 3
@@ -93,6 +94,25 @@ def month_label(day: Any) -> str:
     return f"{day:%Y-%m}"
 
 
+def ranking_period(period: Period) -> scoring_periods.Period:
+    """The scoring app's period covering exactly the dashboard's (its end is inclusive)."""
+    first, last = period.start, period.last_day
+    if period.kind == "month":
+        return scoring_periods.month_period(first.year, first.month)
+    if period.kind == "quarter":
+        return scoring_periods.quarter_period(first.year, (first.month - 1) // 3 + 1)
+    if period.kind == "year":
+        return scoring_periods.year_period(first.year)
+    return scoring_periods.Period("range", f"{first}..{last}", first, last, period.label)
+
+
+def period_ranking(department: Unit, period: Period) -> list[RankRow]:
+    """The department's units ranked over the chosen period (``scoring.ranking``: the ledger
+    lines dated in it and the items submitted in it), each row with its rank in its class."""
+    ranked = unit_ranking(department, ranking_period(period))
+    return [row for group in ranked.groups for row in group.rows]
+
+
 # ----------------------------------------------------------------------------------------------
 # Quality indicators and the flag rule
 # ----------------------------------------------------------------------------------------------
@@ -139,9 +159,11 @@ def pooled(units: Iterable[UnitFacts], unit_id: int = 0) -> UnitFacts:
     return total
 
 
-def worse_indicators(now: UnitFacts, before: UnitFacts) -> list[str]:
+def worse_indicators(
+    now: UnitFacts, before: UnitFacts, checks: list[Indicator] | None = None
+) -> list[str]:
     worse = []
-    for indicator in indicators():
+    for indicator in checks if checks is not None else indicators():
         a, b = indicator.value(before), indicator.value(now)
         if a is None or b is None or (indicator.key == "high_level" and not before.submitted):
             continue
@@ -153,13 +175,14 @@ def worse_indicators(now: UnitFacts, before: UnitFacts) -> list[str]:
 def quality_flags(facts: DepartmentFacts, kind: str = "") -> list[tuple[UnitFacts, list[str]]]:
     """Units whose volume rose while their quality fell (the rule in the module docstring)."""
     flagged = []
+    checks = indicators()
     for unit_id, now in facts.units.items():
         if kind and now.kind != kind:
             continue
         before = facts.previous.get(unit_id)
         if before is None or now.submitted <= before.submitted or now.submitted < FLAG_MIN_ITEMS:
             continue
-        worse = worse_indicators(now, before)
+        worse = worse_indicators(now, before, checks)
         if len(worse) >= FLAG_MIN_WORSE:
             flagged.append((now, worse))
     return flagged
@@ -205,24 +228,21 @@ def department_figures(department: Unit, facts: DepartmentFacts, kind: str = "")
         _("本期报送的信息中,被各级采用和获领导批示的条数(同一信息在同一级只计一次)。"),
     )
 
-    year = facts.period.last_day.year
+    label = facts.period.label
     rank_rows = [
-        row
-        for group in ranking(department, year)
-        if not kind or group.kind == kind
-        for row in group.rows
+        r for r in period_ranking(department, facts.period) if not kind or r.unit.kind == kind
     ]
-    rank_rows.sort(key=lambda r: (-r.points, -r.high_level, -r.adopted))
+    rank_rows.sort(key=RankRow.sort_key)
     points = Figure(
         "rank_points",
-        _("积分排名(%(year)d年度,前%(n)d名)") % {"year": year, "n": TOP},
+        _("积分排名(%(period)s,前%(n)d名)") % {"period": label, "n": TOP},
         "barh",
         [_("单位"), _("积分"), _("市级以上采用"), _("采用"), _("报送")],
         [
             [r.unit.display_name, float(r.points), r.high_level, r.adopted, r.submitted]
             for r in rank_rows[:TOP]
         ],
-        _("积分来自考核计分明细;同分按市级以上采用、采用条数排序。"),
+        _("积分为本期内计分明细之和;同分按市级以上采用、采用条数、单位代码排序。"),
         series=[1],
     )
     by_high = sorted(
@@ -231,7 +251,7 @@ def department_figures(department: Unit, facts: DepartmentFacts, kind: str = "")
     )
     high = Figure(
         "rank_high",
-        _("市级以上采用排名(%(year)d年度,前%(n)d名)") % {"year": year, "n": TOP},
+        _("市级以上采用排名(%(period)s,前%(n)d名)") % {"period": label, "n": TOP},
         "barh",
         [_("单位"), _("市级以上采用"), _("领导批示")],
         [[r.unit.display_name, r.high_level, r.instructions] for r in by_high[:TOP]],
@@ -296,31 +316,36 @@ def department_figures(department: Unit, facts: DepartmentFacts, kind: str = "")
     )
 
     figures = [trend, funnel, points, high, heat, categories, timeliness, editors]
-    figures.append(key_work_figure(department, facts))
+    figures.append(key_work_figure(facts, kind))
     figures += quality_figures(facts, kind)
     return figures
 
 
-def key_work_figure(department: Unit, facts: DepartmentFacts) -> Figure:
-    last = facts.period.last_day
-    cover = coverage(department, last.year, today=last)
-    columns = [i for i, m in enumerate(cover.months) if m in set(facts.months)]
+def key_work_figure(facts: DepartmentFacts, kind: str = "") -> Figure:
+    """Per key-work area of the period's year: the units' items of the period tagged with it or
+    a sub-area (each item once), how many the county adopted, and whether it is a blind spot
+    (an active area with no item in the ``blind_months`` months ending with the period)."""
+    units = [u for u in facts.units.values() if not kind or u.kind == kind]
     figure = Figure(
         "key_work",
-        _("工作要点覆盖(%(year)d年)") % {"year": last.year},
+        _("工作要点覆盖(%(year)d年)") % {"year": facts.period.last_day.year},
         "barh",
         [_("工作要点"), _("报送"), _("采用"), _("盲区")],
         series=[1, 2],
-        note=_("统计本期内(最多最近12个月)报达的、标注了该要点的信息;盲区:最近%(n)d个月无信息。")
-        % {"n": cover.blind_months},
+        note=_(
+            "统计本期报达、标注了该要点(或其下级要点)的信息;盲区:截至本期末最近%(n)d个月无信息。"
+        )
+        % {"n": facts.blind_months},
     )
-    for row in cover.rows:
+    for area_id, name, depth, active in facts.areas:
+        pairs = [u.key_work.get(area_id, [0, 0]) for u in units]
+        blind = active and not facts.recent_key_work.get(area_id, 0)
         figure.rows.append(
             [
-                "\u3000" * row.depth + row.area.name,
-                sum(row.reported[i] for i in columns),
-                sum(row.adopted[i] for i in columns),
-                _("盲区") if row.blind else "",
+                "\u3000" * depth + name,
+                sum(p[0] for p in pairs),
+                sum(p[1] for p in pairs),
+                _("盲区") if blind else "",
             ]
         )
     return figure
@@ -444,13 +469,12 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
         submitted, adopted = own.get(pk, (0, 0))
         categories.rows.append([name, submitted, adopted])
 
-    year = facts.period.last_day.year
-    rank_rows = [row for group in ranking(department, year) for row in group.rows]
+    rank_rows = period_ranking(department, facts.period)
     own_rank = next((r for r in rank_rows if r.unit.pk == unit.pk), None)
     same_kind = [r for r in rank_rows if own_rank and r.unit.kind == own_rank.unit.kind]
     rank = Figure(
         "u_rank",
-        _("年度积分与市级以上采用(%(year)d年)") % {"year": year},
+        _("积分与市级以上采用(%(period)s)") % {"period": facts.period.label},
         "bar",
         [_("项目"), _("本单位"), median_of],
         [
@@ -474,7 +498,70 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
     )
 
     flags = {u.unit_id: worse for u, worse in quality_flags(facts)}
-    warning = Figure(
+    return [
+        trend,
+        unit_heat_map(facts, unit),
+        funnel,
+        rank,
+        quality,
+        timeliness,
+        categories,
+        unit_key_work(facts, mine),
+        unit_warning(facts, unit, mine, flags),
+    ]
+
+
+def unit_heat_map(facts: DepartmentFacts, unit: Unit) -> Figure:
+    """The unit's months: its items submitted and adopted each month, each under the median of
+    the department's units that month (a silent month stands out); 合计 is the period's total,
+    and for a median row the median of the units' totals."""
+    ids = list(facts.units)
+    zero = [0] * len(facts.months)
+    heat = Figure(
+        "u_heatmap",
+        _("每月报送与采用(热力图)"),
+        "heatmap",
+        [_("项目"), *(month_label(m) for m in facts.months), _("合计")],
+        note=_("中位数:本部门所有单位当月的中位数;中位数行的合计为各单位本期合计的中位数。"),
+    )
+    for label, median_label, by_month in (
+        (_("本单位报送"), _("报送中位数"), facts.submitted_by_month),
+        (_("本单位采用"), _("采用中位数"), facts.adopted_by_month),
+    ):
+        own = by_month.get(unit.pk, zero)
+        heat.rows.append([label, *own, sum(own)])
+        medians = [middle(by_month[u][i] for u in ids) for i in range(len(facts.months))]
+        heat.rows.append([median_label, *medians, middle(sum(by_month[u]) for u in ids)])
+    silent = sum(1 for n in facts.submitted_by_month.get(unit.pk, zero) if not n)
+    if silent and len(facts.months) > 1:
+        heat.note += _("本单位有 %(n)d 个月未报送。") % {"n": silent}
+    return heat
+
+
+def unit_key_work(facts: DepartmentFacts, mine: UnitFacts) -> Figure:
+    """The unit's items of the period tagged with each key-work area of the period's year (an
+    area counts the items of its sub-areas once), against the median of the department's
+    units."""
+    everyone = list(facts.units.values())
+    figure = Figure(
+        "u_key_work",
+        _("工作要点覆盖(%(period)s)") % {"period": facts.period.label},
+        "barh",
+        [_("工作要点"), _("本单位报送"), _("本单位采用"), _("报送中位数")],
+        series=[1, 2, 3],
+        note=_("统计本期报达、标注了该要点(或其下级要点)的信息;中位数:本部门所有单位的中位数。"),
+    )
+    for area_id, name, depth, _active in facts.areas:
+        reported, adopted = mine.key_work.get(area_id, [0, 0])
+        median = middle(u.key_work.get(area_id, [0, 0])[0] for u in everyone)
+        figure.rows.append(["\u3000" * depth + name, reported, adopted, median])
+    return figure
+
+
+def unit_warning(
+    facts: DepartmentFacts, unit: Unit, mine: UnitFacts, flags: dict[int, list[str]]
+) -> Figure:
+    return Figure(
         "u_flags",
         _("数量与质量"),
         "none",
@@ -488,4 +575,3 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
             ]
         ],
     )
-    return [trend, funnel, rank, quality, timeliness, categories, warning]

@@ -1,48 +1,53 @@
-"""The quality indicators read from other apps' facts, one aggregate query each over the period's
-cohort (a queryset of items), so the dashboards' query counts stay constant.
+"""The quality indicators read from other apps' facts, one aggregate query each over a cohort
+(a queryset of items annotated with ``m``, the index of their month), so the dashboards' query
+counts stay constant.
 
-Each returns ``{unit_id: value}``; a unit missing from the result shows "—" (not available),
-never 0.
+Each returns ``{(unit_id, m): value}``; a unit missing from every month shows "—" (not
+available), never 0.
 
 - ``reference_adoptions``: cohort items the editor marked 参阅类 (``scoring.ItemReview.kind``);
   every unit of the cohort is present (0 when none);
-- ``rubric_averages``: the average rubric score (``scoring.ItemReview.score``) of the cohort's
-  reviewed items; units with no reviewed item are absent ("—");
+- ``rubric_sums``: the sum and number of the rubric scores (``scoring.ItemReview.score``) of
+  the cohort's reviewed items (their average is the sum over the number); months with no
+  reviewed item are absent;
 - ``flagged_duplicates``: cohort items flagged 高度相似 by the near-duplicate index
   (``search.SimilarPair.flagged``); every unit of the cohort is present.
 """
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from xinbao.items.models import Item
 from xinbao.scoring.models import ItemReview
 
+Key = tuple[int, int]
+GROUP = ("unit_id", "m")  # ``m``: the month annotation of the cohort
 
-def reference_adoptions(cohort: QuerySet[Item]) -> dict[int, int]:
+
+def reference_adoptions(cohort: QuerySet[Item]) -> dict[Key, int]:
     rows = (
         cohort.order_by()
-        .values("unit_id")
+        .values(*GROUP)
         .annotate(n=Count("id", filter=Q(score_review__kind=ItemReview.Kind.REFERENCE)))
     )
-    return {row["unit_id"]: row["n"] for row in rows}
+    return {(row["unit_id"], row["m"]): row["n"] for row in rows}
 
 
-def rubric_averages(cohort: QuerySet[Item]) -> dict[int, float]:
+def rubric_sums(cohort: QuerySet[Item]) -> dict[Key, tuple[float, int]]:
     rows = (
         cohort.filter(score_review__score__isnull=False)
         .order_by()
-        .values("unit_id")
-        .annotate(avg=Avg("score_review__score"))
+        .values(*GROUP)
+        .annotate(total=Sum("score_review__score"), n=Count("score_review__score"))
     )
-    return {row["unit_id"]: float(row["avg"]) for row in rows}
+    return {(row["unit_id"], row["m"]): (float(row["total"]), row["n"]) for row in rows}
 
 
-def flagged_duplicates(cohort: QuerySet[Item]) -> dict[int, int]:
+def flagged_duplicates(cohort: QuerySet[Item]) -> dict[Key, int]:
     rows = (
         cohort.order_by()
-        .values("unit_id")
+        .values(*GROUP)
         .annotate(n=Count("id", filter=Q(similar_pairs__flagged=True), distinct=True))
     )
-    return {row["unit_id"]: row["n"] for row in rows}
+    return {(row["unit_id"], row["m"]): row["n"] for row in rows}

@@ -18,7 +18,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx import Document
-from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
 from docx.shared import Pt
 
@@ -31,17 +30,12 @@ from xinbao.orgs.models import Unit
 from xinbao.publishing.docx import FANGSONG, HEITI, XIAOBIAOSONG, chinese_date
 from xinbao.publishing.docx.layout import (
     BODY_SIZE,
-    BOTTOM_MARGIN,
     HEADLINE_SIZE,
-    LEFT_MARGIN,
     LINE_PITCH,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
-    RIGHT_MARGIN,
-    TOP_MARGIN,
     add_run,
     exact_spacing,
     no_grid,
+    set_up_page,
 )
 from xinbao.topics.models import Topic
 
@@ -209,14 +203,12 @@ def _paragraph(document: Any, text: str, role: tuple[str, ...], *, indent: bool 
 
 
 def report_docx(report: MonthlyReport) -> bytes:
-    """The report as a Word file: A4, the official margins and fonts (``publishing.docx``),
-    the title in 小标宋 二号, headings in 黑体, text in 仿宋 三号, and a table per unit."""
+    """The report as a Word file on the official page of the publications' export
+    (``publishing.docx.layout.set_up_page``: A4, margins, line grid, fonts, and the “— N —”
+    PAGE field in the footers, odd pages right, even pages left), the title in 小标宋 二号,
+    headings in 黑体, text in 仿宋 三号, and a table per unit."""
     document = Document()
-    section = document.sections[0]
-    section.start_type = WD_SECTION.NEW_PAGE
-    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
-    section.top_margin, section.bottom_margin = TOP_MARGIN, BOTTOM_MARGIN
-    section.left_margin, section.right_margin = LEFT_MARGIN, RIGHT_MARGIN
+    set_up_page(document)
     properties = document.core_properties
     properties.title = report.title
     properties.author = report.department.name

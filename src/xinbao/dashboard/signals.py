@@ -1,47 +1,153 @@
-"""Invalidate cached dashboards when facts change: each save or delete of a fact bumps the
-version of its department (or the global version) once the transaction commits
-(``dashboard.cache``). Bulk writes (``bulk_create``, ``QuerySet.update``) send no signals: code
-that writes facts in bulk calls ``dashboard.cache.bump()`` afterwards (the benchmark does); the
-ledger, rewritten in bulk, is covered by its own stamp in the version."""
+"""Keep the dashboards current when facts change. Each save or delete of a fact notes what
+changed (no query at that moment); after the transaction commits, ``flush`` resolves the notes
+to units, rewrites those units' monthly cells (``aggregates.units_refresh``) and then makes the
+cached figures of their departments stale (``cache.bump``), in that order, so no request can
+cache figures computed from the old cells after the bump.
+
+Watched: items, their events, timeliness, upper-level adoptions, issue entries and published
+issues, instructions, key-work tags and areas, item reviews (参阅类, rubric); the units are the
+item's and those of the items it is paired with as near-duplicates (the pairs are rewritten in
+bulk, in the item's transaction). Topics, rule sets and deductions only make the cache stale
+(points are read from the ledger's tallies, which carry their own stamp in ``cache.version``).
+Bulk writes (``bulk_create``, ``QuerySet.update``) send no signals: code that writes facts in
+bulk calls ``aggregates.department_build`` (``xinbao dashboard_rebuild``) and ``cache.bump()``.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.db.models.signals import post_delete, post_save
 
 from xinbao.dashboard.cache import bump
 
+logger = logging.getLogger(__name__)
+_state = threading.local()
 
-def _department_of(instance: Model) -> int | None:
-    for name in ("department_id", "from_department_id"):
-        value = getattr(instance, name, None)
-        if isinstance(value, int):
-            return value
-    item_id = getattr(instance, "item_id", None)
-    if item_id is None:
-        return None
-    item = instance._state.fields_cache.get("item")
-    if item is not None:
-        return int(item.department_id)
+Token = tuple[Any, ...]
+
+
+def _pending() -> set[Token]:
+    if not hasattr(_state, "pending"):
+        _state.pending = set()
+    pending: set[Token] = _state.pending
+    return pending
+
+
+def note(*token: Any) -> None:
+    _pending().add(token)
+    transaction.on_commit(flush)
+
+
+def flush() -> None:
+    """Refresh the cells of every unit the noted changes touch, then bump the caches."""
+    from xinbao.dashboard.aggregates import units_refresh
+
+    tokens, _state.pending = _pending(), set()
+    if not tokens:
+        return
+    work: dict[int, set[int]] = defaultdict(set)
+    departments: set[int | None] = set()
+    items = sorted({token[1] for token in tokens if token[0] == "item"})
+    resolved = _item_units(items) if items else []
+    for token in sorted(tokens, key=repr):
+        resolved += _resolve(token)
+    for department_id, unit_id in resolved:
+        departments.add(department_id)
+        if department_id is not None and unit_id is not None:
+            work[department_id].add(unit_id)
+    for department_id, units in sorted(work.items()):
+        try:
+            units_refresh(department_id, units)
+        except Exception:  # the page rebuilds from the facts; never lose the caller's commit
+            logger.exception("dashboard cells of department %s units %s", department_id, units)
+            from xinbao.dashboard.models import AggregateBuild
+
+            AggregateBuild.objects.filter(department_id=department_id).delete()
+    for department_id in sorted(departments, key=lambda d: d or 0):
+        bump(department_id)
+
+
+def _item_units(item_ids: list[int]) -> list[tuple[int | None, int | None]]:
+    """(department, unit) of the items and of the items paired with them as near-duplicates
+    (two queries for any number of items)."""
     from xinbao.items.models import Item
+    from xinbao.search.models import SimilarPair
 
-    return Item.objects.filter(pk=item_id).values_list("department_id", flat=True).first()
+    partners = SimilarPair.objects.filter(Q(item_id__in=item_ids) | Q(other_id__in=item_ids))
+    related = {*item_ids}
+    for a, b in partners.values_list("item_id", "other_id"):
+        related.update((a, b))
+    return list(
+        Item.objects.filter(pk__in=sorted(related))
+        .values_list("department_id", "unit_id")
+        .distinct()
+    )
 
 
-def fact_changed(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
+def _resolve(token: Token) -> list[tuple[int | None, int | None]]:
+    from xinbao.publishing.models import IssueEntry
+    from xinbao.topics.models import KeyWorkArea, KeyWorkTag
+
+    kind = token[0]
+    if kind == "unit":
+        return [(token[1], token[2])]
+    if kind == "issue":
+        items = IssueEntry.objects.filter(issue_id=token[1]).values_list("item_id", flat=True)
+        return [(None, None), *_item_units(sorted(set(items)))]
+    if kind == "area":
+        department_id, area_id = token[1], token[2]
+        parent_of = dict(
+            KeyWorkArea.objects.filter(department_id=department_id).values_list("pk", "parent_id")
+        )
+        subtree = {area_id}
+        for pk in parent_of:
+            node: int | None = pk
+            seen: set[int] = set()
+            while node is not None and node not in seen:
+                seen.add(node)
+                if node == area_id:
+                    subtree.add(pk)
+                    break
+                node = parent_of.get(node)
+        tagged = KeyWorkTag.objects.filter(area_id__in=sorted(subtree))
+        units = tagged.values_list("item__unit_id", flat=True).distinct()
+        return [(department_id, None), *((department_id, u) for u in units)]
+    if kind == "department":
+        return [(token[1], None)]
+    return []
+
+
+def item_changed(sender: type[Model], instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return
-    department_id = _department_of(instance)
-    transaction.on_commit(lambda: bump(department_id))
+    if sender.__name__ == "Item":
+        note("unit", instance.department_id, instance.unit_id)
+        note("item", instance.pk)
+    else:
+        note("item", instance.item_id)
 
 
-def global_change(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
-        return
-    transaction.on_commit(bump)
+def issue_changed(sender: type[Model], instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        note("issue", instance.pk)
+
+
+def area_changed(sender: type[Model], instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        note("area", instance.department_id, instance.pk)
+
+
+def department_changed(
+    sender: type[Model], instance: Any, raw: bool = False, **kwargs: Any
+) -> None:
+    if not raw:
+        note("department", getattr(instance, "department_id", None))
 
 
 def connect() -> None:
@@ -53,25 +159,26 @@ def connect() -> None:
         IssueEntry,
         PublicationIssue,
     )
-    from xinbao.scoring.models import ManualAdjustment, RuleSet
+    from xinbao.scoring.models import ItemReview, ManualAdjustment, RuleSet
     from xinbao.topics.models import KeyWorkArea, KeyWorkTag, Timeliness, Topic
 
-    per_department = (
-        Item,
-        ItemEvent,
-        ExternalAdoption,
-        Forwarding,
-        Instruction,
-        IssueEntry,
-        KeyWorkTag,
-        KeyWorkArea,
-        Timeliness,  # rewritten by ``xinbao rebuild_timeliness`` without an event
-        Topic,
-        RuleSet,
-        ManualAdjustment,
-    )
-    for model in per_department:
+    handlers: list[tuple[Any, Any]] = [
+        (Item, item_changed),
+        (ItemEvent, item_changed),
+        (ExternalAdoption, item_changed),
+        (Forwarding, item_changed),
+        (Instruction, item_changed),
+        (IssueEntry, item_changed),
+        (KeyWorkTag, item_changed),
+        (Timeliness, item_changed),  # rewritten by ``xinbao rebuild_timeliness``, no event
+        (ItemReview, item_changed),
+        (PublicationIssue, issue_changed),
+        (KeyWorkArea, area_changed),
+        (Topic, department_changed),
+        (RuleSet, department_changed),
+        (ManualAdjustment, department_changed),
+    ]
+    for model, handler in handlers:
         uid = f"dashboard.{model.__name__}"
-        post_save.connect(fact_changed, sender=model, dispatch_uid=f"{uid}.save")
-        post_delete.connect(fact_changed, sender=model, dispatch_uid=f"{uid}.delete")
-    post_save.connect(global_change, sender=PublicationIssue, dispatch_uid="dashboard.issue.save")
+        post_save.connect(handler, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}.delete")

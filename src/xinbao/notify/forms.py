@@ -7,9 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinbao.notify.models import Kind, Notice
 from xinbao.notify.services import NoticeData
-from xinbao.orgs.models import Unit
-from xinbao.topics.forms import TARGET_KINDS
-from xinbao.topics.services import member_units
+from xinbao.topics.forms import TargetingForm
 
 CATEGORIES = [(c.value, c.label) for c in Notice.Category if c != Notice.Category.ISSUE]
 
@@ -46,34 +44,15 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class TargetingFields(forms.Form):
-    """The targeting choice, as on the topic form (all, townships, a class, a list)."""
+class RecipientsForm(TargetingForm):
+    """Whom a notice (or the 分发 of an issue) goes to."""
 
-    targeting = forms.ChoiceField(
-        label=_("发送对象"),
-        choices=Notice.Targeting.choices,
-        initial=Notice.Targeting.ALL,
-        widget=forms.RadioSelect,
-    )
-    target_kind = forms.ChoiceField(
-        label=_("单位类型(按类发送时)"), choices=TARGET_KINDS, required=False
-    )
-    units = forms.ModelMultipleChoiceField(
-        label=_("指定单位(指定单位发送时)"),
-        queryset=Unit.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, department: Unit, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        members = [u.pk for u in member_units(department)]
-        self.fields["units"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
-            pk__in=members
-        ).order_by("kind", "sort_order", "code")
+    targeting_choices = Notice.Targeting.choices
+    targeting_initial = Notice.Targeting.ALL
+    targeting_labels = (_("发送对象"), _("单位类型(按类发送时)"), _("指定单位(指定单位发送时)"))
 
 
-class NoticeForm(TargetingFields):
+class NoticeForm(RecipientsForm):
     category = forms.ChoiceField(label=_("类别"), choices=CATEGORIES)
     title = forms.CharField(label=_("标题"), max_length=200)
     body = forms.CharField(
@@ -93,7 +72,5 @@ class NoticeForm(TargetingFields):
             category=d["category"],
             title=d["title"],
             body=d.get("body", ""),
-            targeting=d["targeting"],
-            target_kind=d.get("target_kind", ""),
-            units=list(d.get("units") or []),
+            **self.targeting_data(),
         )

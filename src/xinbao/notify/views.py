@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from xinbao.items.errors import ItemError
 from xinbao.notify import queries, services
-from xinbao.notify.forms import EmailPreferenceForm, NoticeForm, TargetingFields, WebhookForm
+from xinbao.notify.forms import EmailPreferenceForm, NoticeForm, RecipientsForm, WebhookForm
 from xinbao.notify.models import DepartmentWebhook, Notice, NoticeAttachment, Notification
 from xinbao.orgs.models import Role
 from xinbao.web.access import AuthedRequest, require_roles
@@ -177,15 +177,13 @@ def issue_distribute(request: AuthedRequest, issue_pk: int) -> HttpResponse:
 
     issue = access_issue(request.user, issue_pk)
     department = request.user.home_unit
-    form = TargetingFields(request.POST or None, department=department)
+    form = RecipientsForm(request.POST or None, department=department)
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.issue_distribute(
                 issue=issue,
                 actor=request.user,
-                targeting=form.cleaned_data["targeting"],
-                target_kind=form.cleaned_data.get("target_kind", ""),
-                units=list(form.cleaned_data.get("units") or []),
+                **form.targeting_data(),
             )
         except ItemError as error:
             form.add_error(None, str(error))

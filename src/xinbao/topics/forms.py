@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.utils import timezone
@@ -10,6 +11,11 @@ from xinbao.orgs.models import Unit
 from xinbao.topics.models import KeyWorkArea, Topic
 from xinbao.topics.queries import key_work_tree
 from xinbao.topics.services import AreaData, TopicData, member_units
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+else:
+    StrOrPromise = str
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 TARGET_KINDS = [
@@ -28,7 +34,51 @@ class AreaChoiceField(forms.ModelChoiceField):
         return f"{obj.year} · {obj.name}"
 
 
-class TopicForm(forms.Form):
+class TargetingForm(forms.Form):
+    """Whom a topic or a notice goes to (the targeting service is ``topics.services``): a choice
+    of ``targeting``, a unit kind when the choice is a kind, or a list of the department's units.
+    Subclasses give the choices, the initial choice and the three labels."""
+
+    targeting_choices: ClassVar[Sequence[tuple[str, StrOrPromise]]]
+    targeting_initial: ClassVar[str]
+    # (targeting, target_kind, units): the labels name the act, 约稿 or 发送.
+    targeting_labels: ClassVar[tuple[StrOrPromise, StrOrPromise, StrOrPromise]]
+
+    targeting = forms.ChoiceField(widget=forms.RadioSelect)
+    target_kind = forms.ChoiceField(choices=TARGET_KINDS, required=False)
+    units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, department: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        targeting = self.fields["targeting"]
+        targeting.choices = self.targeting_choices  # type: ignore[attr-defined]
+        targeting.initial = self.targeting_initial
+        for name, label in zip(
+            ("targeting", "target_kind", "units"), self.targeting_labels, strict=True
+        ):
+            self.fields[name].label = label
+        members = [u.pk for u in member_units(department)]
+        self.fields["units"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            pk__in=members
+        ).order_by("kind", "sort_order", "code")
+
+    def targeting_data(self) -> dict[str, Any]:
+        """The cleaned targeting, as the services' data classes take it."""
+        d = self.cleaned_data
+        return {
+            "targeting": d["targeting"],
+            "target_kind": d.get("target_kind", ""),
+            "units": list(d.get("units") or []),
+        }
+
+
+class TopicForm(TargetingForm):
+    targeting_choices = Topic.Targeting.choices
+    targeting_initial = Topic.Targeting.TOWNSHIPS
+    targeting_labels = (_("约稿对象"), _("单位类型(按类约稿时)"), _("指定单位(指定单位约稿时)"))
+
     title = forms.CharField(label=_("题目"), max_length=200)
     wanted = forms.CharField(
         label=_("约稿内容"),
@@ -42,21 +92,6 @@ class TopicForm(forms.Form):
         help_text=_("如字数、角度、须附的数据或案例。"),
     )
     deadline = forms.DateTimeField(label=_("截止时间"), widget=datetime_local())
-    targeting = forms.ChoiceField(
-        label=_("约稿对象"),
-        choices=Topic.Targeting.choices,
-        initial=Topic.Targeting.TOWNSHIPS,
-        widget=forms.RadioSelect,
-    )
-    target_kind = forms.ChoiceField(
-        label=_("单位类型(按类约稿时)"), choices=TARGET_KINDS, required=False
-    )
-    units = forms.ModelMultipleChoiceField(
-        label=_("指定单位(指定单位约稿时)"),
-        queryset=Unit.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
     key_work_area = AreaChoiceField(
         label=_("工作要点"),
         queryset=KeyWorkArea.objects.none(),
@@ -64,12 +99,19 @@ class TopicForm(forms.Form):
         empty_label=_("(不关联)"),
     )
 
+    field_order = [
+        "title",
+        "wanted",
+        "requirements",
+        "deadline",
+        "targeting",
+        "target_kind",
+        "units",
+        "key_work_area",
+    ]
+
     def __init__(self, *args: Any, department: Unit, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        members = [u.pk for u in member_units(department)]
-        self.fields["units"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
-            pk__in=members
-        ).order_by("kind", "sort_order", "code")
+        super().__init__(*args, department=department, **kwargs)
         self.fields["key_work_area"].queryset = KeyWorkArea.objects.filter(  # type: ignore[attr-defined]
             department=department, is_active=True, year__gte=timezone.localdate().year - 1
         ).order_by("-year", "sort_order", "id")
@@ -81,10 +123,8 @@ class TopicForm(forms.Form):
             wanted=d["wanted"],
             requirements=d.get("requirements", ""),
             deadline=d["deadline"],
-            targeting=d["targeting"],
-            target_kind=d.get("target_kind", ""),
-            units=list(d.get("units") or []),
             key_work_area=d.get("key_work_area"),
+            **self.targeting_data(),
         )
 
 

@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from xinbao.orgs.models import Role
 
-NAVIGATION: dict[str, list[tuple[str, Any]]] = {
+# A link is (view name, label); a group is (label, [links]) and opens as a menu, so that the
+# busiest role's bar (editors) stays on one line at 1280 px.
+Link = tuple[str, Any]
+Entry = tuple[str, Any] | tuple[Any, list[Link]]
+
+NAVIGATION: dict[str, list[Entry]] = {
     Role.OFFICER: [
         ("items:list", _("我的信息")),
         ("items:new", _("写信息")),
@@ -36,11 +41,18 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("notify:notices", _("通知")),
         ("scoring:ranking", _("考核")),
         ("dashboard:department", _("统计分析")),
-        ("orgs:roster", _("信息员队伍")),
-        ("orgs:trainings", _("培训")),
-        ("orgs:exemplary_list", _("范文")),
-        ("topics:key_work", _("工作要点")),
-        ("items:secrecy_terms", _("保密用语")),
+        (
+            _("队伍建设"),
+            [
+                ("orgs:roster", _("信息员队伍")),
+                ("orgs:trainings", _("培训")),
+                ("orgs:exemplary_list", _("范文")),
+            ],
+        ),
+        (
+            _("设置"),
+            [("topics:key_work", _("工作要点")), ("items:secrecy_terms", _("保密用语"))],
+        ),
     ],
     Role.DEPT_LEADER: [
         ("dashboard:department", _("统计分析")),
@@ -50,8 +62,10 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("topics:timeliness", _("时效")),
         ("notify:notices", _("通知")),
         ("scoring:ranking", _("考核")),
-        ("orgs:roster", _("信息员队伍")),
-        ("orgs:compare", _("信息员比较")),
+        (
+            _("队伍建设"),
+            [("orgs:roster", _("信息员队伍")), ("orgs:compare", _("信息员比较"))],
+        ),
     ],
     Role.SYSADMIN: [("admin:index", _("系统管理"))],
     Role.SECADMIN: [("admin:index", _("安全管理"))],
@@ -60,14 +74,27 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The role's links for the top bar; a group carries its links in ``children`` and is
+    active when one of them is the current page."""
     user = request.user
     if not user.is_authenticated:
         return {"nav": []}
-    links = NAVIGATION.get(getattr(user, "role", ""), [])
     current = request.resolver_match.view_name if request.resolver_match else ""
-    return {
-        "nav": [
-            {"url": reverse(name), "label": label, "active": name == current}
-            for name, label in links
-        ]
-    }
+
+    def link(name: str, label: Any) -> dict[str, Any]:
+        return {"url": reverse(name), "label": label, "active": name == current}
+
+    nav: list[dict[str, Any]] = []
+    for first, second in NAVIGATION.get(getattr(user, "role", ""), []):
+        if isinstance(second, list):
+            children = [link(name, label) for name, label in second]
+            nav.append(
+                {
+                    "label": first,
+                    "children": children,
+                    "active": any(child["active"] for child in children),
+                }
+            )
+        else:
+            nav.append(link(first, second))
+    return {"nav": nav}

@@ -6,3 +6,20 @@ document.addEventListener("change", function (event) {
     target.form.submit();
   }
 });
+
+/* A menu of the top bar (<details class="nav-group">) closes when another opens, on a click
+   elsewhere and on Escape. */
+document.addEventListener("click", function (event) {
+  document.querySelectorAll("details.nav-group[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) {
+      menu.removeAttribute("open");
+    }
+  });
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Escape") {
+    document.querySelectorAll("details.nav-group[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+    });
+  }
+});
