@@ -174,7 +174,7 @@ def measure(dept: Any, *, repeat: int = 3, quiet: bool = False) -> dict[str, flo
         "units, date range": lambda: (
             unit_ranking(dept, parse_period("2026-03-15..2026-08-15", YEAR)).overall
         ),
-        "县直部门A类, year": lambda: (
+        "class A (dept_a), year": lambda: (
             unit_ranking(dept, year_period(YEAR), unit_class="dept_a").overall
         ),
         "officers, year": lambda: officer_ranking(dept, year_period(YEAR)).overall,

@@ -194,3 +194,27 @@ def test_api_officer_rows_link_to_the_officers_ledger(
     assert stranger.status_code == 404
     other = make_user(role=Role.OFFICER, unit=county.town_b, username="off_b2")
     assert get(county.leader_b, f"/officers/{other.pk}/ledger").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["leader_a", "editor"])
+def test_unit_statement_queries_do_not_grow_with_officers_or_rows(
+    county: County,
+    scene: dict[str, Item],
+    submitted: Callable[..., Item],
+    publications: Pubs,
+    django_assert_max_num_queries: Any,
+    who: str,
+) -> None:
+    client = client_for(getattr(county, who))
+    counts = []
+    for more in (1, 5):
+        for n in range(more):
+            officer = make_user(role=Role.OFFICER, unit=county.town_a)
+            item = submitted(on=datetime.date(YEAR, 6, 1 + n), body=LONG, officer=officer)
+            carry(item, publications["web"], on=datetime.date(YEAR, 6, 10 + n))
+        ledger.rebuild(county.dept, YEAR, today=TODAY)
+        with django_assert_max_num_queries(14) as captured:
+            page = client.get(f"/scoring/units/{county.town_a.pk}/?year={YEAR}")
+        assert page.status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
