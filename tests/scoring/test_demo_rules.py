@@ -1,7 +1,8 @@
 """Worked examples of the demo 考核办法 (``rules.DEMO_RULES``), checked to the point: one
 township's year (adoptions by level, 参阅类 5 and a photo 0.5, a leader's instruction, a topic,
-monthly base points, the 漏报 deductions of a month, a quarter and the 参阅类 quota) and a
-township that missed two topics and so gets zero for the year."""
+monthly base points, the 漏报 deductions of a month, a quarter and the 参阅类 quota), a
+township that missed two topics and so gets zero for the year, and county departments of
+classes A and B with the same facts."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import County
+from tests.factories import make_unit, make_user
 from tests.scoring.conftest import YEAR, carry
 from xinbao.items.models import Item
+from xinbao.orgs.models import Role, Unit
 from xinbao.publishing.models import Instruction, Publication
 from xinbao.scoring import ledger
 from xinbao.scoring.models import ItemReview, RuleSet, ScoreEntry
@@ -118,3 +121,44 @@ def test_two_missed_topics_zero_the_demo_year(
     assert annul.reason.startswith("本年度未回复约稿2次,全年计0分")
     assert annul.points == -sum(e.points for e in lines if e.fact_type != "annul")
     assert total(county.town_b) == 0
+
+
+def test_county_departments_of_each_class_under_the_demo_rules(
+    county: County, submitted: Callable[..., Item], publications: dict[str, Publication]
+) -> None:
+    """The same year's facts for an A类 and a B类 department: A类 has a monthly quota with a
+    base of 10, a quarterly and a yearly one, and 2 参阅类 a year; B类 only 2 a quarter and 8
+    a year, and no base points."""
+    RuleSet.objects.create(department=county.dept, year=YEAR, name="演示", rules=DEMO_RULES)
+    per_month = {1: 1, 2: 1, 3: 0, 4: 1, 5: 1, 6: 2, 7: 1, 8: 1, 9: 1, 10: 1, 11: 1, 12: 1}
+    units = {}
+    for klass in ("dept_a", "dept_b"):
+        unit = make_unit(
+            name=f"县{klass}局",
+            kind=Unit.Kind.DEPARTMENT,
+            parent=county.dept,
+            assessment_class=klass,
+        )
+        officer = make_user(role=Role.OFFICER, unit=unit)
+        first = None
+        for month, count in per_month.items():
+            for n in range(count):
+                made = submitted(on=datetime.date(YEAR, month, 5 + n), officer=officer, body=LONG)
+                first = first or made
+        assert first is not None
+        ItemReview.objects.create(item=first, kind="reference", score=80, reviewed_by=county.editor)
+        carry(first, publications["county"], on=datetime.date(YEAR, 1, 20))  # 参阅类 +5
+        units[klass] = unit
+    ledger.rebuild(county.dept, YEAR, today=NEXT_YEAR)
+
+    a = {(e.rule, e.fact_id): e.points for e in ScoreEntry.objects.filter(unit=units["dept_a"])}
+    assert [p for (rule, _f), p in a.items() if rule == "monthly_base"] == [Decimal(10)] * 11
+    assert a[("quotas.dept_a.month+missing_item_deduction", f"{YEAR}-03")] == -2
+    assert a[("quotas.dept_a.quarter+missing_item_deduction", f"{YEAR}-Q1")] == -2
+    assert a[("reference_quotas.dept_a.year+missing_item_deduction", f"reference:{YEAR}")] == -2
+    assert [p for (rule, _f), p in a.items() if rule.startswith("kind_points")] == [5]
+    assert total(units["dept_a"]) == Decimal(110 - 2 - 2 - 2 + 5)
+    # B类: every quarter has at least 2 and the year 12 ≥ 8: only the adoption counts.
+    b_rules = set(ScoreEntry.objects.filter(unit=units["dept_b"]).values_list("rule", flat=True))
+    assert b_rules == {"kind_points.reference.periodical.county"}
+    assert total(units["dept_b"]) == 5

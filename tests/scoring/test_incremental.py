@@ -16,13 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import County
-from tests.factories import category
+from tests.factories import category, make_unit
 from tests.scoring.conftest import YEAR, carry
 from xinbao.items.models import Item
+from xinbao.orgs.models import Unit
 from xinbao.publishing.models import ExternalAdoption, Instruction, IssueEntry, Publication
 from xinbao.scoring import ledger, signals
 from xinbao.scoring.models import ItemReview, ManualAdjustment, RuleSet, ScoreEntry
 from xinbao.scoring.rules import DEMO_RULES
+from xinbao.scoring.services import unit_classes_set
 from xinbao.topics.models import Topic, TopicTarget
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,10 @@ operations = st.one_of(
     ),
     st.tuples(op("joint"), item_index, unit_index, months),
     st.tuples(op("uncarry"), item_index, op(""), months),
+    # A unit's assessment class (quotas key on it), set as the editors' page does.
+    st.tuples(op("class"), op(0), st.sampled_from(["dept_a", "dept_b", "dept_c", "office"]), op(1)),
+    # A deduction about one item: its writer's row too (officer attribution).
+    st.tuples(op("item_deduction"), item_index, st.sampled_from(["inaccurate", "other"]), months),
 )
 
 
@@ -69,7 +75,9 @@ def full(county: County) -> Counter[tuple[Any, ...]]:
 Pubs = dict[str, Publication]
 
 
-def apply(step: tuple[Any, ...], county: County, items: list[Item], pubs: Pubs) -> None:
+def apply(
+    step: tuple[Any, ...], county: County, items: list[Item], pubs: Pubs, department: Any = None
+) -> None:
     kind, index, arg, value = step
     units = [county.town_a, county.town_b]
     on = datetime.date(YEAR, value, 15) if kind != "review" else None
@@ -104,6 +112,14 @@ def apply(step: tuple[Any, ...], county: County, items: list[Item], pubs: Pubs) 
         TopicTarget.objects.create(topic=topic, unit=units[index], outcome=arg)
     elif kind == "joint":
         items[index].co_units.add(units[1])
+    elif kind == "class":
+        unit_classes_set(actor=county.editor, department=county.dept, classes={department.pk: arg})
+    elif kind == "item_deduction":
+        item = items[index]
+        ManualAdjustment.objects.create(
+            department=county.dept, year=YEAR, unit=item.unit, item=item, kind=arg,
+            occurred_on=on, reason="核查", created_by=county.editor,
+        )  # fmt: skip
     elif kind == "uncarry":
         entry = IssueEntry.objects.filter(item=items[index]).order_by("-id").first()
         if entry is not None:
@@ -119,8 +135,10 @@ def scene(county: County, submitted: Callable[..., Item], publications: Pubs) ->
                   officer=county.officer_a if n % 2 == 0 else county.officer_b)
         for n in range(4)
     ]  # fmt: skip
+    # A county department, no items: its quota lines follow its class.
+    department = make_unit(name="县财政局", kind=Unit.Kind.DEPARTMENT, parent=county.dept)
     ledger.rebuild(county.dept, YEAR)
-    return county, items, publications
+    return county, items, publications, department
 
 
 @settings(
@@ -130,10 +148,10 @@ def scene(county: County, submitted: Callable[..., Item], publications: Pubs) ->
 )
 @given(ops=st.lists(operations, min_size=1, max_size=8))
 def test_incremental_updates_equal_a_full_rebuild(scene: Any, ops: list[tuple[Any, ...]]) -> None:
-    county, items, pubs = scene
+    county, items, pubs, department = scene
     with transaction.atomic():
         for step in ops:
-            apply(step, county, items, pubs)
+            apply(step, county, items, pubs, department)
             signals.flush()  # what the commit of the fact's transaction runs
             assert signature_of_ledger(county) == full(county), step
         transaction.set_rollback(True)
@@ -143,7 +161,7 @@ def test_incremental_updates_equal_a_full_rebuild(scene: Any, ops: list[tuple[An
 def test_a_fact_updates_the_ledger_after_commit_and_only_its_units(
     scene: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    county, items, pubs = scene
+    county, items, pubs, _department = scene
     b_rows = list(ScoreEntry.objects.filter(unit=county.town_b).values_list("id", "computed_at"))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         entry = carry(items[0], pubs["city"], on=datetime.date(YEAR, 4, 2))
@@ -162,7 +180,7 @@ def test_a_fact_updates_the_ledger_after_commit_and_only_its_units(
 def test_a_review_marking_an_item_reference_pays_five_and_a_low_rubric_nothing(
     scene: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    county, items, pubs = scene
+    county, items, pubs, _department = scene
     with django_capture_on_commit_callbacks(execute=True):
         entry = carry(items[0], pubs["county"], on=datetime.date(YEAR, 3, 2))
     assert ScoreEntry.objects.get(fact_id=f"entry:{entry.pk}").points == 2

@@ -1,6 +1,7 @@
 """Acceptance properties of the ledger over generated fact sets (hypothesis, on the database):
-rebuilding is deterministic; adding an adoption never lowers anyone's points (rule sets without
-caps); "highest only" never counts one item twice; joint shares sum to the item's points."""
+rebuilding is deterministic; adding an adoption never lowers anyone's points, unit's or
+officer's (rule sets without caps); "highest only" never counts one item twice; joint shares
+sum to the item's points."""
 
 from __future__ import annotations
 
@@ -69,12 +70,15 @@ def add(county: County, items: list[Item], pubs: dict[str, Publication], step: A
         carry(items[index], pubs[outlet], on=on)
 
 
-def totals(county: County) -> dict[int, Decimal]:
-    result: dict[int, Decimal] = defaultdict(Decimal)
-    for unit_id, points in ScoreEntry.objects.filter(department=county.dept).values_list(
-        "unit_id", "points"
-    ):
+def totals(county: County) -> dict[Any, Decimal]:
+    """Each unit's points, and each officer's (the rows attributed to them, ``("officer", id)``):
+    what the unit and officer rankings add up."""
+    result: dict[Any, Decimal] = defaultdict(Decimal)
+    rows = ScoreEntry.objects.filter(department=county.dept)
+    for unit_id, officer_id, points in rows.values_list("unit_id", "officer_id", "points"):
         result[unit_id] += points
+        if officer_id is not None:
+            result[("officer", officer_id)] += points
     return result
 
 

@@ -266,6 +266,9 @@ def test_statistics_xlsx_has_frozen_headers_and_the_figures(
     assert ws.freeze_panes == "C4"
     assert [c.value for c in ws[3]][:6] == ["名次", "单位", "单位类别", "得分", "报送", "计分采用"]
     assert [c.value for c in ws[4]][:8] == [1, "甲镇", "乡镇", 12, 2, 2, "100%", 1]
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:P1", "A2:P2"}
+    assert ws.print_title_rows == "$1:$3" and ws["D3"].font.bold
+    assert ws["A2"].value.startswith("测试县委组织部 2026年") and ws.max_row == 5
     response = client_for(county.editor).get(f"/scoring/statistics.xlsx?year={YEAR}")
     assert response["Content-Type"] == reports.XLSX_MIME
     assert client_for(county.officer_a).get("/scoring/statistics.xlsx").status_code == 404

@@ -471,7 +471,8 @@ def unit_figures(department: Unit, facts: DepartmentFacts, unit: Unit) -> list[F
 
     rank_rows = period_ranking(department, facts.period)
     own_rank = next((r for r in rank_rows if r.unit.pk == unit.pk), None)
-    same_kind = [r for r in rank_rows if own_rank and r.unit.kind == own_rank.unit.kind]
+    # The unit's rank is within its assessment class (scoring.ranking): count that class.
+    same_kind = [r for r in rank_rows if own_rank and r.unit_class == own_rank.unit_class]
     rank = Figure(
         "u_rank",
         _("积分与市级以上采用(%(period)s)") % {"period": facts.period.label},

@@ -121,6 +121,12 @@ class Item(models.Model):
             models.Index(fields=["unit", "-updated_at"], name="item_unit_recent_idx"),
             models.Index(fields=["unit", "state", "-updated_at"], name="item_unit_state_idx"),
             models.Index(fields=["department", "-submitted_at"], name="item_dept_recent_idx"),
+            # Items submitted in a span of days per unit or officer (rankings over a date
+            # range): read from the index alone.
+            models.Index(
+                fields=["department", "submitted_at", "unit", "created_by"],
+                name="item_dept_submit_cover_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -137,6 +137,9 @@ def recognition_context(user: User, item: Item, events: list[ItemEvent]) -> dict
     """The item's whole story (workflow moves, outlets at every level, forwardings,
     instructions), and for an editor who may record recognition, the forms to do so."""
     context: dict[str, Any] = {"timeline": item_timeline(item, events)}
+    # The assessment judgment (kind and rubric, scoring.views.review) is the receiving
+    # department's editors'.
+    context["can_score_review"] = user.role == Role.EDITOR and item.department_id == user.unit_id
     if user.role == Role.EDITOR and may_record_recognition(user.home_unit, item):
         context["adoption_form"] = ExternalAdoptionForm(prefix="adoption")
         context["instruction_form"] = InstructionForm(prefix="instruction")

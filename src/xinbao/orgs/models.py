@@ -24,6 +24,18 @@ class Unit(models.Model):
         DEPARTMENT = "department", _("部门")
         OTHER = "other", _("其他")
 
+    class AssessmentClass(models.TextChoices):
+        """The class a unit is assessed in (考核类别): quotas, base points and the rankings
+        "within each unit class" key on it. Defaults from the kind (``default_class``); the
+        department's editors set the A/B/C class of county departments (``scoring`` page)."""
+
+        TOWNSHIP = "township", _("乡镇")
+        DEPT_A = "dept_a", _("县直部门A类")
+        DEPT_B = "dept_b", _("县直部门B类")
+        DEPT_C = "dept_c", _("县直部门C类")
+        OFFICE = "office", _("部机关科室")
+        OTHER = "other", _("其他单位")
+
     class Level(models.TextChoices):
         CENTRAL = "central", _("中央")
         PROVINCE = "province", _("省级")
@@ -60,6 +72,13 @@ class Unit(models.Model):
         help_text=_("勾选后,本单位信息须经分管领导签发才能报送。"),
     )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    assessment_class = models.CharField(
+        _("考核类别"),
+        max_length=16,
+        choices=AssessmentClass.choices,
+        blank=True,
+        help_text=_("留空时按类型取默认:乡镇为乡镇类,部门为县直部门B类,其他为其他单位。"),
+    )
 
     class Meta:
         verbose_name = _("单位")
@@ -70,6 +89,11 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.assessment_class:
+            self.assessment_class = default_class(self.kind)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def is_org_department(self) -> bool:
         return self.kind == self.Kind.ORG_DEPT
@@ -78,7 +102,21 @@ class Unit(models.Model):
     def display_name(self) -> str:
         return self.short_name or self.name
 
+    @property
+    def effective_class(self) -> str:
+        """The assessment class, or the kind's default while none is stored ("" for an
+        organization department, which is not assessed)."""
+        if self.assessment_class and self.assessment_class in allowed_classes(self.kind):
+            return self.assessment_class
+        return default_class(self.kind)
+
+    @property
+    def effective_class_label(self) -> str:
+        return str(CLASS_LABELS.get(self.effective_class, ""))
+
     def clean(self) -> None:
+        if self.assessment_class and self.assessment_class not in allowed_classes(self.kind):
+            raise ValidationError({"assessment_class": _("这个考核类别不适用于该类型的单位。")})
         if self.kind == self.Kind.ORG_DEPT and not self.level:
             raise ValidationError({"level": _("组织部门必须选择级别。")})
         if self.kind != self.Kind.ORG_DEPT and self.level:
@@ -88,6 +126,30 @@ class Unit(models.Model):
             if ancestor.pk is not None and ancestor.pk == self.pk:
                 raise ValidationError({"parent": _("上级单位不能是本单位或其下级单位。")})
             ancestor = ancestor.parent
+
+
+CLASS_LABELS = dict(Unit.AssessmentClass.choices)
+_DEFAULT_CLASS = {
+    Unit.Kind.TOWNSHIP: Unit.AssessmentClass.TOWNSHIP,
+    Unit.Kind.DEPARTMENT: Unit.AssessmentClass.DEPT_B,
+    Unit.Kind.OTHER: Unit.AssessmentClass.OTHER,
+}
+# A township is assessed as a township; any other unit in any class but that one.
+_NON_TOWNSHIP = tuple(c for c in Unit.AssessmentClass.values if c != "township")
+_ALLOWED = {
+    Unit.Kind.TOWNSHIP: (Unit.AssessmentClass.TOWNSHIP.value,),
+    Unit.Kind.DEPARTMENT: _NON_TOWNSHIP,
+    Unit.Kind.OTHER: _NON_TOWNSHIP,
+}
+
+
+def default_class(kind: str) -> str:
+    """The assessment class a unit of ``kind`` has until an editor sets one."""
+    return str(_DEFAULT_CLASS.get(kind, ""))  # type: ignore[call-overload]
+
+
+def allowed_classes(kind: str) -> tuple[str, ...]:
+    return _ALLOWED.get(kind, ())  # type: ignore[call-overload]
 
 
 class Role(models.TextChoices):

@@ -376,7 +376,7 @@ def officer_class_rank(officer: User, year: int) -> UnitClassRank | None:
             role=Role.OFFICER,
             is_active=True,
             unit__department_id=unit.department_id,
-            unit__kind=unit.kind,
+            unit__assessment_class=unit.effective_class,
         ).values_list("pk", flat=True)
     )
     if officer.pk not in peers:

@@ -24,6 +24,8 @@ from xinbao.orgs.models import (
     TrainingSession,
     Unit,
     User,
+    allowed_classes,
+    default_class,
 )
 from xinbao.orgs.permissions import check_account_manager, check_roster_editor, is_editor_of
 from xinbao.search.normalize import normalize
@@ -38,6 +40,8 @@ def derive_tree_fields(unit: Unit) -> None:
         return
     unit.path = f"{parent.path}{unit.code}/"
     unit.department = parent if parent.is_org_department else parent.department
+    if not unit.assessment_class:
+        unit.assessment_class = default_class(unit.kind)
 
 
 def unit_save(*, unit: Unit, actor: User | None, action: str = "unit.save") -> Unit:
@@ -46,6 +50,11 @@ def unit_save(*, unit: Unit, actor: User | None, action: str = "unit.save") -> U
     with transaction.atomic():
         before = unit_snapshot(Unit.objects.get(pk=unit.pk)) if unit.pk else {}
         old = Unit.objects.filter(pk=unit.pk).values_list("path", "kind").first()
+        # A new kind makes an old assessment class it does not allow meaningless: back to the
+        # kind's default.
+        kind_changed = old is not None and old[1] != unit.kind
+        if kind_changed and unit.assessment_class not in allowed_classes(unit.kind):
+            unit.assessment_class = default_class(unit.kind)
         unit.full_clean(exclude=["path", "department"])
         derive_tree_fields(unit)
         unit.save()
@@ -86,6 +95,7 @@ def unit_snapshot(unit: Unit) -> dict[str, Any]:
         "parent": unit.parent_id,
         "is_active": unit.is_active,
         "requires_signoff": unit.requires_signoff,
+        "assessment_class": unit.assessment_class,
     }
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from xinbao.audit.services import audit_record
+from xinbao.scoring import signals
 from xinbao.scoring.models import ManualAdjustment, RuleSet
 from xinbao.scoring.rules import validate_rules
 
@@ -62,6 +63,7 @@ class RuleSetAdmin(admin.ModelAdmin):
             obj=obj,
             changes={"year": obj.year, "name": obj.name},
         )
+        signals.note("ruleset", obj.department_id, obj.year)  # the year's ledger follows
 
 
 @admin.register(ManualAdjustment)

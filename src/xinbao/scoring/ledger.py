@@ -50,7 +50,7 @@ from xinbao.publishing.models import (
     PublicationIssue,
 )
 from xinbao.scoring.models import FactType, ManualAdjustment, RuleSet, ScoreEntry
-from xinbao.scoring.rules import points, signed, validate_rules
+from xinbao.scoring.rules import monthly_base, points, signed, validate_rules
 from xinbao.topics.models import Timeliness, TopicTarget
 
 CENT = Decimal("0.01")
@@ -576,7 +576,7 @@ def _split(
             f"{rule}+joint_split",
             item.pk,
             level,
-            officer,
+            officer if unit_id == item.unit_id else None,
         )
         for unit_id, value in [(item.unit_id, lead), *((u, share) for u in partners)]
     ]
@@ -708,7 +708,6 @@ def _quota_lines(
     scope: set[int] | None,
 ) -> list[Line]:
     quotas: dict[str, dict[str, int]] = rules.get("quotas", {})
-    base = points(rules.get("monthly_base", 0))
     missing = points(rules.get("missing_item_deduction", 0))
     if not quotas:
         return []
@@ -726,6 +725,7 @@ def _quota_lines(
     periods = list(_closed_periods(year, today))
     for unit_id, kind in units:
         quota = quotas[kind]
+        base = monthly_base(rules, kind)
         for period, fact_id, months, label in periods:
             wanted = quota.get(period, 0)
             if not wanted:
@@ -774,10 +774,18 @@ def _quota_lines(
 def _quota_units(
     department: Unit, quotas: dict[str, Any], scope: set[int] | None
 ) -> list[tuple[int, str]]:
-    units = Unit.objects.filter(department=department, is_active=True, kind__in=list(quotas))
+    """(unit id, assessment class) of the department's active units whose class has quotas."""
+    units = Unit.objects.filter(department=department, is_active=True).exclude(
+        kind=Unit.Kind.ORG_DEPT
+    )
     if scope is not None:
         units = units.filter(pk__in=sorted(scope))
-    return list(units.order_by("id").values_list("id", "kind"))
+    result = []
+    for pk, kind, klass in units.order_by("id").values_list("id", "kind", "assessment_class"):
+        effective = Unit(kind=kind, assessment_class=klass).effective_class
+        if effective in quotas:
+            result.append((pk, effective))
+    return result
 
 
 def _reference_quota_lines(
@@ -866,9 +874,11 @@ def _deduction_lines(
                     officer_id=row.item.created_by_id,
                 )
             )
-    adjustments = ManualAdjustment.objects.filter(
-        department=department, year=year, revoked_at__isnull=True
-    ).order_by("id")
+    adjustments = (
+        ManualAdjustment.objects.filter(department=department, year=year, revoked_at__isnull=True)
+        .select_related("item")
+        .order_by("id")
+    )
     if scope is not None:
         adjustments = adjustments.filter(unit_id__in=sorted(scope))
     for adj in adjustments:
@@ -888,6 +898,8 @@ def _deduction_lines(
                 f"{reason} {signed(amount)}",
                 f"deductions.{adj.kind}",
                 adj.item_id,
+                # A fact about one item (e.g. it was 失实) is its writer's too.
+                officer_id=adj.item.created_by_id if adj.item is not None else None,
             )
         )
     return lines

@@ -1,12 +1,17 @@
 """Rankings of units (within each unit class and overall) and of officers for any period.
 
-Figures per unit: points (the sum of its ledger rows dated in the period), items submitted
-(``Item.submitted_at`` in the period), items adopted (items whose first counted adoption for
+Units are grouped by their assessment class (``Unit.effective_class``: 乡镇, 县直部门A/B/C类,
+部机关科室, 其他单位), the class the rule set's quotas key on. Figures per unit: points (the
+sum of its ledger rows dated in the period), items submitted (``Item.submitted_at`` in the
+period), items adopted (items whose first counted adoption for
 the unit is dated in the period: ``ScoreEntry.counts_adopted``), the adoption rate, the
 shares of 市级以上 and of 参阅类 among the adopted items, quota completion (submitted against
 the period's quota of the unit's class) and topics answered (of the topics due in the
-period). Officers: the points, adopted, high-level and 参阅类 figures of the rows of the
-items they wrote (a co-unit's share stays with its unit).
+period). Officers: the points, adopted, high-level and 参阅类 figures of the ledger rows
+attributed to them (``ScoreEntry.officer``: the rows of the items they wrote, their own unit's
+share of a joint item, deductions about their items; a co-unit's share and the unit's quota
+and topic rows stay with the unit), so every officer figure is a sum of listed rows
+(``queries.officer_period_lines``).
 
 Ties (documented on the page and in docs): more points first, then more 市级以上 adoptions, then
 more adopted items, then the unit code (officers: the username) in ascending order.
@@ -14,7 +19,8 @@ more adopted items, then the unit code (officers: the username) in ascending ord
 A unit ranking of a month, quarter or year is five queries, an officer ranking three, whatever
 the number of units or ledger rows: the figures come from ``ScoreTally`` (the ledger summed per
 unit, officer and month, rewritten with the ledger); a date range adds two queries for each
-partial month at its ends, over the ledger rows and items of those days only.
+partial month at its ends, over the ledger rows and items of those days only, each read from a
+covering index (``score_dept_date_cover_idx``, ``item_dept_submit_cover_idx``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xinbao.items.models import Item
 from xinbao.orgs.models import Role, Unit, User
@@ -37,7 +44,12 @@ from xinbao.topics.models import TopicTarget
 if TYPE_CHECKING:
     import datetime
 
-CLASS_LABELS = {str(label): str(kind) for kind, label in Unit.Kind.choices}
+CLASSES = Unit.AssessmentClass
+# Chinese names a user may type for a class: the labels, and A类/B类/C类 for the departments.
+CLASS_NAMES = {str(label): str(value) for value, label in CLASSES.choices}
+CLASS_NAMES.update(
+    {str(label)[-2:]: str(value) for value, label in CLASSES.choices if str(label).endswith("类")}
+)
 
 
 @dataclass
@@ -55,6 +67,7 @@ class RankRow:
     rank: int = 0
     overall_rank: int = 0
     officer: User | None = None
+    unit_class: str = ""  # the unit's assessment class (``Unit.effective_class``)
 
     @property
     def adoption_rate(self) -> float | None:
@@ -82,7 +95,8 @@ class RankRow:
             "overall_rank": self.overall_rank,
             "unit_code": self.unit.code,
             "unit": self.unit.display_name,
-            "unit_class": self.unit.kind,
+            "unit_class": self.unit_class or self.unit.effective_class,
+            "unit_class_label": self.unit.effective_class_label,
             "points": float(self.points),
             "submitted": self.submitted,
             "adopted": self.adopted,
@@ -123,21 +137,25 @@ class Ranking:
 
 
 def class_of(text: str | None) -> str | None:
-    """A unit class from its code (``township``) or its Chinese label (乡镇); None for all;
-    ValueError for an unknown one."""
+    """An assessment class (``Unit.AssessmentClass``) from its code (``dept_a``) or its Chinese
+    name (县直部门A类, or A类); None for all; ValueError with a Chinese message otherwise."""
+    text = (text or "").strip()
     if not text:
         return None
-    if text in Unit.Kind.values and text != Unit.Kind.ORG_DEPT:
+    if text in CLASSES.values:
         return text
-    if text in CLASS_LABELS and CLASS_LABELS[text] != Unit.Kind.ORG_DEPT:
-        return CLASS_LABELS[text]
-    raise ValueError(text)
+    if text in CLASS_NAMES:
+        return CLASS_NAMES[text]
+    names = "、".join(str(label) for label in CLASSES.labels)
+    raise ValueError(
+        _("未知的单位类别“%(text)s”,可用的类别:%(names)s。") % {"text": text, "names": names}
+    )
 
 
-def quota_for(rules: dict[str, Any], unit_kind: str, period: Period) -> int | None:
-    """Items a unit of ``unit_kind`` must submit in ``period``: the period's own quota, else the
-    shorter periods' quotas scaled (a quarter = 3 months, a year = 4 quarters or 12 months)."""
-    quotas = rules.get("quotas", {}).get(unit_kind, {})
+def quota_for(rules: dict[str, Any], unit_class: str, period: Period) -> int | None:
+    """Items a unit of ``unit_class`` must submit in ``period``: the period's own quota, else
+    the shorter periods' quotas scaled (a quarter = 3 months, a year = 4 quarters or 12 months)."""
+    quotas = rules.get("quotas", {}).get(unit_class, {})
     month, quarter, year = quotas.get("month"), quotas.get("quarter"), quotas.get("year")
     if period.kind == "year" and year:
         return int(year)
@@ -157,6 +175,11 @@ def _day_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
     return start, end
 
 
+# What a ranking row shows of a unit (loading 3,000 whole units or officers costs more than
+# their figures).
+UNIT_FIELDS = (
+    "id", "code", "name", "short_name", "kind", "assessment_class", "sort_order", "department_id",
+)  # fmt: skip
 FIGURES = ("total", "adopted", "high", "reference", "instructions", "submitted")
 
 
@@ -186,10 +209,11 @@ def _figures(department: Unit, period: Period, by: str) -> dict[Any, dict[str, A
     days of a date range outside whole months from the ledger rows and items themselves."""
     result: dict[Any, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     months = _full_months(period)
+    officers_only = {"officer_id__isnull": False} if by == "officer_id" else {}
     if months is not None:
         tallies = (
             ScoreTally.objects.filter(
-                department=department, month__gte=months[0], month__lte=months[1]
+                department=department, month__gte=months[0], month__lte=months[1], **officers_only
             )
             .values(by)
             .annotate(
@@ -220,15 +244,17 @@ def _figures(department: Unit, period: Period, by: str) -> dict[Any, dict[str, A
     for start, end in edges:
         rows = (
             ScoreEntry.objects.filter(
-                department=department, fact_date__gte=start, fact_date__lte=end
+                department=department, fact_date__gte=start, fact_date__lte=end, **officers_only
             )
             .values(by)
             .annotate(
+                # Counted over an indexed column, not the id: the whole query then reads only
+                # ``score_dept_date_cover_idx`` (an index-only scan).
                 t=Sum("points"),
-                a=Count("id", filter=Q(counts_adopted=True)),
-                h=Count("id", filter=Q(counts_high=True)),
-                r=Count("id", filter=Q(counts_adopted=True, item_kind="reference")),
-                i=Count("id", filter=Q(fact_type=FactType.INSTRUCTION)),
+                a=Count("fact_date", filter=Q(counts_adopted=True)),
+                h=Count("fact_date", filter=Q(counts_high=True)),
+                r=Count("fact_date", filter=Q(counts_adopted=True, item_kind="reference")),
+                i=Count("fact_date", filter=Q(fact_type=FactType.INSTRUCTION)),
             )
             .order_by()
         )
@@ -241,7 +267,7 @@ def _figures(department: Unit, period: Period, by: str) -> dict[Any, dict[str, A
         items = (
             Item.objects.filter(department=department, submitted_at__gte=lo, submitted_at__lt=hi)
             .values(item_by)
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))  # ``item_dept_submit_cover_idx`` alone
             .order_by()
         )
         for f in items:
@@ -267,12 +293,14 @@ def unit_ranking(department: Unit, period: Period, *, unit_class: str | None = N
     units_qs = (
         Unit.objects.filter(department=department, is_active=True)
         .exclude(kind=Unit.Kind.ORG_DEPT)
+        .only(*UNIT_FIELDS)
         .order_by("sort_order", "code")
     )
-    if unit_class:
-        units_qs = units_qs.filter(kind=unit_class)
-    units = list(units_qs)
-    rows = {unit.pk: RankRow(unit=unit) for unit in units}
+    rows: dict[int, RankRow] = {}
+    for unit in units_qs:
+        klass = unit.effective_class
+        if not unit_class or klass == unit_class:
+            rows[unit.pk] = RankRow(unit=unit, unit_class=klass)
     for unit_id, figure in _figures(department, period, "unit_id").items():
         if unit_id in rows:
             _fill(rows[unit_id], figure)
@@ -293,29 +321,38 @@ def unit_ranking(department: Unit, period: Period, *, unit_class: str | None = N
     ruleset = RuleSet.objects.filter(department=department, year=period.year).first()
     rules = ruleset.rules if ruleset is not None else {}
     for row in rows.values():
-        row.quota = quota_for(rules, row.unit.kind, period)
+        row.quota = quota_for(rules, row.unit_class, period)
     overall = list(rows.values())
     _rank(overall, "overall_rank")
+    by_class: dict[str, list[RankRow]] = defaultdict(list)
+    for row in overall:  # in overall order: each class's rows are already ranked
+        by_class[row.unit_class].append(row)
     groups: list[RankGroup] = []
-    for kind, label in Unit.Kind.choices:
-        members = [row for row in overall if row.unit.kind == kind]
+    for kind, label in CLASSES.choices:
+        members = by_class.get(kind)
         if members:
-            _rank(members, "rank")
+            for position, row in enumerate(members, start=1):
+                row.rank = position
             groups.append(RankGroup(kind=kind, label=str(label), rows=members))
     return Ranking(period=period, groups=groups, overall=overall, ruleset=ruleset)
 
 
 def officer_ranking(department: Unit, period: Period, *, unit_class: str | None = None) -> Ranking:
     """The officers of ``department``'s units ranked by the rows of the items they wrote."""
-    officers_qs = User.objects.filter(
-        unit__department=department, unit__is_active=True, role=Role.OFFICER, is_active=True
-    ).select_related("unit")
-    if unit_class:
-        officers_qs = officers_qs.filter(unit__kind=unit_class)
+    officers_qs = (
+        User.objects.filter(
+            unit__department=department, unit__is_active=True, role=Role.OFFICER, is_active=True
+        )
+        .select_related("unit")
+        .only("id", "username", "full_name", "unit_id", *(f"unit__{f}" for f in UNIT_FIELDS))
+    )
     rows: dict[int, RankRow] = {}
     for officer in officers_qs.order_by("username"):
         assert officer.unit is not None  # noqa: S101 — the filter requires it
-        rows[officer.pk] = RankRow(unit=officer.unit, officer=officer)
+        klass = officer.unit.effective_class
+        if unit_class and klass != unit_class:
+            continue
+        rows[officer.pk] = RankRow(unit=officer.unit, officer=officer, unit_class=klass)
     for officer_id, figure in _figures(department, period, "officer_id").items():
         if officer_id in rows:
             _fill(rows[officer_id], figure)

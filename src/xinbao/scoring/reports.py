@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx import Document
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
@@ -158,57 +159,73 @@ HEADER_ROWS = 3  # title, period line, column headings: frozen
 
 def statistics_xlsx(department: Unit, ranking: Ranking) -> bytes:
     """各单位信息报送和采用情况统计表: one sheet, units by class then rank; the three header
-    rows stay in view when scrolling (``freeze_panes`` below them, right of the unit name)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None  # noqa: S101 — a new workbook has one sheet
-    ws.title = str(_("统计表"))
-    title = _("各单位信息报送和采用情况统计表")
-    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=16)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    rows stay in view when scrolling (``freeze_panes`` below them, right of the unit name).
+
+    Written in openpyxl's write-only mode (rows streamed once, no cell objects kept), so a
+    province's 3,000 units take a fraction of the time of a normal workbook."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(str(_("统计表")))
+    width = len(HEADERS)
+    last = get_column_letter(width)
+    # Sheet-level settings go before the first row is written.
+    ws.freeze_panes = f"C{HEADER_ROWS + 1}"
+    ws.print_title_rows = f"1:{HEADER_ROWS}"
+    ws.column_dimensions["B"].width = 28
+    for column in range(3, width + 1):
+        ws.column_dimensions[get_column_letter(column)].width = 11
+    ws.merged_cells.add(f"A1:{last}1")
+    ws.merged_cells.add(f"A2:{last}2")
+
+    def styled(value: object, **style: object) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    title = styled(
+        str(_("各单位信息报送和采用情况统计表")),
+        font=Font(bold=True, size=16),
+        alignment=Alignment(horizontal="center"),
+    )
+    ws.append([title])
     line = _("%(dept)s %(period)s(截至%(today)s)") % {
         "dept": department.name,
         "period": ranking.period.label,
         "today": timezone.localdate().isoformat(),
     }
-    ws.cell(row=2, column=1, value=line)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
+    ws.append([line])
     thin = Side(style="thin")
-    for column, (label, _key) in enumerate(HEADERS, start=1):
-        cell = ws.cell(row=3, column=column, value=str(_(label)))
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    row_number = HEADER_ROWS
+    head_font = Font(bold=True)
+    head_align = Alignment(horizontal="center", wrap_text=True)
+    head_border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    ws.append(
+        [
+            styled(str(_(label)), font=head_font, alignment=head_align, border=head_border)
+            for label, _key in HEADERS
+        ]
+    )
     for group in ranking.groups:
         for r in group.rows:
-            row_number += 1
-            values = (
-                r.rank,
-                r.unit.display_name,
-                group.label,
-                float(r.points),
-                r.submitted,
-                r.adopted,
-                _percent(r.adoption_rate),
-                r.high_level,
-                _percent(r.high_share),
-                r.reference,
-                _percent(r.reference_share),
-                r.instructions,
-                r.quota if r.quota is not None else "—",
-                completion_text(r),
-                r.topics,
-                r.topics_answered,
+            ws.append(
+                (
+                    r.rank,
+                    r.unit.display_name,
+                    group.label,
+                    float(r.points),
+                    r.submitted,
+                    r.adopted,
+                    _percent(r.adoption_rate),
+                    r.high_level,
+                    _percent(r.high_share),
+                    r.reference,
+                    _percent(r.reference_share),
+                    r.instructions,
+                    r.quota if r.quota is not None else "—",
+                    completion_text(r),
+                    r.topics,
+                    r.topics_answered,
+                )
             )
-            for column, value in enumerate(values, start=1):
-                ws.cell(row=row_number, column=column, value=value)
-    ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=3)
-    ws.print_title_rows = f"1:{HEADER_ROWS}"
-    ws.column_dimensions["B"].width = 28
-    for column in range(3, len(HEADERS) + 1):
-        ws.column_dimensions[get_column_letter(column)].width = 11
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -15,9 +15,14 @@ Every key is optional; an absent table scores nothing. The shape::
     caps         {category name: n}         at most n adopted items of the category a unit-month
     topic        {"adopted_bonus": p ≥ 0, "late_or_missed_penalty": p ≤ 0,
                   "zero_year_after_missed": n}   n missed topics in a year → the year is 0 (0: off)
-    quotas       {unit kind: {period: n}}   unit kind ∈ QUOTA_CLASSES, period ∈ PERIODS
-    reference_quotas {unit kind: {period: n}}   counted 参阅类 items a unit must have adopted
-    monthly_base p ≥ 0                      for each closed month the unit met its monthly quota
+    quotas       {class: {period: n}}       items a unit of the assessment class must submit;
+                                            class ∈ QUOTA_CLASSES (``Unit.AssessmentClass``:
+                                            township, dept_a, dept_b, dept_c, office, other; a
+                                            file may name them in Chinese, 乡镇, 县直部门A类…,
+                                            see ``normalize_classes``), period ∈ PERIODS
+    reference_quotas {class: {period: n}}   counted 参阅类 items a unit must have adopted
+    monthly_base p ≥ 0 | {class: p ≥ 0}     for each closed month the unit met its monthly quota
+                                            (one figure for every class, or one per class)
     missing_item_deduction p ≤ 0            per item short of a quota (漏报), per closed period
     deductions   {ManualAdjustment kind: p ≤ 0}   per recorded fact × its count; ``late_report``
                                             also applies to urgent items that reached the
@@ -34,7 +39,16 @@ from django.utils.translation import gettext as _
 
 OUTLETS = ("periodical", "bulletin", "briefing", "web_column", "media")
 LEVELS = ("county", "city", "province", "central")
-QUOTA_CLASSES = ("township", "department", "other")
+QUOTA_CLASSES = ("township", "dept_a", "dept_b", "dept_c", "office", "other")
+CLASS_NAMES = {
+    "township": "乡镇",
+    "dept_a": "县直部门A类",
+    "dept_b": "县直部门B类",
+    "dept_c": "县直部门C类",
+    "office": "部机关科室",
+    "other": "其他单位",
+}
+CLASS_KEYS = ("quotas", "reference_quotas", "monthly_base")
 PERIODS = ("month", "quarter", "year")
 MULTI_LEVEL = ("highest_only", "cumulative")
 JOINT_SPLIT = ("equal", "lead_only")
@@ -83,10 +97,14 @@ DEMO_RULES: dict[str, Any] = {
     "topic": {"adopted_bonus": 5, "late_or_missed_penalty": -10, "zero_year_after_missed": 2},
     "quotas": {
         "township": {"month": 1, "quarter": 3, "year": 12},
-        "department": {"quarter": 1, "year": 4},
+        "dept_a": {"month": 1, "quarter": 3, "year": 12},
+        "dept_b": {"quarter": 2, "year": 8},
+        "dept_c": {"quarter": 1, "year": 4},
+        "office": {"quarter": 1, "year": 4},
+        "other": {"year": 2},
     },
-    "reference_quotas": {"township": {"quarter": 2}},
-    "monthly_base": 10,
+    "reference_quotas": {"township": {"quarter": 2}, "dept_a": {"year": 2}},
+    "monthly_base": {"township": 10, "dept_a": 10},
     "missing_item_deduction": -2,
     "deductions": {"late_report": -2, "inaccurate": -5, "other": -2},
 }
@@ -94,6 +112,28 @@ DEMO_RULES: dict[str, Any] = {
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def normalize_classes(data: object) -> object:
+    """``data`` with the Chinese class names of a hand-written file (乡镇, 县直部门A类, A类…)
+    replaced by their codes in ``quotas``, ``reference_quotas`` and ``monthly_base``; anything
+    else is left for ``validate_rules`` to judge."""
+    if not isinstance(data, dict):
+        return data
+    by_name = {name: code for code, name in CLASS_NAMES.items()}
+    by_name.update({name[-2:]: code for code, name in CLASS_NAMES.items() if name.endswith("类")})
+    result = dict(data)
+    for key in CLASS_KEYS:
+        table = result.get(key)
+        if isinstance(table, dict):
+            result[key] = {
+                by_name.get(k, k) if isinstance(k, str) else k: v for k, v in table.items()
+            }
+    return result
+
+
+def _class_list() -> str:
+    return "、".join(f"{code}({name})" for code, name in CLASS_NAMES.items())
 
 
 def validate_rules(data: object) -> list[str]:
@@ -186,19 +226,56 @@ def validate_rules(data: object) -> list[str]:
             number("topic.late_or_missed_penalty", topic["late_or_missed_penalty"], sign=-1)
         if "zero_year_after_missed" in topic:
             whole("topic.zero_year_after_missed", topic["zero_year_after_missed"])
+
+    def classes(path: str, value: object) -> dict[str, Any]:
+        """A table keyed by assessment class: unknown classes named with the valid ones."""
+        if not isinstance(value, dict):
+            errors.append(_("“%(path)s”必须是键值表。") % {"path": path})
+            return {}
+        for key in value:
+            if key in QUOTA_CLASSES:
+                continue
+            if key == "department":
+                errors.append(
+                    _(
+                        "“%(path)s”中的“department”已不再使用:县直部门分为 A、B、C 三类,"
+                        "请分别写作 dept_a、dept_b、dept_c(或 县直部门A类 等)。"
+                    )
+                    % {"path": path}
+                )
+            else:
+                errors.append(
+                    _("“%(path)s”中有未知的单位类别“%(key)s”,可用的类别:%(keys)s。")
+                    % {"path": path, "key": key, "keys": _class_list()}
+                )
+        return {k: v for k, v in value.items() if k in QUOTA_CLASSES}
+
     for key in ("quotas", "reference_quotas"):
         if key in data:
-            for unit_class, periods in table(key, data[key], QUOTA_CLASSES).items():
+            for unit_class, periods in classes(key, data[key]).items():
                 for period, count in table(f"{key}.{unit_class}", periods, PERIODS).items():
                     whole(f"{key}.{unit_class}.{period}", count)
     if "monthly_base" in data:
-        number("monthly_base", data["monthly_base"])
+        base = data["monthly_base"]
+        if isinstance(base, dict):
+            for unit_class, value in classes("monthly_base", base).items():
+                number(f"monthly_base.{unit_class}", value)
+        else:
+            number("monthly_base", base)
     if "missing_item_deduction" in data:
         number("missing_item_deduction", data["missing_item_deduction"], sign=-1)
     if "deductions" in data:
         for kind, points in table("deductions", data["deductions"], DEDUCTION_KINDS).items():
             number(f"deductions.{kind}", points, sign=-1)
     return errors
+
+
+def monthly_base(rules: dict[str, Any], unit_class: str) -> Decimal:
+    """The base points of a month whose quota a unit of ``unit_class`` met."""
+    base = rules.get("monthly_base", 0)
+    if isinstance(base, dict):
+        return points(base.get(unit_class, 0))
+    return points(base)
 
 
 def points(value: object) -> Decimal:

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from xinbao.scoring.models import RuleSet
-from xinbao.scoring.rules import validate_rules
+from xinbao.scoring.rules import normalize_classes, validate_rules
 
 
 def yaml_module() -> ModuleType | None:
@@ -69,5 +69,6 @@ def read_document(text: str, *, as_yaml: bool = False) -> tuple[dict[str, Any], 
     if "year" in data and (not isinstance(year, int) or isinstance(year, bool)):
         errors.append(_("“year”必须是年份数字,如 2026。"))
     if "rules" in data:
+        data["rules"] = normalize_classes(data["rules"])
         errors += validate_rules(data["rules"])
     return data, errors

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from xinbao.audit.services import audit_record
 from xinbao.items.errors import InvalidInput, NotAllowed
 from xinbao.items.permissions import check_editor_of
-from xinbao.orgs.models import Unit
+from xinbao.orgs.models import CLASS_LABELS, Unit, allowed_classes
+from xinbao.scoring import signals
 from xinbao.scoring.models import ItemReview, ManualAdjustment, RuleSet
-from xinbao.scoring.rules import validate_rules
+from xinbao.scoring.rules import normalize_classes, validate_rules
 
 if TYPE_CHECKING:
     from xinbao.items.models import Item
@@ -28,7 +29,10 @@ def ruleset_save(
     *, department: Unit, year: int, name: str, rules: Any, actor: User | None
 ) -> RuleSet:
     """Create or replace ``department``'s rule set for ``year``; invalid rules change nothing.
-    ``actor`` is None for command-line imports (the audit record then names no one)."""
+    After commit the year's ledger is rebuilt under the new rules (``signals.flush``).
+    ``actor`` is None for command-line imports (the audit record then names no one). Classes
+    named in Chinese (乡镇, 县直部门A类) are stored as their codes."""
+    rules = normalize_classes(rules)
     errors = validate_rules(rules)
     if errors:
         raise InvalidInput(";".join(errors))
@@ -44,7 +48,50 @@ def ruleset_save(
             obj=ruleset,
             changes={"year": year, "name": name},
         )
+        signals.note("ruleset", department.pk, year)  # the year's ledger, after commit
     return ruleset
+
+
+def unit_classes_set(*, actor: User, department: Unit, classes: dict[int, str]) -> list[Unit]:
+    """Set the assessment class (考核类别) of ``department``'s units: ``classes`` maps unit ids
+    to ``Unit.AssessmentClass`` values. Every value is checked first; on any problem nothing
+    is saved (``InvalidInput`` lists them all). One audit record per changed unit; the ledger
+    of every year with a rule set follows after commit (quotas key on the class). Returns the
+    units that changed."""
+    check_editor_of(actor, department)
+    units = Unit.objects.filter(department=department).exclude(kind=Unit.Kind.ORG_DEPT)
+    by_id = units.in_bulk(list(classes))
+    problems: list[str] = []
+    changed: list[Unit] = []
+    before: dict[int, str] = {}
+    for pk, value in classes.items():
+        unit = by_id.get(pk)
+        if unit is None:
+            problems.append(_("单位不属于本部门,或不存在。"))
+            continue
+        if value not in allowed_classes(unit.kind):
+            problems.append(
+                _("%(unit)s:“%(value)s”不是可选的考核类别。")
+                % {"unit": unit.display_name, "value": CLASS_LABELS.get(value, value)}
+            )
+            continue
+        if unit.assessment_class != value:
+            changed.append(unit)
+            before[unit.pk] = unit.assessment_class
+            unit.assessment_class = value
+    if problems:
+        raise InvalidInput(";".join(problems))
+    with transaction.atomic():
+        for unit in changed:
+            unit.save(update_fields=["assessment_class"])
+            audit_record(
+                actor=actor,
+                action="unit.assessment_class",
+                obj=unit,
+                changes={"assessment_class": [before[unit.pk], unit.assessment_class]},
+            )
+            signals.note("unit_years", department.pk, unit.pk)
+    return changed
 
 
 def adjustment_record(

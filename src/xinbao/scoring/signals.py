@@ -2,7 +2,9 @@
 transaction commits ``ledger.refresh`` recomputes only those units' rows of those years.
 
 Facts watched: published issue entries and their issues, upper-level adoptions, instructions,
-topic targets and topics, ``ItemReview`` and ``ManualAdjustment`` rows, items (submission time,
+topic targets and topics, ``ItemReview`` and ``ManualAdjustment`` rows, a unit's assessment
+class (``services.unit_classes_set``: every year with a rule set), the rule set itself
+(``services.ruleset_save``: its whole year is rebuilt), items (submission time,
 body length: quotas and the quality bar), their co-units, and urgent items' ``Timeliness``. The
 affected units are the item's unit and its co-units (a joint item's shares), or the target's or
 deduction's unit. A fact moved into another year changes the year it is in now; ``xinbao ledger
@@ -52,17 +54,25 @@ def flush() -> None:
 
     tokens, _state.pending = _pending(), set()
     work: dict[tuple[int, int], set[int]] = {}
+    whole: set[tuple[int, int]] = set()  # a rule set changed: the whole year is recomputed
     for token in sorted(tokens, key=repr):
+        if token[0] == "ruleset":
+            whole.add((token[1], token[2]))
+            continue
         for dept_id, year, units in _resolve(token):
             if dept_id is not None and year is not None:
                 work.setdefault((dept_id, year), set()).update(units)
-    departments = Unit.objects.in_bulk({dept_id for dept_id, _year in work})
-    for (dept_id, year), units in sorted(work.items()):
+    departments = Unit.objects.in_bulk({dept_id for dept_id, _year in [*work, *whole]})
+    for dept_id, year in sorted(whole | set(work)):
         department = departments.get(dept_id)
-        if department is None or not units:
+        scope = work.get((dept_id, year), set())
+        if department is None or (not scope and (dept_id, year) not in whole):
             continue
         try:
-            ledger.refresh(department, year, units)
+            if (dept_id, year) in whole:
+                ledger.rebuild(department, year)
+            else:
+                ledger.refresh(department, year, scope)
         except ItemError:  # an invalid rule set: the editor sees it on the ranking page
             logger.warning("ledger refresh skipped for %s %s", dept_id, year, exc_info=True)
 
@@ -103,6 +113,7 @@ def _item_marks(
 
 def _resolve(token: Token) -> Marks:
     from xinbao.publishing.models import IssueEntry, PublicationIssue
+    from xinbao.scoring.models import RuleSet
     from xinbao.topics.models import Topic, TopicTarget
 
     kind = token[0]
@@ -124,6 +135,9 @@ def _resolve(token: Token) -> Marks:
         return [(row[0], _local_year(row[1]), units)] if row is not None else []
     if kind == "unit":
         return [(token[1], token[2], {token[3]})]
+    if kind == "unit_years":  # the unit's assessment class: every year with a rule set
+        years = RuleSet.objects.filter(department_id=token[1]).values_list("year", flat=True)
+        return [(token[1], year, {token[2]}) for year in sorted(years)]
     return []
 
 

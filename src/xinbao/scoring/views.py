@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from xinbao.items.errors import ItemError
 from xinbao.items.queries import access_item
-from xinbao.orgs.models import Role, Unit
-from xinbao.scoring import queries, reports, services
-from xinbao.scoring.forms import AdjustmentForm, ReviewForm
+from xinbao.orgs.models import CLASS_LABELS, Role, Unit, allowed_classes
+from xinbao.scoring import queries, reports, ruleset_io, services
+from xinbao.scoring.forms import AdjustmentForm, ReviewForm, RuleSetPageForm
 from xinbao.scoring.models import ItemReview
 from xinbao.scoring.periods import Period, month_period, parse_period, quarter_period, year_period
 from xinbao.scoring.ranking import class_of, officer_ranking, unit_ranking
@@ -53,8 +53,8 @@ def ranking(request: AuthedRequest) -> HttpResponse:
     unit_class = request.GET.get("class", "")
     try:
         kind = class_of(unit_class)
-    except ValueError:
-        kind, error = None, _("未知的单位类别。")
+    except ValueError as problem:
+        kind, error = None, str(problem)
     officers = request.GET.get("officers") == "1"
     build = officer_ranking if officers else unit_ranking
     result = build(department, period, unit_class=kind)
@@ -68,7 +68,7 @@ def ranking(request: AuthedRequest) -> HttpResponse:
         "groups": result.groups,
         "overall": result.overall,
         "ruleset": queries.ruleset_of(department, period.year),
-        "classes": [c for c in Unit.Kind.choices if c[0] != Unit.Kind.ORG_DEPT],
+        "classes": Unit.AssessmentClass.choices,
         "is_editor": user.has_role(Role.EDITOR),
         "is_department": user.has_role(*DEPARTMENT),
     }
@@ -111,9 +111,36 @@ def statement(request: AuthedRequest, pk: int) -> HttpResponse:
         "is_department": is_department,
         "is_editor": request.user.has_role(Role.EDITOR),
         "adjustments": queries.unit_adjustments(unit, year) if is_department else [],
+        "officers": list(queries.visible_officers(request.user, unit)),
         "form": AdjustmentForm() if request.user.has_role(Role.EDITOR) else None,
     }
     return render(request, "scoring/statement.html", context)
+
+
+def officer_statement(request: AuthedRequest, pk: int) -> HttpResponse:
+    """An officer's ledger rows for a period (the rows the officers' ranking sums), or only
+    those behind one figure (``?show=adopted``): officers read their own, unit leaders their
+    unit's officers', editors and department leaders every officer's."""
+    officer = queries.access_statement_officer(request.user, pk)
+    unit = officer.home_unit
+    year = year_of(request)
+    period, error = period_of(request, year)
+    show = request.GET.get("show", "")
+    department = unit.department or unit
+    lines = list(queries.officer_period_lines(department, officer, period, show))
+    context = {
+        "officer": officer,
+        "unit": unit,
+        "year": period.year,
+        "period": period,
+        "error": error,
+        "show": str(SHOW_LABELS.get(show, "")),
+        "lines": lines,
+        "total": sum((line.points for line in lines), Decimal(0)),
+        "is_department": request.user.role in DEPARTMENT,
+        "is_editor": request.user.has_role(Role.EDITOR),
+    }
+    return render(request, "scoring/officer_statement.html", context)
 
 
 def whatif(request: AuthedRequest) -> HttpResponse:
@@ -234,6 +261,99 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("信息评定已保存,计分明细随后更新。"))
             return redirect("scoring:statement", pk=item.unit_id)
     return render(request, "scoring/review.html", {"item": item, "form": form, "review": current})
+
+
+def unit_classes(request: AuthedRequest) -> HttpResponse:
+    """The assessment class (考核类别) of each of the department's units: editors set them
+    (乡镇 / 县直部门A、B、C类 / 部机关科室 / 其他单位), leaders read them. A bad value saves
+    nothing and the page comes back with what was chosen."""
+    department = department_of(request.user)
+    is_editor = request.user.has_role(Role.EDITOR)
+    units = list(queries.assessed_units(department))
+    chosen = {unit.pk: unit.effective_class for unit in units}
+    error = ""
+    if request.method == "POST":
+        if not is_editor:
+            return HttpResponse(status=403)
+        posted = {unit.pk: request.POST.get(f"class-{unit.pk}", chosen[unit.pk]) for unit in units}
+        try:
+            changed = services.unit_classes_set(
+                actor=request.user, department=department, classes=posted
+            )
+        except ItemError as problem:
+            error, chosen = str(problem), posted
+        else:
+            messages.success(
+                request,
+                _("已保存 %(n)d 个单位的考核类别,计分明细随后更新。") % {"n": len(changed)},
+            )
+            return redirect("scoring:classes")
+    rows = [
+        (unit, chosen[unit.pk], [(c, CLASS_LABELS[c]) for c in allowed_classes(unit.kind)])
+        for unit in units
+    ]
+    context = {"rows": rows, "error": error, "is_editor": is_editor}
+    return render(request, "scoring/classes.html", context, status=400 if error else 200)
+
+
+def rules(request: AuthedRequest) -> HttpResponse:
+    """The year's rule set (考核办法) on a page: editors edit its name and rules (validated,
+    nothing saved on any problem, the typed text kept; the ledger is rebuilt after saving),
+    department leaders read it. A year without one starts from the latest earlier rule set, or
+    the demo rules."""
+    department = department_of(request.user)
+    year = year_of(request)
+    is_editor = request.user.has_role(Role.EDITOR)
+    ruleset = queries.ruleset_of(department, year)
+    if request.method == "POST":
+        if not is_editor:
+            return HttpResponse(status=403)
+        form = RuleSetPageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.ruleset_save(
+                    department=department,
+                    year=year,
+                    name=form.cleaned_data["name"],
+                    rules=form.cleaned_data["rules"],
+                    actor=request.user,
+                )
+            except ItemError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("考核办法已保存,计分明细已按新办法重新计算。"))
+                return redirect(f"{reverse('scoring:rules')}?year={year}")
+    else:
+        name, start = queries.ruleset_start(department, year, ruleset)
+        form = RuleSetPageForm(
+            initial={"name": name, "rules": json.dumps(start, ensure_ascii=False, indent=2)}
+        )
+    context = {
+        "year": year,
+        "ruleset": ruleset,
+        "form": form,
+        "is_editor": is_editor,
+        "classes": Unit.AssessmentClass.choices,
+    }
+    return render(request, "scoring/rules.html", context, status=400 if form.errors else 200)
+
+
+def rules_download(request: AuthedRequest) -> HttpResponse:
+    """The year's rule set as a file (``?format=yaml`` or JSON), as ``xinbao rules export``."""
+    department = department_of(request.user)
+    year = year_of(request)
+    ruleset = queries.ruleset_of(department, year)
+    if ruleset is None:
+        messages.error(request, _("%(year)d 年还没有考核办法。") % {"year": year})
+        return redirect(f"{reverse('scoring:rules')}?year={year}")
+    as_yaml = request.GET.get("format") == "yaml"
+    try:
+        text = ruleset_io.dump(ruleset_io.document_of(ruleset), as_yaml=as_yaml)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('scoring:rules')}?year={year}")
+    suffix, mime = ("yaml", "application/yaml") if as_yaml else ("json", "application/json")
+    return file_response(text.encode("utf-8"), f"{ruleset.name}.{suffix}", mime)
 
 
 @require_POST

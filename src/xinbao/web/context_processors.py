@@ -51,7 +51,12 @@ NAVIGATION: dict[str, list[Entry]] = {
         ),
         (
             _("设置"),
-            [("topics:key_work", _("工作要点")), ("items:secrecy_terms", _("保密用语"))],
+            [
+                ("topics:key_work", _("工作要点")),
+                ("items:secrecy_terms", _("保密用语")),
+                ("scoring:rules", _("考核办法")),
+                ("scoring:classes", _("单位考核类别")),
+            ],
         ),
     ],
     Role.DEPT_LEADER: [

@@ -46,7 +46,10 @@ class RankingParams(PeriodParams):
         "",
         alias="class",
         max_length=20,
-        description="单位类别:township、department、other 或 乡镇等",
+        description=(
+            "单位考核类别:township、dept_a、dept_b、dept_c、office、other,"
+            "或中文名称 乡镇、县直部门A类(A类)、县直部门B类、县直部门C类、部机关科室、其他单位"
+        ),
     )
     officers: bool = Field(False, description="为 true 时按信息员排名")
 
@@ -56,7 +59,8 @@ class RankRowOut(Schema):
     overall_rank: int
     unit_code: str
     unit: str
-    unit_class: str
+    unit_class: str = Field(description="单位考核类别代码,如 dept_a")
+    unit_class_label: str = Field(description="单位考核类别名称,如 县直部门A类")
     officer: str | None = None
     officer_name: str | None = None
     points: float
@@ -168,8 +172,29 @@ def _check_department(request: ApiRequest) -> None:
 
 def _row(row: RankRow, period: Period) -> RankRowOut:
     data: dict[str, Any] = row.as_dict()
-    data["ledger"] = f"/api/v1/units/{row.unit.pk}/ledger?period={period.key}"
+    if row.officer is not None:
+        data["ledger"] = f"/api/v1/officers/{row.officer.pk}/ledger?period={period.key}"
+    else:
+        data["ledger"] = f"/api/v1/units/{row.unit.pk}/ledger?period={period.key}"
     return RankRowOut(**data)
+
+
+def _entries(lines: list[Any]) -> list[LedgerEntryOut]:
+    return [
+        LedgerEntryOut(
+            id=line.pk,
+            fact_date=line.fact_date.isoformat(),
+            fact_type=line.fact_type,
+            fact_id=line.fact_id,
+            rule=line.rule,
+            reason=line.reason,
+            points=float(line.points),
+            level=line.level,
+            item_kind=line.item_kind,
+            item_id=line.item_id,
+        )
+        for line in lines
+    ]
 
 
 @router.get("/rankings", response={200: RankingOut, **READ_ERRORS}, summary="考核排名")
@@ -180,7 +205,7 @@ def ranking_get(request: ApiRequest, params: Query[RankingParams]) -> RankingOut
     try:
         kind = class_of(params.unit_class)
     except ValueError as error:
-        raise InvalidInput(_("未知的单位类别。")) from error
+        raise InvalidInput(str(error)) from error
     build = officer_ranking if params.officers else unit_ranking
     result = build(department, period, unit_class=kind)
     ordered = result.overall if params.officers else [r for g in result.groups for r in g.rows]
@@ -209,21 +234,43 @@ def unit_ledger(request: ApiRequest, unit_id: ObjectId, params: Query[LedgerPara
         period=period.key,
         total=float(sum(line.points for line in shown)),
         truncated=len(lines) > params.limit,
-        entries=[
-            LedgerEntryOut(
-                id=line.pk,
-                fact_date=line.fact_date.isoformat(),
-                fact_type=line.fact_type,
-                fact_id=line.fact_id,
-                rule=line.rule,
-                reason=line.reason,
-                points=float(line.points),
-                level=line.level,
-                item_kind=line.item_kind,
-                item_id=line.item_id,
-            )
-            for line in shown
-        ],
+        entries=_entries(shown),
+    )
+
+
+class OfficerLedgerOut(LedgerOut):
+    officer: str
+    officer_name: str
+
+
+@router.get(
+    "/officers/{officer_id}/ledger",
+    response={200: OfficerLedgerOut, **READ_ERRORS},
+    summary="信息员的计分明细",
+)
+def officer_ledger(
+    request: ApiRequest, officer_id: ObjectId, params: Query[LedgerParams]
+) -> OfficerLedgerOut:
+    """The ledger rows attributed to one officer (what the officers' ranking sums): the
+    officer's own, a unit leader's officers', any officer of the department for its staff."""
+    if not request.user.has_role(*DEPARTMENT_ROLES, Role.OFFICER, Role.UNIT_LEADER):
+        raise NotAllowed(_("只有组织部门和本单位的人员可以查看计分明细。"))
+    officer = queries.access_statement_officer(request.user, officer_id)
+    unit = officer.home_unit
+    period = _period(params)
+    department = unit.department or unit
+    found = queries.officer_period_lines(department, officer, period, params.show)
+    lines = list(found[: params.limit + 1])
+    shown = lines[: params.limit]
+    return OfficerLedgerOut(
+        officer=officer.username,
+        officer_name=officer.display_name,
+        unit_code=unit.code,
+        unit=unit.display_name,
+        period=period.key,
+        total=float(sum(line.points for line in shown)),
+        truncated=len(lines) > params.limit,
+        entries=_entries(shown),
     )
 
 
@@ -243,7 +290,7 @@ def ranking_whatif(request: ApiRequest, body: WhatIfIn) -> WhatIfOut:
             WhatIfRowOut(
                 unit_code=row.unit.code,
                 unit=row.unit.display_name,
-                unit_class=row.unit.kind,
+                unit_class=row.unit.effective_class,
                 current_points=float(row.current.points),
                 current_rank=row.current.rank,
                 draft_points=float(row.draft.points),

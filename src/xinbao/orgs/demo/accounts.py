@@ -122,7 +122,13 @@ class AccountMaker:
 
 
 def ensure_unit(
-    spec: UnitSpec, *, kind: str, parent: Unit | None, level: str = "", order: int = 0
+    spec: UnitSpec,
+    *,
+    kind: str,
+    parent: Unit | None,
+    level: str = "",
+    order: int = 0,
+    assessment_class: str = "",
 ) -> tuple[Unit, bool]:
     """The unit with ``spec.code``, created through ``unit_save`` when absent; whether it was."""
     existing = Unit.objects.filter(code=spec.code).first()
@@ -142,6 +148,7 @@ def ensure_unit(
         parent=parent,
         requires_signoff=spec.requires_signoff,
         sort_order=order,
+        assessment_class=assessment_class,
     )
     return unit_save(unit=unit, actor=None, action="unit.create"), True
 
@@ -172,7 +179,10 @@ def build_county(password: str) -> DemoCounty:
     )
     for prefix, specs, kind, with_backup, order_base in groups:
         for number, spec in enumerate(specs, start=1):
-            unit, created = ensure_unit(spec, kind=kind, parent=dept, order=order_base + number)
+            klass = content.DEPARTMENT_CLASSES.get(number, "") if prefix == "dept" else ""
+            unit, created = ensure_unit(
+                spec, kind=kind, parent=dept, order=order_base + number, assessment_class=klass
+            )
             created_units += int(created)
             login = f"{prefix}{number:02d}"
             office = "党政办干事" if prefix == "town" else "办公室干事"

@@ -124,6 +124,14 @@ DEPARTMENTS: tuple[UnitSpec, ...] = (
     _department(18, "云溪县文化和广电旅游体育局", "县文广旅体局", "全县文广旅体系统"),
 )
 
+# The county departments' assessment classes (考核类别): A for the offices and departments with
+# the heaviest information duty, C for the lightest, B for the rest (numbers as above).
+DEPARTMENT_CLASSES = {
+    **dict.fromkeys((1, 2, 3, 5, 8, 11), "dept_a"),
+    **dict.fromkeys((4, 6, 9, 10, 12, 14, 15, 16), "dept_b"),
+    **dict.fromkeys((7, 13, 17, 18), "dept_c"),
+}
+
 # Units that also keep a backup officer (后备信息员), by township / department number.
 BACKUP_TOWNSHIPS = (1, 3, 7, 12)
 BACKUP_DEPARTMENTS = (8,)

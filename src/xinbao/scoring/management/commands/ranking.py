@@ -41,7 +41,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, default=None, help="年度(默认今年)")
         parser.add_argument("--period", default="", help="2026-Q3、2026-10 或 起..止 日期")
-        parser.add_argument("--class", dest="unit_class", default="", help="单位类别,如 乡镇")
+        parser.add_argument(
+            "--class",
+            dest="unit_class",
+            default="",
+            help="单位考核类别,如 乡镇、县直部门A类(或 A类)、dept_a",
+        )
         parser.add_argument("--officers", action="store_true", help="信息员排名")
         parser.add_argument("--department", default="", help="组织部门的单位代码")
         parser.add_argument(
@@ -71,7 +76,7 @@ class Command(BaseCommand):
         try:
             kind = class_of(unit_class)
         except ValueError as error:
-            raise CommandError(f"未知的单位类别“{unit_class}”:可用 乡镇、部门、其他。") from error
+            raise CommandError(str(error)) from error
         build = officer_ranking if officers else unit_ranking
         ranking = build(dept, span, unit_class=kind)
         if fmt == "xlsx":
@@ -103,7 +108,7 @@ class Command(BaseCommand):
         return [row for group in ranking.groups for row in group.rows]
 
     def _table(self, ranking: Any, officers: bool) -> str:
-        head = "名次\t总名次\t单位代码\t单位\t得分\t报送\t采用\t市级以上\t参阅类\t任务完成"
+        head = "名次\t总名次\t类别\t单位代码\t单位\t得分\t报送\t采用\t市级以上\t参阅类\t任务完成"
         if officers:
             head = "名次\t信息员\t单位\t得分\t报送\t采用\t市级以上\t参阅类"
         lines = [f"{ranking.period.label}", head]
@@ -118,7 +123,8 @@ class Command(BaseCommand):
                 )
             else:
                 lines.append(
-                    f"{row.rank}\t{row.overall_rank}\t{d['unit_code']}\t{d['unit']}\t"
+                    f"{row.rank}\t{row.overall_rank}\t{d['unit_class_label']}\t"
+                    f"{d['unit_code']}\t{d['unit']}\t"
                     f"{d['points']:g}\t{d['submitted']}\t{d['adopted']}\t{d['high_level']}\t"
                     f"{d['reference']}\t{done}"
                 )
