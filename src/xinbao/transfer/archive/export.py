@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ def department_export(
 
 class _Exporter:
     zip: zipfile.ZipFile  # open while ``write`` runs
+    spool: Path  # files waiting for the current member to close
 
     def __init__(self, department: Unit, progress: Progress | None) -> None:
         self.scope = Scope(department)
@@ -109,6 +111,7 @@ class _Exporter:
         }
         self.files: dict[str, int] = {}
         self.dropped: dict[str, int] = {}
+        self.pending: list[str] = []
 
     # --- references -------------------------------------------------------------------------
 
@@ -166,7 +169,9 @@ class _Exporter:
                 ]
             )
         if digest not in self.files:
-            self.zip.writestr(FILES_DIR + digest, data)
+            # Added to the zip once the kind's member is closed (one open member at a time).
+            (self.spool / digest).write_bytes(data)
+            self.pending.append(digest)
             self.files[digest] = len(data)
         return {"sm3": digest, "name": Path(value.name).name}
 
@@ -227,6 +232,10 @@ class _Exporter:
                     self.progress(kind.name, 500)
         if self.progress is not None:
             self.progress(kind.name, count % 500)
+        for name in self.pending:
+            self.zip.write(self.spool / name, FILES_DIR + name)
+            (self.spool / name).unlink()
+        self.pending.clear()
         return count, digest.hexdigest()
 
     def row_extra(self, kind: Kind, obj: models.Model) -> dict[str, Any]:
@@ -242,7 +251,11 @@ class _Exporter:
             User.objects.filter(unit__in=self.scope.units).values_list("pk", flat=True)
         )
         entries: dict[str, dict[str, Any]] = {}
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as self.zip:
+        with (
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as self.zip,
+            tempfile.TemporaryDirectory(prefix="xinbao-export-") as spool,
+        ):
+            self.spool = Path(spool)
             # Everything but units and users first: they add the units and people they name.
             for kind in KINDS:
                 if kind.model in (Unit, User):
