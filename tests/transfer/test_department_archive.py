@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.core.management.color import no_style
 from django.core.management.sql import sql_flush
-from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test import override_settings
@@ -307,7 +307,7 @@ class TestRoundTrip:
             fix_manifest=True,
         )
         empty_database()
-        with pytest.raises(ArchiveError, match="items.jsonl 第 1 行.*NOWHERE.*不在归档中"):
+        with pytest.raises(ArchiveError, match=r"items\.jsonl 第 1 行.*NOWHERE.*不在归档中"):
             department_import(path=tampered)
         assert not Unit.objects.exists()
 
