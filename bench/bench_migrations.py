@@ -57,10 +57,12 @@ BIG_TABLE_ROWS = 100_000
 def fill_related(audit_rows: int) -> None:
     """One event and one full-text document per item, and ``audit_rows`` audit records, when
     those tables are empty (a real province has several of each per item)."""
+    filled = False
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM items_itemevent")
         if cursor.fetchone()[0] == 0:
             print("filling items_itemevent …", flush=True)
+            filled = True
             cursor.execute(
                 "INSERT INTO items_itemevent (action, from_state, to_state, comment, created_at,"
                 " actor_id, item_id) SELECT 'submit', 'draft', state, '', now(), created_by_id, id"
@@ -69,6 +71,7 @@ def fill_related(audit_rows: int) -> None:
         cursor.execute("SELECT count(*) FROM search_searchdocument")
         if cursor.fetchone()[0] == 0:
             print("filling search_searchdocument …", flush=True)
+            filled = True
             cursor.execute(
                 "INSERT INTO search_searchdocument (item_id, tokens, indexed_at)"
                 " SELECT id, title || ' ' || left(body, 200), now() FROM items_item"
@@ -77,6 +80,7 @@ def fill_related(audit_rows: int) -> None:
         existing = cursor.fetchone()[0]
         if existing < audit_rows:
             print(f"filling audit_auditrecord to {audit_rows} …", flush=True)
+            filled = True
             cursor.execute(
                 "INSERT INTO audit_auditrecord (at, actor_name, action, object_type, object_id,"
                 " object_repr, success, changes, role, user_agent, request_id, mac)"
@@ -85,7 +89,8 @@ def fill_related(audit_rows: int) -> None:
                 " FROM generate_series(1, %s) AS g",
                 [audit_rows - existing],
             )
-        cursor.execute("ANALYZE")
+        if filled:
+            cursor.execute("ANALYZE")
 
 
 def storage() -> dict[int, tuple[str, int, str, float]]:
