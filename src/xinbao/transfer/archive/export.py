@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -217,7 +218,9 @@ class _Exporter:
         links = self.m2m(kind)
         digest = hashlib.new("sm3")
         count = 0
-        with self.zip.open(kind.file, "w") as member:
+        info = zipfile.ZipInfo(kind.file, date_time=time.localtime()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with self.zip.open(info, "w") as member:
             for obj in rows:
                 row = self.encode(kind, obj, fields)
                 for name, by_owner in links.items():
