@@ -7,7 +7,9 @@ plan as it is (SQLite chooses by the shape of the query, not by table size, with
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -76,3 +78,54 @@ def test_main_list_queries_do_not_scan_the_items_table(county: County, name: str
 def test_the_plan_check_sees_a_scan_when_there_is_one(county: County) -> None:
     make_item(officer=county.officer_a)
     assert scans_items_table(plan_lines(Item.objects.filter(title__contains="党建")))
+
+
+def items_table_scans(qs: QuerySet[Item]) -> list[str]:
+    """PostgreSQL: every node that reads ``items_item`` other than by an index condition (a
+    sequential scan, or an index walked end to end with a filter), from the JSON plan."""
+    sql, params = qs.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    found: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if node.get("Relation Name") == "items_item":
+            kind = node["Node Type"]
+            if kind == "Seq Scan" or (
+                kind in ("Index Scan", "Index Only Scan") and "Index Cond" not in node
+            ):
+                found.append(f"{kind} {node.get('Index Name', '')} {node.get('Filter', '')}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
+EDITOR_SETS: dict[str, Callable[[User], QuerySet[Item]]] = {
+    "visible set, no order": lambda u: queries.items_visible_to(u),
+    "visible set, by title": lambda u: queries.items_visible_to(u).order_by("title"),
+    "visible set, newest first": lambda u: queries.items_visible_to(u).order_by("-id")[:20],
+    "visible set, count": lambda u: queries.items_visible_to(u).values("state"),
+}
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.parametrize("name", sorted(EDITOR_SETS))
+def test_editor_visible_items_are_found_by_index_not_by_scan(county: County, name: str) -> None:
+    """The editor's scope (submitted to the department, or forwarded to it) is located by
+    indexes whatever the ordering, not by filtering every row of the items table."""
+    for officer in (county.officer_a, county.officer_b, county.other_officer):
+        make_item(officer=officer)
+    for who in (county.editor, county.dept_leader):
+        assert items_table_scans(EDITOR_SETS[name](who)) == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_the_strict_plan_check_sees_a_full_index_walk(county: County) -> None:
+    make_item(officer=county.officer_a)
+    assert items_table_scans(Item.objects.filter(title__contains="党建").order_by("-id"))

@@ -1,0 +1,191 @@
+"""Benchmark: how long each migration takes on a province-sized PostgreSQL database, and whether
+it rewrites a table.
+
+Builds (or reuses) the province of ``bench/bench_lists.py`` (100 counties, 3,000 units, N items)
+in the database named by DATABASE_URL, migrated to the newest state, and fills the other tables
+that grow with the items (one workflow event and one full-text document per item, and audit
+records) with plain ``INSERT … SELECT``. Then, for every migration that is not an app's initial
+one (those create tables that were not there), inside one transaction that is rolled back
+afterwards: the migration's own operations are unapplied, then applied again and timed, and
+every table whose storage (``pg_class.relfilenode``) changed is reported as rewritten. Other
+apps' migrations that depend on it are left alone (nothing is dropped), so this times the
+migration as it runs when it is the next one to apply.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinbao_migbench \\
+        nice .venv/bin/python bench/bench_migrations.py --items 1000000 --audit 1000000
+
+Exits 1 when a migration takes longer than ``--limit`` seconds (60) or rewrites a table that
+holds more than 100,000 rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinbao.settings")
+if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    sys.exit("bench_migrations needs DATABASE_URL=postgres://… (it measures PostgreSQL)")
+
+sys.path.insert(0, str(Path(__file__).parent))
+import bench_lists
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+APPS = (
+    "orgs",
+    "items",
+    "audit",
+    "search",
+    "topics",
+    "publishing",
+    "scoring",
+    "notify",
+    "transfer",
+    "api",
+    "ops",
+    "security",
+)
+BIG_TABLE_ROWS = 100_000
+
+
+def fill_related(audit_rows: int) -> None:
+    """One event and one full-text document per item, and ``audit_rows`` audit records, when
+    those tables are empty (a real province has several of each per item)."""
+    filled = False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM items_itemevent")
+        if cursor.fetchone()[0] == 0:
+            print("filling items_itemevent …", flush=True)
+            filled = True
+            cursor.execute(
+                "INSERT INTO items_itemevent (action, from_state, to_state, comment, created_at,"
+                " actor_id, item_id) SELECT 'submit', 'draft', state, '', now(), created_by_id, id"
+                " FROM items_item"
+            )
+        cursor.execute("SELECT count(*) FROM search_searchdocument")
+        if cursor.fetchone()[0] == 0:
+            print("filling search_searchdocument …", flush=True)
+            filled = True
+            cursor.execute(
+                "INSERT INTO search_searchdocument (item_id, tokens, indexed_at)"
+                " SELECT id, title || ' ' || left(body, 200), now() FROM items_item"
+            )
+        cursor.execute("SELECT count(*) FROM audit_auditrecord")
+        existing = cursor.fetchone()[0]
+        if existing < audit_rows:
+            print(f"filling audit_auditrecord to {audit_rows} …", flush=True)
+            filled = True
+            cursor.execute(
+                "INSERT INTO audit_auditrecord (at, actor_name, action, object_type, object_id,"
+                " object_repr, success, changes, role, user_agent, request_id, mac)"
+                " SELECT now() - make_interval(secs => g), 'bench', 'item.submit', 'items.item',"
+                " g::text, '信息', true, '{}'::jsonb, 'officer', '', '', ''"
+                " FROM generate_series(1, %s) AS g",
+                [audit_rows - existing],
+            )
+        if filled:
+            cursor.execute("ANALYZE")
+
+
+def storage() -> dict[int, tuple[str, int, str, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.oid, c.relname, c.relfilenode, c.relkind, c.reltuples FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'm')"
+        )
+        return {oid: (name, node, kind, rows) for oid, name, node, kind, rows in cursor.fetchall()}
+
+
+class Rollback(Exception):
+    pass
+
+
+def time_migration(executor: MigrationExecutor, key: tuple[str, str]) -> dict[str, Any]:
+    loader = executor.loader
+    migration = loader.graph.nodes[key]
+    parents = list(loader.graph.node_map[key].parents)
+    result: dict[str, Any] = {"migration": f"{key[0]}.{key[1]}"}
+    try:
+        with transaction.atomic():
+            after_state = loader.project_state(key, at_end=True)
+            with connection.schema_editor(atomic=False) as editor:
+                migration.unapply(after_state, editor)
+            before = storage()
+            before_state = loader.project_state([p.key for p in parents], at_end=True)
+            started = time.perf_counter()
+            with connection.schema_editor(atomic=False) as editor:
+                migration.apply(before_state, editor)
+            result["seconds"] = time.perf_counter() - started
+            after = storage()
+            rewritten = []
+            for oid, (name, node, kind, rows) in before.items():
+                if kind == "r" and oid in after and after[oid][1] != node:
+                    rewritten.append((name, int(max(rows, after[oid][3]))))
+            result["rewritten"] = rewritten
+            raise Rollback
+    except Rollback:
+        pass
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--audit", type=int, default=1_000_000, help="audit records to hold")
+    parser.add_argument("--limit", type=float, default=60.0, help="seconds allowed per migration")
+    parser.add_argument("--only", nargs="*", default=[], help="app.name prefixes to time")
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    bench_lists.build(args.items)
+    fill_related(args.audit)
+    print(f"database ready in {time.perf_counter() - started:.0f} s", flush=True)
+    with connection.cursor() as cursor:
+        for table in (
+            "items_item",
+            "items_itemevent",
+            "search_searchdocument",
+            "audit_auditrecord",
+        ):
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            print(f"  {table:<24} {cursor.fetchone()[0]:>10,} rows")
+    executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
+    plan: list[tuple[str, str]] = []
+    for leaf in sorted(graph.leaf_nodes()):
+        plan.extend(key for key in graph.forwards_plan(leaf) if key not in plan)
+    keys = [
+        key
+        for key in executor.loader.graph.nodes
+        if key[0] in APPS and not executor.loader.graph.nodes[key].initial
+    ]
+    order = {key: n for n, key in enumerate(plan)}
+    keys.sort(key=lambda k: (order.get(k, len(order)), k))
+    if args.only:
+        keys = [k for k in keys if any(f"{k[0]}.{k[1]}".startswith(p) for p in args.only)]
+    failures = 0
+    print(f"{'migration':<62} {'seconds':>9}  rewritten tables")
+    for key in keys:
+        result = time_migration(executor, key)
+        big = [
+            f"{name} ({rows:,} rows)" for name, rows in result["rewritten"] if rows > BIG_TABLE_ROWS
+        ]
+        small = [name for name, rows in result["rewritten"] if rows <= BIG_TABLE_ROWS]
+        flag = result["seconds"] > args.limit or bool(big)
+        failures += flag
+        shown = ", ".join(big + small) or "-"
+        mark = "   <-- over" if flag else ""
+        print(f"{result['migration']:<62} {result['seconds']:>9.2f}  {shown}{mark}", flush=True)
+    print(f"{failures} migration(s) over {args.limit:.0f} s or rewriting a big table")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
