@@ -233,6 +233,15 @@ class TestRoundTrip:
         assert result.department.code == COUNTY
         assert rankings() == exported["rankings"]
         assert ScoreEntry.objects.exists()
+        # The dashboards' monthly cells were built from the imported facts, in the import.
+        from xinbao.dashboard.models import AggregateBuild, UnitMonth
+
+        assert AggregateBuild.objects.filter(department=result.department).exists()
+        cells = UnitMonth.objects.filter(department=result.department)
+        assert (
+            sum(cell.data.get("s", 0) for cell in cells)
+            == Item.objects.exclude(submitted_at=None).filter(department=result.department).count()
+        )
         # Everything came back: the archive of the imported department counts the same.
         again = department_export(department=result.department, out=tmp_path / "again.zip")
         assert again.counts == exported["result"].counts

@@ -35,6 +35,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from xinbao.audit.services import audit_record
+from xinbao.dashboard import aggregates as dashboard_aggregates
 from xinbao.dashboard import cache as dashboard_cache
 from xinbao.items.models import Attachment, Category, Item
 from xinbao.orgs.models import Unit, User
@@ -569,4 +570,6 @@ class _Loader:
             duplicates.index_item(item)
         for year in RuleSet.objects.filter(department=department).values_list("year", flat=True):
             ledger.rebuild(department, year)
+        # The dashboards' monthly cells (UnitMonth) read the ledger rebuilt just above.
+        dashboard_aggregates.department_build(department.pk)
         transaction.on_commit(lambda: dashboard_cache.bump(department.pk))
