@@ -50,7 +50,7 @@ def app_role() -> Iterator[str]:
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r17_app_role_cannot_change_an_audit_row_even_with_the_triggers_dropped(
     app_role: str,
 ) -> None:
