@@ -8,7 +8,7 @@ items: distinct items written by ``bench/near_duplicates.py`` from the demo coun
 near-duplicates of an earlier item made by one of its edits (reordered paragraphs, inserted and
 deleted sentences, changed dates and names, s2t conversion, about 20 % mixed edits, a copied
 ≥150-character paragraph inside a new item), by another unit of the same county. Items are
-bulk-inserted (no signals), so the index is built by ``search.duplicates.reindex`` — what
+bulk-inserted (no signals), so the index is built by ``search.rebuild.reindex`` — what
 ``xinbao reindex`` runs: its time and the index size are reported.
 
 Then:
@@ -62,7 +62,7 @@ from xinbao.items.models import Category, Item, State
 from xinbao.orgs.demo import content
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.orgs.services import derive_tree_fields
-from xinbao.search import duplicates
+from xinbao.search import duplicates, rebuild
 from xinbao.search import shingles as sh
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
 from xinbao.search.passages import compare
@@ -215,8 +215,8 @@ def reindex_if_needed() -> None:
     if DuplicateSignature.objects.count() == Item.objects.count():
         print(f"index present: {index_size()}")
         return
-    print("building the duplicate index (search.duplicates.reindex, as `xinbao reindex`) …")
-    result = duplicates.reindex(batch_size=1000)
+    print("building the duplicate index (search.rebuild.reindex, as `xinbao reindex`) …")
+    result = rebuild.reindex(batch_size=1000)
     rate = result.items / result.seconds
     print(
         f"reindex: {result.items} items in {result.seconds:.1f} s ({rate:.0f} items/s; "

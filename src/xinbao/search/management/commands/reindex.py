@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from xinbao.items.models import Item
-from xinbao.search import duplicates, index
+from xinbao.search import index, rebuild
 
 
 class Command(BaseCommand):
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             file=cast(TextIO, self.stderr._out),
             disable=options["no_progress"],
         ) as bar:
-            dup = duplicates.reindex(batch_size=max(1, options["batch_size"]), progress=bar.update)
+            dup = rebuild.reindex(batch_size=max(1, options["batch_size"]), progress=bar.update)
         self.stdout.write(
             _(
                 "已建立 %(items)d 条信息的查重索引(更新 %(written)d 条),"
