@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -31,6 +31,7 @@ from django.db.models import Q
 from xinbao.audit.services import lock_chain
 from xinbao.items.models import Item
 from xinbao.search import shingles as sh
+from xinbao.search.index import attachment_texts_of
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
 
 # At most this many candidates (those sharing most keys first) are confirmed exactly.
@@ -55,8 +56,14 @@ class Entry:
     keys: list[tuple[int, int]]  # (paragraph, key); paragraph −1 for the whole text
 
     @classmethod
-    def of(cls, title: str, body: str) -> Entry:
-        return cls.of_shingled(sh.Shingled.of(sh.paragraphs_of(title, body)))
+    def of(cls, title: str, body: str, attachments: Sequence[str] = ()) -> Entry:
+        return cls.of_shingled(sh.Shingled.of(sh.paragraphs_of(title, body, attachments)))
+
+    @classmethod
+    def of_item(cls, item: Item) -> Entry:
+        """The entry of a saved item: its title, body and attachments' text."""
+        texts = attachment_texts_of([item.pk]).get(item.pk, [])
+        return cls.of(item.title, item.body, texts)
 
     @classmethod
     def of_shingled(cls, shingled: sh.Shingled) -> Entry:
@@ -265,7 +272,7 @@ def lock_pairs() -> None:
 def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
     """(Re)index one item: its entry, its pairs and its novelty, in one transaction. Returns
     the matches found."""
-    entry = entry or Entry.of(item.title, item.body)
+    entry = entry or Entry.of_item(item)
     with transaction.atomic():
         lock_pairs()
         _write_entry(item.pk, entry)

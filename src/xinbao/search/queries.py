@@ -374,6 +374,42 @@ def similar_to_text(
 
 
 @dataclass
+class DraftWarning:
+    """The reported items flagged as 高度相似 to a text being written: those the writer may see
+    (most similar first) and how many more there are that they may not."""
+
+    visible: list[SimilarText]
+    hidden: int
+
+    @property
+    def show(self) -> bool:
+        return bool(self.visible or self.hidden)
+
+
+def similar_to_draft(
+    user: User, title: str, body: str, *, item: Item | None = None, limit: int = SIMILAR_LIMIT
+) -> DraftWarning:
+    """The officer's warning ("与已报送信息高度相似") for unsaved text: the near-duplicate check
+    of ``title`` and ``body`` as typed (plus the attachments of ``item``, the saved item being
+    edited, which is never its own duplicate) against every indexed item, keeping the reported
+    (submitted) ones. Only those ``user`` may see are listed; the others are only counted."""
+    attachments = index.attachment_texts_of([item.pk]).get(item.pk, []) if item else []
+    entry = duplicates.Entry.of(title, body, attachments)
+    matches = [
+        m
+        for m in duplicates.check(entry, exclude_item_id=item.pk if item else None)
+        if m.measures.flagged and m.submitted_at is not None
+    ]
+    by_id = items_visible_to(user).select_related("unit").in_bulk([m.item_id for m in matches])
+    visible = [
+        SimilarText(by_id[m.item_id], m.similarity, m.containment)
+        for m in matches
+        if m.item_id in by_id
+    ]
+    return DraftWarning(visible[:limit], hidden=len(matches) - len(visible))
+
+
+@dataclass
 class Cluster:
     """Reports of one event from different units, first reported first (``first``: 首报)."""
 

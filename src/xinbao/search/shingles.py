@@ -2,7 +2,8 @@
 exact measures that confirm a candidate. Pure functions, no database (``search.duplicates`` keeps
 the index).
 
-A text is compared in its search form (``search.normalize``) with the spaces left by folded
+A text — an item's title, body paragraphs and the paragraphs of its attachments' extracted
+text — is compared in its search form (``search.normalize``) with the spaces left by folded
 punctuation removed, so punctuation, script (繁/简) and full-width forms never matter:
 
 - **shingles**: the set of overlapping ``SHINGLE`` -character substrings of each paragraph
@@ -53,15 +54,21 @@ PASSAGE_SHOW_MIN = 0.5
 _PACK = struct.Struct(f"<{NUM_PERM}I")
 
 
-def original_paragraphs(title: str, body: str) -> list[str]:
-    """An item's paragraphs as compared: its title, then each body paragraph."""
-    return [title, *split_paragraphs(body)]
+def original_paragraphs(title: str, body: str, attachments: Sequence[str] = ()) -> list[str]:
+    """An item's paragraphs as compared: its title, each body paragraph, then each paragraph
+    of the extracted text of its attachments (``AttachmentText``), in attachment order."""
+    out = [title, *split_paragraphs(body)]
+    for text in attachments:
+        out += split_paragraphs(text)
+    return out
 
 
-def paragraphs_of(title: str, body: str) -> list[str]:
+def paragraphs_of(title: str, body: str, attachments: Sequence[str] = ()) -> list[str]:
     """``original_paragraphs`` normalized, without spaces (index for index: a paragraph of only
     punctuation becomes empty and is skipped by the shingles)."""
-    return [normalize(text).replace(" ", "") for text in original_paragraphs(title, body)]
+    return [
+        normalize(text).replace(" ", "") for text in original_paragraphs(title, body, attachments)
+    ]
 
 
 def paragraph_shingles(paragraph: str) -> set[str]:
