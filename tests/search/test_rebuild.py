@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from bench import near_duplicates as nd
+from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import County
@@ -91,6 +92,12 @@ def one_by_one(items: list[Item]) -> None:
         duplicates.index_item(item)
 
 
+def key_index_exists() -> bool:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, LshBand._meta.db_table)
+    return any(c["index"] and c["columns"] == ["key"] for c in constraints.values())
+
+
 def wipe() -> None:
     SimilarPair.objects.all().delete()
     LshBand.objects.all().delete()
@@ -119,10 +126,11 @@ def test_bulk_rebuild_equals_indexing_each_item(
     assert any(p[6] for p in expected["pairs"]), "the corpus has same-event pairs"
     assert any(e[3] is not None and e[3] < 0.5 for e in expected["entries"])
 
-    wipe()
+    wipe()  # an empty band table: the first pass runs without the key index, then builds it
     result = rebuild.reindex(batch_size=7)
     assert result.items == len(items) and result.entries_written == len(items)
     assert snapshot() == expected
+    assert key_index_exists()
 
     # Run again over a current index: nothing rewritten, the same result.
     again = rebuild.reindex(batch_size=5)
@@ -160,3 +168,22 @@ def test_fast_band_keys_and_estimates_equal_the_definitions() -> None:
             sh.packed_int(sh.pack(values)), sh.packed_int(sh.pack(other))
         )
         assert fast == sh.estimated_similarity(values, other)
+
+
+def test_an_interrupted_first_build_gets_its_key_index_back(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus(county, n_sources=3, seed="interrupted")
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(rebuild, "_entries_pass", fail)
+    with pytest.raises(RuntimeError):
+        rebuild.reindex()
+    assert key_index_exists()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {rebuild.KEY_INDEX}")
+    monkeypatch.undo()
+    rebuild.reindex()  # a later run puts it back whatever happened
+    assert key_index_exists()

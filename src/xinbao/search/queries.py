@@ -79,7 +79,9 @@ class Hit:
 
 class NewestIds:
     """The ids of the matching items, newest first, counted (up to ``COUNT_CAP``) and sliced
-    lazily: a ``Paginator`` takes it as its object list.
+    lazily: a ``Paginator`` takes it as its object list. The first ``COUNT_CAP + 1`` ids are
+    read once, by whichever of the count and the page comes first (the scan that counts them
+    finds them anyway); the relevance window reads further.
 
     How SQLite finds them depends on how much the user sees. A wide view (an editor's whole
     department) is *streamed*: the FTS5 table yields matching ids in descending order and each is
@@ -98,6 +100,8 @@ class NewestIds:
         unmatched: QuerySet[Item],
         narrow: bool,
     ) -> None:
+        self._fetched: list[int] | None = None
+        self._limit = 0
         self.queryset = queryset  # visible, filtered and matching
         self.unmatched = unmatched  # visible and filtered: what each streamed match must be in
         self.expression = expression
@@ -115,29 +119,34 @@ class NewestIds:
         sql = STREAM_SQL.replace("{visible}", inner)
         return sql, [self.expression, *params]
 
-    def count(self) -> int:
-        """The number of matches, counting no further than ``COUNT_CAP + 1``."""
+    def _fetch(self, limit: int) -> list[int]:
+        """The first ``limit`` ids, in one query; a later call for no more reuses them."""
+        if self._fetched is not None and (self._limit >= limit or len(self._fetched) < self._limit):
+            return self._fetched[:limit]
         if not self.streamed:
-            return self.queryset[: COUNT_CAP + 1].count()
-        sql, params = self._stream_sql()
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s)", [*params, COUNT_CAP + 1])  # noqa: S608 - built above
-            return int(cursor.fetchone()[0])
+            ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
+            fetched = list(ids[:limit])
+        else:
+            sql, params = self._stream_sql()
+            with connection.cursor() as cursor:
+                cursor.execute(f"{sql} LIMIT %s", [*params, limit])
+                fetched = [row[0] for row in cursor.fetchall()]
+        self._fetched, self._limit = fetched, limit
+        return fetched
+
+    def count(self) -> int:
+        """The number of matches, counting no further than ``COUNT_CAP + 1``. Counting reads
+        the ids themselves: the first pages then cost no further query."""
+        return len(self._fetch(COUNT_CAP + 1))
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, bounds: slice) -> list[int]:
         start, stop = bounds.start or 0, bounds.stop
-        if not self.streamed:
-            ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
-            return list(ids[start:stop])
-        sql, params = self._stream_sql()
-        sql += " LIMIT %s OFFSET %s"
-        limit = -1 if stop is None else max(0, stop - start)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, start])
-            return [row[0] for row in cursor.fetchall()]
+        if stop is None:
+            raise ValueError("NewestIds is sliced with an end")
+        return self._fetch(max(stop, COUNT_CAP + 1))[start:stop]
 
 
 @dataclass
