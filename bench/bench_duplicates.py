@@ -225,6 +225,12 @@ def reindex_if_needed() -> None:
         f"{result.pairs} flagged or same-event pairs; 1,000,000 items ≈ "
         f"{1_000_000 / rate / 60:.0f} min at this rate)"
     )
+    cpu_rate = result.items / result.cpu_seconds
+    print(
+        f"  CPU time of this process {result.cpu_seconds:.1f} s ({cpu_rate:.0f} items/s of CPU; "
+        f"1,000,000 items ≈ {1_000_000 / cpu_rate / 60:.0f} min of CPU — the wall time above "
+        "also holds the waits of a machine shared with other work)"
+    )
     print(f"index size: {index_size()}")
 
 
