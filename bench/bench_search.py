@@ -31,8 +31,10 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/xinbao_bench_search.sqlite3")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinbao.settings")
 
@@ -40,6 +42,7 @@ import django
 
 django.setup()
 
+from bench.bench_lists import build_tree, demo_county_specs
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -48,8 +51,7 @@ from django.utils import timezone
 from xinbao.items.models import Category, Item, State
 from xinbao.items.queries import items_visible_to
 from xinbao.orgs.demo import content, drafting
-from xinbao.orgs.models import Role, Unit, User
-from xinbao.orgs.services import derive_tree_fields
+from xinbao.orgs.models import Role, User
 from xinbao.search import index
 from xinbao.search.normalize import normalize
 from xinbao.search.queries import Order, search_items
@@ -97,39 +99,11 @@ def build(n_items: int, n_counties: int) -> None:
     rng = random.Random(11)
     t0 = time.perf_counter()
     with transaction.atomic():
-        city = Unit(code="LJ", name="澜江市委组织部", kind="org_dept", level="city")
-        derive_tree_fields(city)
-        city.save()
-        counties = []
-        for c in range(n_counties):
-            county = Unit(code=f"C{c:02d}", name=f"县委组织部{c}", kind="org_dept", parent=city)
-            county.level = "county"
-            derive_tree_fields(county)
-            counties.append(county)
-        Unit.objects.bulk_create(counties)
-        units: list[tuple[Unit, content.UnitSpec]] = []
-        for county in counties:
-            for spec in SPECS:
-                kind = Unit.Kind.TOWNSHIP if spec.is_township else Unit.Kind.DEPARTMENT
-                unit = Unit(
-                    code=f"{county.code}-{spec.code}",
-                    name=spec.name,
-                    short_name=spec.short_name,
-                    kind=kind,
-                    parent=county,
-                )
-                derive_tree_fields(unit)
-                units.append((unit, spec))
-        Unit.objects.bulk_create([unit for unit, _spec in units], batch_size=1000)
-        officers = [
-            User(username=f"o{unit.code}", role=Role.OFFICER, unit=unit, officer_rank="primary")
-            for unit, _spec in units
-        ]
-        User.objects.bulk_create(officers, batch_size=1000)
-        User.objects.bulk_create(
-            [User(username=f"e{county.code}", role=Role.EDITOR, unit=county) for county in counties]
+        tree = build_tree(
+            top=("LJ", "澜江市委组织部", "city"), counties=n_counties, specs=demo_county_specs()
         )
-        officer_by_unit = {o.unit_id: o for o in User.objects.filter(role=Role.OFFICER)}
+        units = list(zip(tree.units, SPECS * n_counties, strict=True))
+        officer_by_unit = tree.officer_by_unit
         categories = list(Category.objects.all())
         now = timezone.now()
         batch: list[Item] = []
