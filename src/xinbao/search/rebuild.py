@@ -405,12 +405,21 @@ def _pairs_pass(batch_size: int, progress: Callable[[int], object] | None) -> No
 
 
 def restore_key_index() -> None:
-    """Create the band table's key index if a rebuild left it dropped (interrupted)."""
+    """Create the band table's key index if a rebuild left it dropped (interrupted).
+
+    PostgreSQL refuses to index a table with foreign-key checks still pending (Django's are
+    deferred to the commit): inside an enclosing transaction they are run first, then deferred
+    again."""
+    pending = connection.vendor == "postgresql" and connection.in_atomic_block
     with connection.cursor() as cursor:
+        if pending:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {_q(KEY_INDEX)} "
             f"ON {_q(LshBand._meta.db_table)} ({_q('key')})"
         )
+        if pending:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def reindex(
