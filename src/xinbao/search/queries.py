@@ -12,7 +12,7 @@ in) or by relevance. Relevance (``search.ranking``) is computed only over the ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -69,12 +69,32 @@ class SearchFilters(ItemFilter):
     adoption: str | None = None
 
 
+class _PageScores:
+    """The relevance scores of one page's items, computed on first use: the search page shows
+    none in newest-first order, the API and the command give them."""
+
+    def __init__(self, results: SearchResults, ids: list[int]) -> None:
+        self.results, self.ids = results, ids
+        self._scores: dict[int, float] | None = None
+
+    def __getitem__(self, pk: int) -> float:
+        if self._scores is None:
+            self._scores = self.results.scores(self.ids)
+        return self._scores.get(pk, 0.0)
+
+
 @dataclass
 class Hit:
     item: Item
-    score: float
     title_html: SafeString
     snippet: SafeString
+    scores: Mapping[int, float] | _PageScores = field(repr=False)
+
+    @property
+    def score(self) -> float:
+        if isinstance(self.scores, _PageScores):
+            return self.scores[self.item.pk]
+        return self.scores.get(self.item.pk, 0.0)
 
 
 class NewestIds:
@@ -225,14 +245,16 @@ class SearchResults:
 
     def hits(self, items: list[Item]) -> list[Hit]:
         ids = [item.pk for item in items]
-        ranks = self.window_scores if self.order == Order.RELEVANCE else self.scores(ids)
+        ranks: Mapping[int, float] | _PageScores = (
+            self.window_scores if self.order == Order.RELEVANCE else _PageScores(self, ids)
+        )
         marks = self.parsed.marks
         return [
             Hit(
                 item=item,
-                score=ranks.get(item.pk, 0.0),
                 title_html=highlight(item.title, marks),
                 snippet=snippet(item.body, marks),
+                scores=ranks,
             )
             for item in items
         ]
