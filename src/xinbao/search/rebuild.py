@@ -52,6 +52,8 @@ from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
 
 REINDEX_BATCH = 2000
 KEY_INDEX = "search_lsh_key_idx"  # LshBand.Meta.indexes
+# Stored entries held in memory by the second pass (text and signature: a few KB each).
+STORE_LIMIT = 20_000
 # Ids per ``IN (…)`` list: below every backend's limit on query parameters.
 CHUNK = 900
 # Sorts items never submitted first in their department (they have no same-event window).
@@ -164,6 +166,11 @@ def write_entries(changed: Sequence[tuple[int, dup.Entry]]) -> None:
     )
 
 
+def _band_count(shingled: sh.Shingled) -> int:
+    """How many bands ``Entry.of_shingled(shingled)`` has, without computing them."""
+    return (sh.DOC_BANDS if shingled.whole else 0) + sh.PARA_BANDS * len(shingled.long)
+
+
 def _entries_pass(batch_size: int, progress: Callable[[int], object] | None) -> tuple[int, int]:
     done = written = 0
     for batch in _text_batches(batch_size):
@@ -172,13 +179,9 @@ def _entries_pass(batch_size: int, progress: Callable[[int], object] | None) -> 
             changed = []
             for pk, title, body, attachments in batch:
                 shingled = sh.Shingled.of(sh.paragraphs_of(title, body, attachments))
-                if texts.get(pk) == shingled.stored and pk in counts:
-                    entry = dup.Entry.of_shingled(shingled)
-                    if counts[pk] == len(entry.keys):
-                        continue
-                else:
-                    entry = dup.Entry.of_shingled(shingled)
-                changed.append((pk, entry))
+                if texts.get(pk) == shingled.stored and counts[pk] == _band_count(shingled):
+                    continue
+                changed.append((pk, dup.Entry.of_shingled(shingled)))
             write_entries(changed)
         written += len(changed)
         done += len(batch)
@@ -220,13 +223,17 @@ class _Store:
         return found
 
     def load(self, ids: Iterable[int]) -> None:
-        missing = sorted({pk for pk in ids if pk not in self.signature})
+        """Make sure every one of ``ids`` is held (dropping all the others when the store would
+        grow past its limit)."""
+        needed = set(ids)
+        missing = sorted(pk for pk in needed if pk not in self.signature)
         if not missing:
             return
         if len(self.signature) + len(missing) > self.limit:
             self.text.clear()
             self.signature.clear()
             self._shingled.clear()
+            missing = sorted(needed)
         table = _q(DuplicateSignature._meta.db_table)
         with connection.cursor() as cursor:
             for chunk in _chunks(missing):
@@ -378,7 +385,7 @@ def _pairs_pass(batch_size: int, progress: Callable[[int], object] | None) -> No
         rows.values(),
         key=lambda r: (r.department_id, r.submitted_at or _NEVER, r.pk),
     )
-    store = _Store(limit=max(20_000, 10 * batch_size))
+    store = _Store(limit=STORE_LIMIT)
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
         ids = [row.pk for row in batch]
