@@ -189,3 +189,15 @@ def test_an_interrupted_first_build_gets_its_key_index_back(
     monkeypatch.undo()
     rebuild.reindex()  # a later run puts it back whatever happened
     assert key_index_exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_rebuild_leaves_the_planner_statistics_of_the_band_table(county: County) -> None:
+    corpus(county, n_sources=3, seed="analyze")
+    rebuild.reindex()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_stats WHERE tablename = %s AND attname = 'key'",
+            [LshBand._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == 1  # the planner knows how selective a key is

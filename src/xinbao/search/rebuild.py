@@ -429,6 +429,17 @@ def restore_key_index() -> None:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+def analyze() -> None:
+    """Refresh PostgreSQL's statistics of the index tables: right after a bulk load they are
+    missing, and the planner then reads the band table whole for every check (a sequential
+    scan of 1.8 million rows, 200 ms, instead of the key index). SQLite plans without them."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (DuplicateSignature, LshBand, SimilarPair):
+            cursor.execute(f"ANALYZE {_q(model._meta.db_table)}")
+
+
 def reindex(
     *, batch_size: int = REINDEX_BATCH, progress: Callable[[int], object] | None = None
 ) -> ReindexResult:
@@ -449,6 +460,7 @@ def reindex(
             restore_key_index()
     entries_seconds = time.perf_counter() - started
     _pairs_pass(batch_size, progress)
+    analyze()
     return ReindexResult(
         items=done,
         entries_written=written,
