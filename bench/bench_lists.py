@@ -1,7 +1,8 @@
 """Benchmark: the main list pages' queries at province scale.
 
 Builds (once, into the database named by DATABASE_URL, default an SQLite file under /tmp) a
-province-sized tree and N items with bulk inserts, then times the queries behind the editor's
+province-sized tree (``build_tree``, which the search and near-duplicate benchmarks use as well)
+and N items with bulk inserts, then times the queries behind the editor's
 inbox, the officer's list and the sign-off queue (first page, 20 rows, with the page count) and
 prints each query's plan, so a missing index shows up as a scan.
 
@@ -18,7 +19,8 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -36,11 +38,103 @@ from django.utils import timezone
 
 from xinbao.items import queries
 from xinbao.items.models import Category, Item, State
+from xinbao.orgs.demo import content
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.orgs.services import derive_tree_fields
 
 COUNTIES, UNITS_PER_COUNTY = 100, 30
 STATES = [s.value for s in State]
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A unit under each county: its code suffix, names and kind (township or department)."""
+
+    code: str
+    name: str
+    short_name: str = ""
+    kind: str = Unit.Kind.TOWNSHIP
+
+
+@dataclass
+class Tree:
+    """What ``build_tree`` created."""
+
+    top: Unit
+    counties: list[Unit]
+    units: list[Unit]  # in creation order: county by county, spec by spec
+    officer_by_unit: dict[int, User]
+
+    def units_of(self, county: Unit) -> list[Unit]:
+        return [unit for unit in self.units if unit.parent_id == county.pk]
+
+
+def demo_county_specs() -> list[UnitSpec]:
+    """The demo county's 22 townships and 18 departments (``xinbao.orgs.demo``)."""
+    return [
+        UnitSpec(
+            f"-{spec.code}",
+            spec.name,
+            spec.short_name,
+            Unit.Kind.TOWNSHIP if spec.is_township else Unit.Kind.DEPARTMENT,
+        )
+        for spec in content.TOWNSHIPS + content.DEPARTMENTS
+    ]
+
+
+def build_tree(
+    *,
+    top: tuple[str, str, str],
+    counties: int,
+    specs: Sequence[UnitSpec],
+    county_code: str = "C{:02d}",
+) -> Tree:
+    """The org tree every benchmark builds, with bulk inserts: one organization department
+    ``top`` (code, name, level: "province" or "city"), ``counties`` county departments under it,
+    and under each county one unit per spec (code ``<county>-<spec>`` or ``<county><spec>``),
+    each with one primary officer (``o<unit code>``); one editor per county (``e<county>``).
+    Call inside a transaction."""
+    code, name, level = top
+    root = Unit(code=code, name=name, kind="org_dept", level=level)
+    derive_tree_fields(root)
+    root.save()
+    made = []
+    for c in range(counties):
+        county = Unit(
+            code=county_code.format(c),
+            name=f"县委组织部{c}",
+            kind="org_dept",
+            level="county",
+            parent=root,
+        )
+        derive_tree_fields(county)
+        made.append(county)
+    Unit.objects.bulk_create(made)
+    units = []
+    for county in made:
+        for spec in specs:
+            unit = Unit(
+                code=f"{county.code}{spec.code}",
+                name=spec.name,
+                short_name=spec.short_name,
+                kind=spec.kind,
+                parent=county,
+            )
+            derive_tree_fields(unit)
+            units.append(unit)
+    Unit.objects.bulk_create(units, batch_size=1000)
+    User.objects.bulk_create(
+        [
+            User(username=f"o{u.code}", role=Role.OFFICER, unit=u, officer_rank="primary")
+            for u in units
+        ],
+        batch_size=1000,
+    )
+    User.objects.bulk_create(
+        [User(username=f"e{county.code}", role=Role.EDITOR, unit=county) for county in made]
+    )
+    officers = {o.unit_id: o for o in User.objects.filter(role=Role.OFFICER)}
+    return Tree(root, made, units, officers)
 
 
 def build(n_items: int) -> None:
@@ -49,42 +143,19 @@ def build(n_items: int) -> None:
         return
     rng = random.Random(7)
     with transaction.atomic():
-        province = Unit(code="P", name="省委组织部", kind="org_dept", level="province")
-        derive_tree_fields(province)
-        province.save()
-        counties, units = [], []
-        for c in range(COUNTIES):
-            county = Unit(
-                code=f"C{c:03d}",
-                name=f"县委组织部{c}",
-                kind="org_dept",
-                level="county",
-                parent=province,
-            )
-            derive_tree_fields(county)
-            counties.append(county)
-        Unit.objects.bulk_create(counties)
-        for county in counties:
-            for u in range(UNITS_PER_COUNTY):
-                unit = Unit(
-                    code=f"{county.code}U{u:02d}", name=f"单位{u}", kind="township", parent=county
-                )
-                derive_tree_fields(unit)
-                units.append(unit)
-        Unit.objects.bulk_create(units, batch_size=1000)
-        officers = [
-            User(username=f"o{u.code}", role=Role.OFFICER, unit=u, officer_rank="primary")
-            for u in units
-        ]
-        User.objects.bulk_create(officers, batch_size=1000)
-        editors = [User(username=f"e{c.code}", role=Role.EDITOR, unit=c) for c in counties]
-        User.objects.bulk_create(editors)
+        tree = build_tree(
+            top=("P", "省委组织部", "province"),
+            counties=COUNTIES,
+            specs=[UnitSpec(f"U{u:02d}", f"单位{u}") for u in range(UNITS_PER_COUNTY)],
+            county_code="C{:03d}",
+        )
+        units = tree.units
         leaders = [User(username=f"l{u.code}", role=Role.UNIT_LEADER, unit=u) for u in units[:50]]
         User.objects.bulk_create(leaders)
         categories = list(Category.objects.all())
         now = timezone.now()
         batch: list[Item] = []
-        officer_by_unit = {o.unit_id: o for o in User.objects.filter(role=Role.OFFICER)}
+        officer_by_unit = tree.officer_by_unit
         unit_list = list(Unit.objects.filter(kind="township"))
         for i in range(n_items):
             unit = rng.choice(unit_list)

@@ -31,8 +31,10 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/xinbao_bench_search.sqlite3")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinbao.settings")
 
@@ -40,6 +42,7 @@ import django
 
 django.setup()
 
+from bench.bench_lists import build_tree, demo_county_specs
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -48,8 +51,7 @@ from django.utils import timezone
 from xinbao.items.models import Category, Item, State
 from xinbao.items.queries import items_visible_to
 from xinbao.orgs.demo import content, drafting
-from xinbao.orgs.models import Role, Unit, User
-from xinbao.orgs.services import derive_tree_fields
+from xinbao.orgs.models import Role, User
 from xinbao.search import index
 from xinbao.search.normalize import normalize
 from xinbao.search.queries import Order, search_items
@@ -97,39 +99,11 @@ def build(n_items: int, n_counties: int) -> None:
     rng = random.Random(11)
     t0 = time.perf_counter()
     with transaction.atomic():
-        city = Unit(code="LJ", name="澜江市委组织部", kind="org_dept", level="city")
-        derive_tree_fields(city)
-        city.save()
-        counties = []
-        for c in range(n_counties):
-            county = Unit(code=f"C{c:02d}", name=f"县委组织部{c}", kind="org_dept", parent=city)
-            county.level = "county"
-            derive_tree_fields(county)
-            counties.append(county)
-        Unit.objects.bulk_create(counties)
-        units: list[tuple[Unit, content.UnitSpec]] = []
-        for county in counties:
-            for spec in SPECS:
-                kind = Unit.Kind.TOWNSHIP if spec.is_township else Unit.Kind.DEPARTMENT
-                unit = Unit(
-                    code=f"{county.code}-{spec.code}",
-                    name=spec.name,
-                    short_name=spec.short_name,
-                    kind=kind,
-                    parent=county,
-                )
-                derive_tree_fields(unit)
-                units.append((unit, spec))
-        Unit.objects.bulk_create([unit for unit, _spec in units], batch_size=1000)
-        officers = [
-            User(username=f"o{unit.code}", role=Role.OFFICER, unit=unit, officer_rank="primary")
-            for unit, _spec in units
-        ]
-        User.objects.bulk_create(officers, batch_size=1000)
-        User.objects.bulk_create(
-            [User(username=f"e{county.code}", role=Role.EDITOR, unit=county) for county in counties]
+        tree = build_tree(
+            top=("LJ", "澜江市委组织部", "city"), counties=n_counties, specs=demo_county_specs()
         )
-        officer_by_unit = {o.unit_id: o for o in User.objects.filter(role=Role.OFFICER)}
+        units = list(zip(tree.units, SPECS * n_counties, strict=True))
+        officer_by_unit = tree.officer_by_unit
         categories = list(Category.objects.all())
         now = timezone.now()
         batch: list[Item] = []
@@ -205,14 +179,25 @@ def reindex_if_needed() -> None:
     print(f"index size: {index_size()}")
 
 
+CPU: dict[int, list[float]] = {}  # id(samples' list) → this process's CPU ms of each run
+
+
 def samples(fn: Callable[[], Any], repeat: int) -> list[float]:
+    """Wall-clock ms of ``repeat`` runs; their CPU ms (this process's: on SQLite the database's
+    work as well, not time spent waiting for a core on a shared machine) in ``CPU``."""
     fn()  # warm the caches once
-    out = []
+    out, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         out.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    CPU[id(out)] = cpu
     return out
+
+
+def cpu_p50(values: list[float]) -> float:
+    return statistics.median(CPU[id(values)])
 
 
 def p95(values: list[float]) -> float:
@@ -248,10 +233,11 @@ def bench_user(label: str, user: User, repeat: int) -> list[tuple[float, float, 
     print(f"\n== {label}: {user.username}, sees {items_visible_to(user).count()} items ==")
     header = (
         f"{'query':<22}{'hits':>7}  {'newest p50/p95 ms':>19}  {'relevance p50/p95':>19}"
-        f"  {'LIKE p50 ms':>11}  {'ratio':>6}"
+        f"  {'LIKE p50 ms':>11}  {'ratio':>6}  {'CPU p50 newest/relevance/LIKE':>30}"
     )
     print(header)
     rows = []
+    cpu_rows: list[tuple[float, float]] = []
     for name, query, words in QUERIES:
         hits = search_items(user, query).count
         newest = samples(run_page(user, query, Order.NEWEST), repeat)
@@ -261,14 +247,21 @@ def bench_user(label: str, user: User, repeat: int) -> list[tuple[float, float, 
         print(
             f"{name:<22}{hits:>7}  {statistics.median(newest):8.2f} /{p95(newest):8.2f}  "
             f"{statistics.median(relevance):8.2f} /{p95(relevance):8.2f}  "
-            f"{statistics.median(baseline):11.1f}  {ratio:5.0f}×"
+            f"{statistics.median(baseline):11.1f}  {ratio:5.0f}×  "
+            f"{cpu_p50(newest):10.2f} /{cpu_p50(relevance):8.2f} /{cpu_p50(baseline):8.1f}"
         )
         rows.append((statistics.median(newest), p95(relevance), statistics.median(baseline)))
+        cpu_rows.append((cpu_p50(newest), cpu_p50(relevance)))
     all_newest = [r[0] for r in rows]
     all_relevance = [r[1] for r in rows]
     print(
         f"over all queries: newest-first median {statistics.median(all_newest):.2f} ms "
         f"(slowest query {max(all_newest):.2f}); relevance worst p95 {max(all_relevance):.2f} ms"
+    )
+    print(
+        f"CPU of this process: newest-first median {statistics.median(r[0] for r in cpu_rows):.2f}"
+        f" ms (slowest query {max(r[0] for r in cpu_rows):.2f}); relevance slowest p50 "
+        f"{max(r[1] for r in cpu_rows):.2f} ms"
     )
     return rows
 

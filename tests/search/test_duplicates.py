@@ -23,7 +23,7 @@ from xinbao.items.models import Item, ItemEvent, State
 from xinbao.items.services import ItemData, item_update, transition
 from xinbao.orgs.models import User
 from xinbao.scoring import ledger
-from xinbao.search import duplicates
+from xinbao.search import duplicates, rebuild
 from xinbao.search.models import DuplicateSignature, ItemMerge, LshBand, SimilarPair
 from xinbao.search.queries import (
     novelty_of,
@@ -155,11 +155,11 @@ def test_index_follows_edit_withdraw_delete_and_rebuild(county: County) -> None:
     DuplicateSignature.objects.all().delete()
     LshBand.objects.all().delete()
     SimilarPair.objects.all().delete()
-    result = duplicates.reindex(batch_size=2)
+    result = rebuild.reindex(batch_size=2)
     assert result.items == 3 and result.entries_written == 3
     assert set(SimilarPair.objects.values_list("item", "other", "flagged")) == before
     assert novelty_of([first.pk, second.pk, third.pk]) == novelty
-    assert duplicates.reindex().entries_written == 0  # nothing changed: nothing rewritten
+    assert rebuild.reindex().entries_written == 0  # nothing changed: nothing rewritten
     # Deleted, its rows go with it.
     third.delete()
     assert not LshBand.objects.filter(item_id=third.pk).exists()

@@ -27,8 +27,9 @@ def test_item_text_is_escaped_never_markup() -> None:
     cut = str(snippet(body, ["换届"], context=100))
     assert "<script>" not in cut and "<b>" not in cut
     assert cut == (
-        # quotes need no escaping in text; the sanitizer (web.sanitize) writes them plain
-        '<mark>换届</mark>&lt;script&gt;alert("x")&lt;/script&gt;&lt;b&gt;加粗&lt;/b&gt;&amp;amp;'
+        # every piece of text goes through django.utils.html.escape (quotes too)
+        "<mark>换届</mark>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;加粗&lt;/b&gt;"
+        "&amp;amp;"
     )
     assert str(highlight("<i>换届</i>", ["换届"])) == "&lt;i&gt;<mark>换届</mark>&lt;/i&gt;"
 

@@ -15,14 +15,14 @@ its own earlier text.
 submitted, and by ``reindex``) rewrites the item's signature and bands, then its pairs:
 the flagged ones (高度相似) and the same-event ones (撞车: another unit of the same department,
 submitted within ``EVENT_DAYS`` days, estimated similarity ≥ ``EVENT_MIN``), and its novelty.
+``search.rebuild`` rebuilds the whole index in bulk with the same result.
 """
 
 from __future__ import annotations
 
 import datetime
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -31,6 +31,7 @@ from django.db.models import Q
 from xinbao.audit.services import lock_chain
 from xinbao.items.models import Item
 from xinbao.search import shingles as sh
+from xinbao.search.index import attachment_texts_of
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
 
 # At most this many candidates (those sharing most keys first) are confirmed exactly.
@@ -44,7 +45,6 @@ EVENT_DAYS = 3
 EVENT_MIN = 0.2
 # Items of one department submitted in one window: at most this many are compared for 撞车.
 EVENT_WINDOW_LIMIT = 1000
-REINDEX_BATCH = 500
 
 
 @dataclass
@@ -56,8 +56,14 @@ class Entry:
     keys: list[tuple[int, int]]  # (paragraph, key); paragraph −1 for the whole text
 
     @classmethod
-    def of(cls, title: str, body: str) -> Entry:
-        return cls.of_shingled(sh.Shingled.of(sh.paragraphs_of(title, body)))
+    def of(cls, title: str, body: str, attachments: Sequence[str] = ()) -> Entry:
+        return cls.of_shingled(sh.Shingled.of(sh.paragraphs_of(title, body, attachments)))
+
+    @classmethod
+    def of_item(cls, item: Item) -> Entry:
+        """The entry of a saved item: its title, body and attachments' text."""
+        texts = attachment_texts_of([item.pk]).get(item.pk, [])
+        return cls.of(item.title, item.body, texts)
 
     @classmethod
     def of_shingled(cls, shingled: sh.Shingled) -> Entry:
@@ -93,8 +99,8 @@ def _placeholders(n: int) -> str:
 
 
 def candidates(entry: Entry, *, exclude_item_id: int | None = None) -> dict[int, bool]:
-    """The items sharing a band key with ``entry``, most shared keys first, at most
-    ``CANDIDATE_LIMIT``: item id → whether a paragraph key was among those shared.
+    """The items sharing a band key with ``entry``, most shared keys first (then lowest id), at
+    most ``CANDIDATE_LIMIT``: item id → whether a paragraph key was among those shared.
 
     One indexed lookup (``search_lsh_key_idx``) in plain SQL: the ORM's cost of building an
     ``IN`` of a hundred keys is larger than the query's."""
@@ -116,7 +122,8 @@ def candidates(entry: Entry, *, exclude_item_id: int | None = None) -> dict[int,
             hits[item_id] += 1
             if paragraph >= 0:
                 by_paragraph.add(item_id)
-    return {item_id: item_id in by_paragraph for item_id, _n in hits.most_common(CANDIDATE_LIMIT)}
+    best = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATE_LIMIT]
+    return {item_id: item_id in by_paragraph for item_id, _n in best}
 
 
 def _entries(ids: list[int]) -> list[tuple[int, str, bytes, datetime.datetime | None, int]]:
@@ -179,12 +186,6 @@ def _write_entry(item_id: int, entry: Entry) -> None:
     )
 
 
-def _reported_before(match: Match, item: Item) -> bool:
-    if match.submitted_at is None:
-        return False
-    return item.submitted_at is None or match.submitted_at < item.submitted_at
-
-
 def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
     """Items of other units of the item's department submitted within ``EVENT_DAYS`` days of
     it whose estimated similarity reaches ``EVENT_MIN``: id → estimate."""
@@ -198,7 +199,7 @@ def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
         )
         .exclude(item__unit_id=item.unit_id)
         .exclude(item_id=item.pk)
-        .order_by("-item__submitted_at")
+        .order_by("-item__submitted_at", "-item_id")
         .values_list("item_id", "signature")[:EVENT_WINDOW_LIMIT]
     )
     near = {}
@@ -209,16 +210,11 @@ def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
     return near
 
 
-def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:
-    """The item's pairs, both ways round: flagged matches and same-event neighbours."""
-    event_ids = _same_event_window(item, entry)
-    by_id = {m.item_id: m for m in matches}
-    missing = [pk for pk in event_ids if pk not in by_id]
-    for item_id, text, _signature, submitted_at, unit_id in _entries(missing) if missing else []:
-        measures = sh.measure(entry.shingled, sh.Shingled.from_stored(text))
-        by_id[item_id] = Match(item_id, measures, submitted_at, unit_id)
+def pair_rows(item_id: int, matches: Iterable[Match], event_ids: Set[int]) -> list[SimilarPair]:
+    """The pairs of item ``item_id``, both ways round, from its ``matches``: the flagged ones
+    and the same-event ones (``event_ids``)."""
     pairs = []
-    for match in by_id.values():
+    for match in matches:
         flagged = match.measures.flagged
         same_event = match.item_id in event_ids
         if not (flagged or same_event):
@@ -230,14 +226,32 @@ def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:
             "flagged": flagged,
             "same_event": same_event,
         }
-        pairs.append(SimilarPair(item_id=item.pk, other_id=match.item_id, **values))
-        pairs.append(SimilarPair(item_id=match.item_id, other_id=item.pk, **values))
+        pairs.append(SimilarPair(item_id=item_id, other_id=match.item_id, **values))
+        pairs.append(SimilarPair(item_id=match.item_id, other_id=item_id, **values))
     return pairs
 
 
-def _novelty(item: Item, matches: list[Match]) -> tuple[float, int | None]:
-    """1 − the best score against the items reported before ``item``, and that item."""
-    earlier = [m for m in matches if _reported_before(m, item)]
+def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:
+    """The item's pairs, both ways round: flagged matches and same-event neighbours."""
+    event_ids = _same_event_window(item, entry)
+    by_id = {m.item_id: m for m in matches}
+    missing = [pk for pk in event_ids if pk not in by_id]
+    for item_id, text, _signature, submitted_at, unit_id in _entries(missing) if missing else []:
+        measures = sh.measure(entry.shingled, sh.Shingled.from_stored(text))
+        by_id[item_id] = Match(item_id, measures, submitted_at, unit_id)
+    return pair_rows(item.pk, by_id.values(), set(event_ids))
+
+
+def novelty(
+    submitted_at: datetime.datetime | None, matches: Iterable[Match]
+) -> tuple[float, int | None]:
+    """1 − the best score against the matches reported before an item submitted at
+    ``submitted_at`` (never submitted: all reported ones), and that match's item."""
+    earlier = [
+        m
+        for m in matches
+        if m.submitted_at is not None and (submitted_at is None or m.submitted_at < submitted_at)
+    ]
     nearest = max(earlier, key=lambda m: (m.score, -m.item_id), default=None)
     if nearest is None:
         return 1.0, None
@@ -258,7 +272,7 @@ def lock_pairs() -> None:
 def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
     """(Re)index one item: its entry, its pairs and its novelty, in one transaction. Returns
     the matches found."""
-    entry = entry or Entry.of(item.title, item.body)
+    entry = entry or Entry.of_item(item)
     with transaction.atomic():
         lock_pairs()
         _write_entry(item.pk, entry)
@@ -266,116 +280,6 @@ def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
         SimilarPair.objects.filter(Q(item_id=item.pk) | Q(other_id=item.pk)).delete()
         pairs = sorted(_pairs(item, entry, matches), key=lambda p: (p.item_id, p.other_id))
         SimilarPair.objects.bulk_create(pairs)
-        novelty, nearest = _novelty(item, matches)
-        DuplicateSignature.objects.filter(item_id=item.pk).update(
-            novelty=novelty, nearest_id=nearest
-        )
+        value, nearest = novelty(item.submitted_at, matches)
+        DuplicateSignature.objects.filter(item_id=item.pk).update(novelty=value, nearest_id=nearest)
     return matches
-
-
-@dataclass
-class ReindexResult:
-    items: int
-    entries_written: int
-    pairs: int
-    seconds: float
-
-
-def _batches(batch_size: int) -> Iterable[list[Item]]:
-    last_id = 0
-    while True:
-        batch = list(
-            Item.objects.filter(pk__gt=last_id)
-            .order_by("pk")
-            .only("pk", "title", "body", "unit_id", "department_id", "submitted_at")[:batch_size]
-        )
-        if not batch:
-            return
-        yield batch
-        last_id = batch[-1].pk
-
-
-def reindex(
-    *, batch_size: int = REINDEX_BATCH, progress: Callable[[int], object] | None = None
-) -> ReindexResult:
-    """Rebuild the whole index in two passes of ``batch_size`` items per transaction: first
-    every entry (signature and bands; unchanged entries are not rewritten), then every item's
-    pairs and novelty against the complete index. ``progress`` gets the items done per batch
-    of each pass (so twice the number of items in all)."""
-    started = time.perf_counter()
-    done = written = 0
-    for batch in _batches(batch_size):
-        ids = [item.pk for item in batch]
-        with transaction.atomic():
-            current = dict(
-                DuplicateSignature.objects.filter(item_id__in=ids).values_list("item_id", "text")
-            )
-            counted = Counter(
-                LshBand.objects.filter(item_id__in=ids).values_list("item_id", flat=True)
-            )
-            changed: list[tuple[int, Entry]] = []
-            for item in batch:
-                entry = Entry.of(item.title, item.body)
-                if current.get(item.pk) != entry.shingled.stored or counted[item.pk] != len(
-                    entry.keys
-                ):
-                    changed.append((item.pk, entry))
-            _write_entries(changed)
-        written += len(changed)
-        done += len(batch)
-        if progress is not None:
-            progress(len(batch))
-    for batch in _batches(batch_size):
-        ids = [item.pk for item in batch]
-        with transaction.atomic():
-            stored = dict(
-                DuplicateSignature.objects.filter(item_id__in=ids).values_list("item_id", "text")
-            )
-            SimilarPair.objects.filter(Q(item_id__in=ids) | Q(other_id__in=ids)).delete()
-            pairs: list[SimilarPair] = []
-            novelties = []
-            for item in batch:
-                entry = Entry.of_shingled(sh.Shingled.from_stored(stored[item.pk]))
-                matches = check(entry, exclude_item_id=item.pk)
-                pairs += _pairs(item, entry, matches)
-                novelty, nearest = _novelty(item, matches)
-                novelties.append(
-                    DuplicateSignature(item_id=item.pk, novelty=novelty, nearest_id=nearest)
-                )
-            # A pair of two items of this batch comes from both: the second is the same row.
-            SimilarPair.objects.bulk_create(pairs, ignore_conflicts=True, batch_size=2000)
-            DuplicateSignature.objects.bulk_update(
-                novelties, ["novelty", "nearest"], batch_size=2000
-            )
-        if progress is not None:
-            progress(len(batch))
-    return ReindexResult(
-        items=done,
-        entries_written=written,
-        pairs=SimilarPair.objects.count() // 2,
-        seconds=time.perf_counter() - started,
-    )
-
-
-def _write_entries(changed: Sequence[tuple[int, Entry]]) -> None:
-    if not changed:
-        return
-    ids = [pk for pk, _e in changed]
-    DuplicateSignature.objects.bulk_create(
-        [
-            DuplicateSignature(item_id=pk, text=e.shingled.stored, signature=sh.pack(e.values))
-            for pk, e in changed
-        ],
-        update_conflicts=True,
-        unique_fields=["item"],
-        update_fields=["text", "signature", "computed_at"],
-    )
-    LshBand.objects.filter(item_id__in=ids).delete()
-    LshBand.objects.bulk_create(
-        [
-            LshBand(item_id=pk, key=key, paragraph=paragraph)
-            for pk, e in changed
-            for paragraph, key in e.keys
-        ],
-        batch_size=5000,
-    )

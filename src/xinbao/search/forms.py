@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from xinbao.items.models import Category, State, Urgency
+from xinbao.items.services import BODY_MAX, TITLE_MAX
 from xinbao.orgs.models import DEPARTMENT_ROLES, Unit, User
 from xinbao.search.queries import Adoption, Order, SearchFilters
 
@@ -109,3 +110,13 @@ class SearchForm(forms.Form):
             date_from=d.get("date_from"),
             date_to=d.get("date_to"),
         )
+
+
+class DraftCheckForm(forms.Form):
+    """Text as the officer types it, checked for near-duplicates before anything is saved
+    (``search.views.check_draft``). ``item``: the item being edited, if it is saved already
+    (it is not its own duplicate, and its attachments count)."""
+
+    title = forms.CharField(label=_("标题"), max_length=TITLE_MAX, required=False, strip=False)
+    body = forms.CharField(label=_("正文"), max_length=BODY_MAX, required=False, strip=False)
+    item = forms.IntegerField(required=False, min_value=1)

@@ -123,6 +123,9 @@ def reindex(
     if connection.vendor == "sqlite" and written:
         with connection.cursor() as cursor:  # merge the index segments the batches left
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+    if connection.vendor == "postgresql" and written:
+        with connection.cursor() as cursor:  # the planner's statistics after a bulk load
+            cursor.execute("ANALYZE search_searchdocument")
     return ReindexResult(items=done, written=written, seconds=time.perf_counter() - started)
 
 

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from xinbao.items.models import Item
 from xinbao.search import shingles as sh
+from xinbao.search.index import attachment_texts_of
 
 
 @dataclass
@@ -37,13 +38,16 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> SafeString:
 
 
 def compare(item: Item, other: Item) -> Comparison:
-    """The measures of the two texts and, for each paragraph of ``item`` (title first) that
+    """The measures of the two texts (attachments' text included, after the body) and, for each
+    paragraph of ``item`` (title first) that
     shares at least half of itself with a paragraph of ``other``, the two side by side with
     their common runs of characters marked."""
-    left_originals = sh.original_paragraphs(item.title, item.body)
-    right_originals = sh.original_paragraphs(other.title, other.body)
-    left = sh.Shingled.of(sh.paragraphs_of(item.title, item.body))
-    right = sh.Shingled.of(sh.paragraphs_of(other.title, other.body))
+    texts = attachment_texts_of([pk for pk in (item.pk, other.pk) if pk is not None])
+    mine, theirs = texts.get(item.pk, []), texts.get(other.pk, [])
+    left_originals = sh.original_paragraphs(item.title, item.body, mine)
+    right_originals = sh.original_paragraphs(other.title, other.body, theirs)
+    left = sh.Shingled.of(sh.paragraphs_of(item.title, item.body, mine))
+    right = sh.Shingled.of(sh.paragraphs_of(other.title, other.body, theirs))
     rows = []
     for pair in sh.passage_pairs(left, right):
         a, b = left_originals[pair.left_index], right_originals[pair.right_index]

@@ -12,7 +12,7 @@ in) or by relevance. Relevance (``search.ranking``) is computed only over the ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -69,17 +69,39 @@ class SearchFilters(ItemFilter):
     adoption: str | None = None
 
 
+class _PageScores:
+    """The relevance scores of one page's items, computed on first use: the search page shows
+    none in newest-first order, the API and the command give them."""
+
+    def __init__(self, results: SearchResults, ids: list[int]) -> None:
+        self.results, self.ids = results, ids
+        self._scores: dict[int, float] | None = None
+
+    def __getitem__(self, pk: int) -> float:
+        if self._scores is None:
+            self._scores = self.results.scores(self.ids)
+        return self._scores.get(pk, 0.0)
+
+
 @dataclass
 class Hit:
     item: Item
-    score: float
     title_html: SafeString
     snippet: SafeString
+    scores: Mapping[int, float] | _PageScores = field(repr=False)
+
+    @property
+    def score(self) -> float:
+        if isinstance(self.scores, _PageScores):
+            return self.scores[self.item.pk]
+        return self.scores.get(self.item.pk, 0.0)
 
 
 class NewestIds:
     """The ids of the matching items, newest first, counted (up to ``COUNT_CAP``) and sliced
-    lazily: a ``Paginator`` takes it as its object list.
+    lazily: a ``Paginator`` takes it as its object list. The first ``COUNT_CAP + 1`` ids are
+    read once, by whichever of the count and the page comes first (the scan that counts them
+    finds them anyway); the relevance window reads further.
 
     How SQLite finds them depends on how much the user sees. A wide view (an editor's whole
     department) is *streamed*: the FTS5 table yields matching ids in descending order and each is
@@ -98,6 +120,8 @@ class NewestIds:
         unmatched: QuerySet[Item],
         narrow: bool,
     ) -> None:
+        self._fetched: list[int] | None = None
+        self._limit = 0
         self.queryset = queryset  # visible, filtered and matching
         self.unmatched = unmatched  # visible and filtered: what each streamed match must be in
         self.expression = expression
@@ -115,29 +139,34 @@ class NewestIds:
         sql = STREAM_SQL.replace("{visible}", inner)
         return sql, [self.expression, *params]
 
-    def count(self) -> int:
-        """The number of matches, counting no further than ``COUNT_CAP + 1``."""
+    def _fetch(self, limit: int) -> list[int]:
+        """The first ``limit`` ids, in one query; a later call for no more reuses them."""
+        if self._fetched is not None and (self._limit >= limit or len(self._fetched) < self._limit):
+            return self._fetched[:limit]
         if not self.streamed:
-            return self.queryset[: COUNT_CAP + 1].count()
-        sql, params = self._stream_sql()
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s)", [*params, COUNT_CAP + 1])  # noqa: S608 - built above
-            return int(cursor.fetchone()[0])
+            ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
+            fetched = list(ids[:limit])
+        else:
+            sql, params = self._stream_sql()
+            with connection.cursor() as cursor:
+                cursor.execute(f"{sql} LIMIT %s", [*params, limit])
+                fetched = [row[0] for row in cursor.fetchall()]
+        self._fetched, self._limit = fetched, limit
+        return fetched
+
+    def count(self) -> int:
+        """The number of matches, counting no further than ``COUNT_CAP + 1``. Counting reads
+        the ids themselves: the first pages then cost no further query."""
+        return len(self._fetch(COUNT_CAP + 1))
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, bounds: slice) -> list[int]:
         start, stop = bounds.start or 0, bounds.stop
-        if not self.streamed:
-            ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
-            return list(ids[start:stop])
-        sql, params = self._stream_sql()
-        sql += " LIMIT %s OFFSET %s"
-        limit = -1 if stop is None else max(0, stop - start)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, start])
-            return [row[0] for row in cursor.fetchall()]
+        if stop is None:
+            raise ValueError("NewestIds is sliced with an end")
+        return self._fetch(max(stop, COUNT_CAP + 1))[start:stop]
 
 
 @dataclass
@@ -216,14 +245,16 @@ class SearchResults:
 
     def hits(self, items: list[Item]) -> list[Hit]:
         ids = [item.pk for item in items]
-        ranks = self.window_scores if self.order == Order.RELEVANCE else self.scores(ids)
+        ranks: Mapping[int, float] | _PageScores = (
+            self.window_scores if self.order == Order.RELEVANCE else _PageScores(self, ids)
+        )
         marks = self.parsed.marks
         return [
             Hit(
                 item=item,
-                score=ranks.get(item.pk, 0.0),
                 title_html=highlight(item.title, marks),
                 snippet=snippet(item.body, marks),
+                scores=ranks,
             )
             for item in items
         ]
@@ -371,6 +402,42 @@ def similar_to_text(
         if m.item_id in by_id
     ]
     return found[:limit]
+
+
+@dataclass
+class DraftWarning:
+    """The reported items flagged as 高度相似 to a text being written: those the writer may see
+    (most similar first) and how many more there are that they may not."""
+
+    visible: list[SimilarText]
+    hidden: int
+
+    @property
+    def show(self) -> bool:
+        return bool(self.visible or self.hidden)
+
+
+def similar_to_draft(
+    user: User, title: str, body: str, *, item: Item | None = None, limit: int = SIMILAR_LIMIT
+) -> DraftWarning:
+    """The officer's warning ("与已报送信息高度相似") for unsaved text: the near-duplicate check
+    of ``title`` and ``body`` as typed (plus the attachments of ``item``, the saved item being
+    edited, which is never its own duplicate) against every indexed item, keeping the reported
+    (submitted) ones. Only those ``user`` may see are listed; the others are only counted."""
+    attachments = index.attachment_texts_of([item.pk]).get(item.pk, []) if item else []
+    entry = duplicates.Entry.of(title, body, attachments)
+    matches = [
+        m
+        for m in duplicates.check(entry, exclude_item_id=item.pk if item else None)
+        if m.measures.flagged and m.submitted_at is not None
+    ]
+    by_id = items_visible_to(user).select_related("unit").in_bulk([m.item_id for m in matches])
+    visible = [
+        SimilarText(by_id[m.item_id], m.similarity, m.containment)
+        for m in matches
+        if m.item_id in by_id
+    ]
+    return DraftWarning(visible[:limit], hidden=len(matches) - len(visible))
 
 
 @dataclass

@@ -2,7 +2,8 @@
 exact measures that confirm a candidate. Pure functions, no database (``search.duplicates`` keeps
 the index).
 
-A text is compared in its search form (``search.normalize``) with the spaces left by folded
+A text — an item's title, body paragraphs and the paragraphs of its attachments' extracted
+text — is compared in its search form (``search.normalize``) with the spaces left by folded
 punctuation removed, so punctuation, script (繁/简) and full-width forms never matter:
 
 - **shingles**: the set of overlapping ``SHINGLE`` -character substrings of each paragraph
@@ -53,15 +54,21 @@ PASSAGE_SHOW_MIN = 0.5
 _PACK = struct.Struct(f"<{NUM_PERM}I")
 
 
-def original_paragraphs(title: str, body: str) -> list[str]:
-    """An item's paragraphs as compared: its title, then each body paragraph."""
-    return [title, *split_paragraphs(body)]
+def original_paragraphs(title: str, body: str, attachments: Sequence[str] = ()) -> list[str]:
+    """An item's paragraphs as compared: its title, each body paragraph, then each paragraph
+    of the extracted text of its attachments (``AttachmentText``), in attachment order."""
+    out = [title, *split_paragraphs(body)]
+    for text in attachments:
+        out += split_paragraphs(text)
+    return out
 
 
-def paragraphs_of(title: str, body: str) -> list[str]:
+def paragraphs_of(title: str, body: str, attachments: Sequence[str] = ()) -> list[str]:
     """``original_paragraphs`` normalized, without spaces (index for index: a paragraph of only
     punctuation becomes empty and is skipped by the shingles)."""
-    return [normalize(text).replace(" ", "") for text in original_paragraphs(title, body)]
+    return [
+        normalize(text).replace(" ", "") for text in original_paragraphs(title, body, attachments)
+    ]
 
 
 def paragraph_shingles(paragraph: str) -> set[str]:
@@ -133,18 +140,57 @@ def _band_key(kind: int, band: int, rows: Sequence[int]) -> int:
     return key - (1 << 64) if key >= 1 << 63 else key
 
 
+def _prefix(kind: int, band: int) -> int:
+    """FNV-1a's state after (kind, band): where every key of that band starts."""
+    key = 0xCBF29CE484222325
+    for value in (kind, band):
+        key = ((key ^ value) * _FNV_PRIME) & _MASK
+    return key
+
+
+_DOC_PREFIXES = [_prefix(1, band) for band in range(DOC_BANDS)]
+_PARA_PREFIXES = [_prefix(2, band) for band in range(PARA_BANDS)]
+
+
+def _keys(prefixes: Sequence[int], rows: int, values: Sequence[int]) -> list[int]:
+    """``_band_key`` of each band, from the precomputed prefixes (the hot loop of a rebuild:
+    a few multiplications per band instead of a call)."""
+    out = []
+    start = 0
+    for key in prefixes:
+        for value in values[start : start + rows]:
+            key = ((key ^ value) * _FNV_PRIME) & _MASK
+        out.append(key - ((key >> 63) << 64))
+        start += rows
+    return out
+
+
 def doc_keys(values: Sequence[int]) -> list[int]:
-    return [
-        _band_key(1, band, values[band * DOC_ROWS : (band + 1) * DOC_ROWS])
-        for band in range(DOC_BANDS)
-    ]
+    return _keys(_DOC_PREFIXES, DOC_ROWS, values)
 
 
 def paragraph_keys(values: Sequence[int]) -> list[int]:
-    return [
-        _band_key(2, band, values[band * PARA_ROWS : (band + 1) * PARA_ROWS])
-        for band in range(PARA_BANDS)
-    ]
+    return _keys(_PARA_PREFIXES, PARA_ROWS, values)
+
+
+# Equal MinHash values of two packed signatures, counted on whole integers: the lanes of
+# ``a ^ b`` that are zero are the equal values.
+_LOW = int.from_bytes(b"\xff\xff\xff\x7f" * NUM_PERM, "little")
+_HIGH = int.from_bytes(b"\x00\x00\x00\x80" * NUM_PERM, "little")
+
+
+def packed_int(data: bytes) -> int:
+    """A packed signature (``pack``) as one integer, for ``estimated_similarity_int``."""
+    return int.from_bytes(data, "little")
+
+
+def estimated_similarity_int(a: int, b: int) -> float:
+    """``estimated_similarity`` of two ``packed_int`` signatures, exactly the same value, about
+    ten times faster: a lane of ``a ^ b`` is non-zero iff adding 0x7fffffff to its low 31 bits,
+    or its own top bit, sets the top bit (no carry crosses a lane)."""
+    x = a ^ b
+    differing = ((((x & _LOW) + _LOW) | x) & _HIGH).bit_count()
+    return (NUM_PERM - differing) / NUM_PERM
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ Full-text index (``search.index``):
 - an item deleted takes its ``SearchDocument`` with it (``on_delete=CASCADE``), and with that row
   its backend index entry.
 
-Near-duplicate index (``search.duplicates``): an item saved with its text, or moved into a
-state of ``DUPLICATE_CHECK_STATES`` (submitted, resubmitted, withdrawn), is rechecked: its
-signature, bands, similar pairs and novelty are rewritten. Deleting an item cascades to its rows.
+Near-duplicate index (``search.duplicates``): an item saved with its text, moved into a
+state of ``DUPLICATE_CHECK_STATES`` (submitted, resubmitted, withdrawn), or whose attachments
+are saved or deleted (their extracted text is compared too) is rechecked: its signature, bands,
+similar pairs and novelty are rewritten. Deleting an item cascades to its rows.
 
 Bulk writes (``QuerySet.update``, ``bulk_create``) send no signals: code that uses them for item
 text must call ``search.index.index_item`` or leave it to ``xinbao reindex``.
@@ -73,23 +74,29 @@ def attachment_saved(
     if raw:
         return
     from xinbao.search.extract import attachment_text
-    from xinbao.search.index import index_item
     from xinbao.search.models import AttachmentText
 
     AttachmentText.objects.update_or_create(
         attachment=instance, defaults={"text": attachment_text(instance)}
     )
-    index_item(Item.objects.get(pk=instance.item_id))
+    _reindex_text(Item.objects.get(pk=instance.item_id))
+
+
+def _reindex_text(item: Item) -> None:
+    """Both indexes of an item whose attachments changed (their text is searched and compared)."""
+    from xinbao.search import duplicates
+    from xinbao.search.index import index_item
+
+    index_item(item)
+    duplicates.index_item(item)
 
 
 def attachment_deleted(sender: type[Attachment], instance: Attachment, **kwargs: Any) -> None:
     if instance.item_id in _items_being_deleted.get():
         return
-    from xinbao.search.index import index_item
-
     item = Item.objects.filter(pk=instance.item_id).first()
     if item is not None:
-        index_item(item)
+        _reindex_text(item)
 
 
 def connect() -> None:

@@ -9,22 +9,28 @@ HTML-escaped, so text in an item can never become markup.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
 
 from django.utils.html import escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from xinbao.search.normalize import normalize, normalize_with_map
-from xinbao.web.sanitize import clean_html
 
 CONTEXT = 40
 ELLIPSIS = "…"
 
 
 def mark_pattern(marks: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex for all marks, longest first, each character optionally followed by a space."""
+    """One regex for all marks, longest first, each character optionally followed by a space
+    (built once per set of marks: a page asks for it once per hit)."""
+    return _mark_pattern(tuple(marks))
+
+
+@functools.lru_cache(maxsize=256)
+def _mark_pattern(marks: tuple[str, ...]) -> re.Pattern[str] | None:
     alternatives = []
     for mark in sorted({m.replace(" ", "") for m in marks if m.strip()}, key=len, reverse=True):
         alternatives.append(" ?".join(re.escape(char) for char in mark))
@@ -55,10 +61,16 @@ def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> st
     return "".join(out)
 
 
+def _safe(rendered: str) -> SafeString:
+    """``_render``'s output is every piece of text escaped plus ``<mark>`` tags of its own: safe
+    as it is (running it through the sanitizer cost a page of 20 hits 2–3 ms)."""
+    return mark_safe(rendered)  # noqa: S308 - only escaped text and our own <mark> tags
+
+
 def highlight(text: str, marks: Sequence[str]) -> SafeString:
     """All of ``text``, escaped, with the marks wrapped in ``<mark>`` (for titles)."""
     spans = _matches(text, mark_pattern(marks))
-    return clean_html(_render(text, spans, 0, len(text)))
+    return _safe(_render(text, spans, 0, len(text)))
 
 
 def snippet(text: str, marks: Sequence[str], *, context: int = CONTEXT) -> SafeString:
@@ -80,7 +92,7 @@ def snippet(text: str, marks: Sequence[str], *, context: int = CONTEXT) -> SafeS
     rendered = _render(flat, spans, start, end)
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if end < len(flat) else ""
-    return clean_html(prefix + rendered + suffix)
+    return _safe(prefix + rendered + suffix)
 
 
 def _first_match(paragraphs: list[str], pattern: re.Pattern[str]) -> tuple[int, int] | None:

@@ -1,5 +1,6 @@
 """The search page (the plain box, the advanced form and the results), the side-by-side view of
-two similar items, and the merge of a same-event cluster."""
+two similar items, the near-duplicate check of unsaved text, and the merge of a same-event
+cluster."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from xinbao.items.errors import ItemError
 from xinbao.items.queries import access_item
-from xinbao.search.forms import SearchForm
+from xinbao.search.forms import DraftCheckForm, SearchForm
 from xinbao.search.passages import compare
-from xinbao.search.queries import Order, search_items
+from xinbao.search.queries import Order, search_items, similar_to_draft
 from xinbao.search.services import cluster_merge
 from xinbao.web.access import AuthedRequest
 
@@ -44,6 +45,20 @@ def passages(request: AuthedRequest, pk: int, other_pk: int) -> HttpResponse:
     item = access_item(request.user, pk)
     other = access_item(request.user, other_pk)
     return render(request, "search/passages.html", {"comparison": compare(item, other)})
+
+
+@require_POST
+def check_draft(request: AuthedRequest) -> HttpResponse:
+    """The near-duplicate warning for the text in the item form as typed, before it is saved
+    (the form posts its title and body here through htmx). Reads only; lists only what the user
+    may see."""
+    form = DraftCheckForm(request.POST)
+    if not form.is_valid():
+        return render(request, "search/_draft_warning.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    item = access_item(request.user, data["item"]) if data["item"] else None
+    warning = similar_to_draft(request.user, data["title"], data["body"], item=item)
+    return render(request, "search/_draft_warning.html", {"warning": warning, "item": item})
 
 
 @require_POST

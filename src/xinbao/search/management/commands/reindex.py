@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from xinbao.items.models import Item
-from xinbao.search import duplicates, index
+from xinbao.search import index, rebuild
 
 
 class Command(BaseCommand):
@@ -18,7 +18,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--batch-size", type=int, default=index.REINDEX_BATCH, help="每批处理的信息条数。"
+            "--batch-size",
+            type=int,
+            default=None,
+            help=f"每批处理的信息条数(默认:全文索引 {index.REINDEX_BATCH} 条,"
+            f"查重索引 {rebuild.REINDEX_BATCH} 条)。",
         )
         parser.add_argument(
             "--full",
@@ -36,7 +40,10 @@ class Command(BaseCommand):
             file=cast(TextIO, self.stderr._out),  # raw stream: OutputWrapper adds newlines
             disable=options["no_progress"],
         ) as bar:
-            result = index.reindex(batch_size=max(1, options["batch_size"]), progress=bar.update)
+            result = index.reindex(
+                batch_size=max(1, options["batch_size"] or index.REINDEX_BATCH),
+                progress=bar.update,
+            )
         if options["full"]:
             index.rebuild_backend()
         self.stdout.write(
@@ -50,7 +57,10 @@ class Command(BaseCommand):
             file=cast(TextIO, self.stderr._out),
             disable=options["no_progress"],
         ) as bar:
-            dup = duplicates.reindex(batch_size=max(1, options["batch_size"]), progress=bar.update)
+            dup = rebuild.reindex(
+                batch_size=max(1, options["batch_size"] or rebuild.REINDEX_BATCH),
+                progress=bar.update,
+            )
         self.stdout.write(
             _(
                 "已建立 %(items)d 条信息的查重索引(更新 %(written)d 条),"

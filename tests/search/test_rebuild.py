@@ -1,0 +1,203 @@
+"""``search.rebuild``: the bulk rebuild of the near-duplicate index gives exactly what indexing
+every item one by one gives."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from typing import Any
+
+import pytest
+from bench import near_duplicates as nd
+from django.db import connection
+from django.utils import timezone
+
+from tests.conftest import County
+from tests.factories import category, make_unit, make_user
+from xinbao.items.models import Item, State
+from xinbao.orgs.models import Role
+from xinbao.search import duplicates, rebuild
+from xinbao.search import shingles as sh
+from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
+
+
+def corpus(county: County, n_sources: int = 14, seed: str = "rebuild") -> list[Item]:
+    """Distinct items on two themes and near-duplicates of them (every kind of edit) from other
+    units of the same and of another department, submitted over ten days (drafts: never), all
+    bulk-inserted, so nothing is indexed yet."""
+    rng = random.Random(seed)
+    town_c = make_unit(name="丙镇", parent=county.dept)
+    other_town = county.other_officer.unit
+    assert other_town is not None
+    officers = [
+        county.officer_a,
+        county.officer_b,
+        make_user(role=Role.OFFICER, unit=town_c, username="off_c"),
+        county.other_officer,
+    ]
+    now = timezone.now()
+    sources = [nd.source(rng, ("election", "education")[i % 2]) for i in range(n_sources)]
+    texts = list(sources)
+    edits = list(nd.EDITS)
+    for i in range(2 * n_sources):
+        texts.append(nd.variant(rng, sources[i % n_sources], edits[i % len(edits)]))
+    rng.shuffle(texts)
+    items = []
+    kind = category()
+    for i, text in enumerate(texts):
+        officer = officers[i % len(officers)]
+        unit = officer.unit
+        assert unit is not None
+        submitted = None if i % 9 == 4 else now - datetime.timedelta(hours=rng.randrange(240))
+        if i % 11 == 3 and items:  # submitted at the same moment as another item
+            submitted = items[-1].submitted_at
+        items.append(
+            Item(
+                unit=unit,
+                department_id=unit.department_id,
+                created_by=officer,
+                title=text.title[:200],
+                body=text.body,
+                category=kind,
+                state=State.DRAFT if submitted is None else State.SUBMITTED,
+                submitted_at=submitted,
+            )
+        )
+    return Item.objects.bulk_create(items)
+
+
+def snapshot() -> dict[str, Any]:
+    return {
+        "entries": sorted(
+            (pk, text, bytes(sig), novelty, nearest)
+            for pk, text, sig, novelty, nearest in DuplicateSignature.objects.values_list(
+                "item_id", "text", "signature", "novelty", "nearest_id"
+            )
+        ),
+        "bands": sorted(LshBand.objects.values_list("item_id", "key", "paragraph")),
+        "pairs": sorted(
+            SimilarPair.objects.values_list(
+                "item_id", "other_id", "similarity", "containment", "score", "flagged", "same_event"
+            )
+        ),
+    }
+
+
+def one_by_one(items: list[Item]) -> None:
+    """The per-item path: every entry, then ``duplicates.index_item`` on each item in id order
+    (what saving each item again would do)."""
+    for item in items:
+        duplicates._write_entry(item.pk, duplicates.Entry.of(item.title, item.body))
+    for item in sorted(items, key=lambda i: i.pk):
+        duplicates.index_item(item)
+
+
+def key_index_exists() -> bool:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, LshBand._meta.db_table)
+    return any(c["index"] and c["columns"] == ["key"] for c in constraints.values())
+
+
+def wipe() -> None:
+    SimilarPair.objects.all().delete()
+    LshBand.objects.all().delete()
+    DuplicateSignature.objects.all().delete()
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {},
+        # Tight limits: the candidate and window caps cut, ties included, and many weak
+        # same-event pairs are kept.
+        {"CANDIDATE_LIMIT": 2, "EVENT_WINDOW_LIMIT": 3, "EVENT_MIN": 0.03, "ESTIMATE_MIN": 0.05},
+        # A store of entries smaller than one batch's needs: it is emptied and refilled.
+        {"STORE_LIMIT": 3},
+    ],
+    ids=["defaults", "tight-limits", "small-store"],
+)
+def test_bulk_rebuild_equals_indexing_each_item(
+    county: County, monkeypatch: pytest.MonkeyPatch, limits: dict[str, Any]
+) -> None:
+    for name, value in limits.items():
+        monkeypatch.setattr(rebuild if name == "STORE_LIMIT" else duplicates, name, value)
+    items = corpus(county)
+    one_by_one(items)
+    expected = snapshot()
+    assert any(p[5] for p in expected["pairs"]), "the corpus has flagged pairs"
+    assert any(p[6] for p in expected["pairs"]), "the corpus has same-event pairs"
+    assert any(e[3] is not None and e[3] < 0.5 for e in expected["entries"])
+
+    wipe()  # an empty band table: the first pass runs without the key index, then builds it
+    result = rebuild.reindex(batch_size=7)
+    assert result.items == len(items) and result.entries_written == len(items)
+    assert snapshot() == expected
+    assert key_index_exists()
+
+    # Run again over a current index: nothing rewritten, the same result.
+    again = rebuild.reindex(batch_size=5)
+    assert again.entries_written == 0
+    assert snapshot() == expected
+
+
+def test_bulk_rebuild_repairs_a_damaged_index(county: County) -> None:
+    items = corpus(county, n_sources=6, seed="repair")
+    one_by_one(items)
+    expected = snapshot()
+    victim, other = items[3], items[4]
+    LshBand.objects.filter(item_id=victim.pk).delete()
+    DuplicateSignature.objects.filter(item_id=other.pk).update(text="被改坏的文本", novelty=0.0)
+    SimilarPair.objects.filter(item_id=items[0].pk).delete()
+    result = rebuild.reindex(batch_size=4)
+    assert result.entries_written == 2
+    assert snapshot() == expected
+
+
+def test_fast_band_keys_and_estimates_equal_the_definitions() -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        values = [rng.randrange(2**32) for _ in range(sh.NUM_PERM)]
+        other = [v if rng.random() < 0.3 else rng.randrange(2**32) for v in values]
+        assert sh.doc_keys(values) == [
+            sh._band_key(1, band, values[band * sh.DOC_ROWS : (band + 1) * sh.DOC_ROWS])
+            for band in range(sh.DOC_BANDS)
+        ]
+        assert sh.paragraph_keys(values) == [
+            sh._band_key(2, band, values[band * sh.PARA_ROWS : (band + 1) * sh.PARA_ROWS])
+            for band in range(sh.PARA_BANDS)
+        ]
+        fast = sh.estimated_similarity_int(
+            sh.packed_int(sh.pack(values)), sh.packed_int(sh.pack(other))
+        )
+        assert fast == sh.estimated_similarity(values, other)
+
+
+def test_an_interrupted_first_build_gets_its_key_index_back(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus(county, n_sources=3, seed="interrupted")
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(rebuild, "_entries_pass", fail)
+    with pytest.raises(RuntimeError):
+        rebuild.reindex()
+    assert key_index_exists()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {rebuild.KEY_INDEX}")
+    monkeypatch.undo()
+    rebuild.reindex()  # a later run puts it back whatever happened
+    assert key_index_exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_rebuild_leaves_the_planner_statistics_of_the_band_table(county: County) -> None:
+    corpus(county, n_sources=3, seed="analyze")
+    rebuild.reindex()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_stats WHERE tablename = %s AND attname = 'key'",
+            [LshBand._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == 1  # the planner knows how selective a key is
