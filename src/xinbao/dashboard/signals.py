@@ -16,39 +16,29 @@ bulk calls ``aggregates.department_build`` (``xinbao dashboard_rebuild``) and ``
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Model, Q
 from django.db.models.signals import post_delete, post_save
 
+from xinbao.commit_notes import CommitNotes, Token
 from xinbao.dashboard.cache import bump
 
 logger = logging.getLogger(__name__)
-_state = threading.local()
-
-Token = tuple[Any, ...]
-
-
-def _pending() -> set[Token]:
-    if not hasattr(_state, "pending"):
-        _state.pending = set()
-    pending: set[Token] = _state.pending
-    return pending
 
 
 def note(*token: Any) -> None:
-    _pending().add(token)
-    transaction.on_commit(flush)
+    """Remember what changed (no query here: saving a fact costs nothing more) and resolve it
+    after the transaction commits (``flush``)."""
+    _notes.add(*token)
 
 
 def flush() -> None:
     """Refresh the cells of every unit the noted changes touch, then bump the caches."""
     from xinbao.dashboard.aggregates import units_refresh
 
-    tokens, _state.pending = _pending(), set()
+    tokens = _notes.take()
     if not tokens:
         return
     work: dict[int, set[int]] = defaultdict(set)
@@ -182,3 +172,6 @@ def connect() -> None:
         uid = f"dashboard.{model.__name__}"
         post_save.connect(handler, sender=model, dispatch_uid=f"{uid}.save")
         post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}.delete")
+
+
+_notes = CommitNotes(flush)

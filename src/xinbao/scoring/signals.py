@@ -15,44 +15,31 @@ from __future__ import annotations
 
 import datetime
 import logging
-import threading
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from xinbao.commit_notes import CommitNotes, Token
 from xinbao.items.errors import ItemError
 from xinbao.items.models import Item
 from xinbao.orgs.models import Unit
 
 logger = logging.getLogger(__name__)
-_state = threading.local()
-
-
-Token = tuple[Any, ...]
-
-
-def _pending() -> set[Token]:
-    if not hasattr(_state, "pending"):
-        _state.pending = set()
-    pending: set[Token] = _state.pending
-    return pending
 
 
 def note(*token: Any) -> None:
     """Remember what changed (no query here: saving a fact costs nothing more) and resolve it
-    after the transaction commits."""
-    _pending().add(token)
-    transaction.on_commit(flush)
+    after the transaction commits (``flush``)."""
+    _notes.add(*token)
 
 
 def flush() -> None:
     """Resolve every noted change to unit-years and refresh each once."""
     from xinbao.scoring import ledger
 
-    tokens, _state.pending = _pending(), set()
+    tokens = _notes.take()
     work: dict[tuple[int, int], set[int]] = {}
     whole: set[tuple[int, int]] = set()  # a rule set changed: the whole year is recomputed
     for token in sorted(tokens, key=repr):
@@ -227,3 +214,6 @@ def connect() -> None:
         post_save.connect(handler, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}-delete")
     m2m_changed.connect(_on_co_units, sender=Item.co_units.through, dispatch_uid="scoring-co")
+
+
+_notes = CommitNotes(flush)
