@@ -24,6 +24,7 @@ from xinbao.audit.models import AuditRecord
 from xinbao.items.models import Item
 from xinbao.orgs.models import User
 from xinbao.publishing.models import Instruction, Level, Publication, PublicationIssue
+from xinbao.scoring.models import ManualAdjustment
 from xinbao.topics.models import Topic, TopicTarget
 
 Api = Callable[[User | None], ApiClient]
@@ -75,7 +76,17 @@ def ids(county: County, adopted: Callable[..., Item]) -> dict[str, int]:
         text="很好",
         recorded_by=county.editor,
     )
+    adjustment = ManualAdjustment.objects.create(
+        department=county.dept,
+        year=item.created_at.year,
+        unit=county.town_a,
+        kind=ManualAdjustment.Kind.OTHER,
+        occurred_on=timezone.localdate(),
+        reason="其他",
+        created_by=county.editor,
+    )
     return {
+        "adjustment_id": adjustment.pk,
         "item_id": item.pk,
         "attachment_id": attachment.pk,
         "publication_id": publication.pk,

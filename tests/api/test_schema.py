@@ -36,6 +36,7 @@ from xinbao.notify.models import Notification
 from xinbao.notify.services import NoticeData, notice_publish
 from xinbao.publishing.models import Publication
 from xinbao.publishing.services import instruction_record, issue_add_item, issue_create
+from xinbao.scoring.models import ManualAdjustment
 from xinbao.topics.models import Topic
 from xinbao.topics.services import TopicData, topic_create
 
@@ -102,6 +103,15 @@ def api_schema(county: County, settings: Any) -> Iterator[Any]:
         issue_id=issue.pk,
         officer_id=county.officer_a.pk,
         unit_id=county.town_a.pk,  # dashboard/units/{unit_id}
+        adjustment_id=ManualAdjustment.objects.create(
+            department=county.dept,
+            year=timezone.localdate().year,
+            unit=county.town_a,
+            kind=ManualAdjustment.Kind.OTHER,
+            occurred_on=timezone.localdate(),
+            reason="样例扣分",
+            created_by=county.editor,
+        ).pk,
     )
     TOKENS["officer"] = token_create(user=county.officer_a, name="schemathesis")[1]
     TOKENS["editor"] = token_create(user=county.editor, name="schemathesis")[1]

@@ -105,7 +105,7 @@ def access_adjustment(user: User, pk: int) -> ManualAdjustment:
     department = department_of(user)
     adjustment = (
         ManualAdjustment.objects.filter(pk=pk, department=department)
-        .select_related("department")
+        .select_related("department", "unit")
         .first()
     )
     if adjustment is None:
