@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
@@ -241,6 +242,31 @@ def test_commendations_and_criticism(county: County, scored: dict[str, Item]) ->
     silent = dict(listed.silent)
     assert "2026年1月" in silent[county.town_a] and "2026年3月" not in silent[county.town_a]
     assert "2026年第2季度" in silent[county.town_a]
+
+
+def test_api_yearend_lists_what_the_page_lists(county: County, scored: dict[str, Item]) -> None:
+    params = {"year": YEAR, "unit_min_completion": 0, "officer_min_adopted": 1}
+    answer = api_get(county.editor, "/assessment/yearend", **params)
+    assert answer.status_code == 200, answer.content
+    data = answer.json()
+    [township] = [g for g in data["units"] if g["unit_class"] == "township"]
+    assert [r["unit_code"] for r in township["rows"]] == [county.town_a.code, county.town_b.code]
+    assert [r["officer"] for r in data["officers"]] == [
+        county.officer_a.username, county.officer_b.username
+    ]  # fmt: skip
+    assert [g["item_id"] for g in data["good_items"]] == [
+        scored["a2"].pk, scored["a1"].pk, scored["b1"].pk
+    ]  # fmt: skip
+    listed = criticism(county.dept, YEAR, timezone.localdate())
+    assert data["silent"] and data["below_quota"]
+    assert [(s["unit_code"], s["periods"]) for s in data["silent"]] == [
+        (unit.code, periods) for unit, periods in listed.silent
+    ]
+    strict = api_get(county.editor, "/assessment/yearend", year=YEAR, unit_min_points=5).json()
+    assert [r for g in strict["units"] for r in g["rows"]] == []
+    assert api_get(county.officer_a, "/assessment/yearend").status_code == 404
+    bad = api_get(county.editor, "/assessment/yearend", good_items=9)
+    assert bad.status_code == 422 and "good_items" in bad.json()["detail"]
 
 
 def test_bulletin_docx_in_the_official_layout(county: County, scored: dict[str, Item]) -> None:

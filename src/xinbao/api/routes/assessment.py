@@ -1,5 +1,6 @@
 """The assessment's setup, as on the editors' pages: the year's rule set (考核办法), the units'
-assessment classes (考核类别) and the deduction facts (扣分登记) with their withdrawal.
+assessment classes (考核类别) and the deduction facts (扣分登记) with their withdrawal; and the
+year-end proposals and criticism list.
 
 Reading is for the department's editors and leaders (``web.access.department_of``: anyone else
 answers 404); writing is for editors (the services check it). Every write goes through the same
@@ -9,6 +10,7 @@ service as the page, so validation, audit and the ledger's refresh are the same.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.utils import timezone
@@ -19,13 +21,16 @@ from pydantic.json_schema import SkipJsonSchema
 
 from xinbao.api.auth import ApiRequest
 from xinbao.api.routes import READ_ERRORS, WRITE_ERRORS, ObjectId
+from xinbao.api.routes.scoring import RankRowOut, rank_row_out
 from xinbao.api.schemas import BodyId, IsoDate, Text, json_integer
 from xinbao.items.errors import InvalidInput, NotAllowed
 from xinbao.items.models import Item
 from xinbao.orgs.models import CLASS_LABELS, Role, Unit, allowed_classes
 from xinbao.scoring import queries, services
 from xinbao.scoring.models import ManualAdjustment, RuleSet
+from xinbao.scoring.periods import year_period
 from xinbao.scoring.ranking import class_of
+from xinbao.scoring.yearend import Thresholds, commendations, criticism
 from xinbao.web.access import department_of
 
 router = Router(tags=["考核"])
@@ -296,3 +301,110 @@ def adjustment_revoke(
     adjustment = queries.access_adjustment(request.user, adjustment_id)
     services.adjustment_revoke(actor=request.user, adjustment=adjustment, reason=body.reason)
     return _adjustment_out(adjustment, adjustment.unit.code)
+
+
+# -- year-end outputs ----------------------------------------------------------------------------
+
+
+class YearendParams(Schema):
+    year: Year | SkipJsonSchema[None] = Field(None, description="年度,默认今年")
+    units_per_class: int = Field(3, ge=0, le=50, description="每个类别推荐的先进单位数")
+    unit_min_points: float = Field(0, ge=0, le=100_000, description="先进单位的最低得分")
+    unit_min_completion: int = Field(
+        100, ge=0, le=1000, description="先进单位的报送任务完成率下限(百分比)"
+    )
+    exclude_missed_topics: bool = Field(True, description="有未回应约稿的单位不推荐")
+    officers: int = Field(5, ge=0, le=100, description="推荐的优秀信息员数")
+    officer_min_adopted: int = Field(3, ge=0, le=1000, description="优秀信息员的最低采用数")
+    good_items: int = Field(5, ge=3, le=5, description="推荐的优秀信息条数")
+
+
+class ProposalGroupOut(Schema):
+    unit_class: str
+    label: str
+    rows: list[RankRowOut]
+
+
+class GoodItemOut(Schema):
+    item_id: int
+    title: str
+    unit: str
+    points: float
+    best_level: str
+
+
+class UnitPeriodsOut(Schema):
+    unit_code: str
+    unit: str
+    periods: list[str] = Field(description="未报送信息的月份或季度")
+
+
+class UnitTopicsOut(Schema):
+    unit_code: str
+    unit: str
+    topics: list[str] = Field(description="未回应的约稿")
+
+
+class YearendOut(Schema):
+    year: int
+    units: list[ProposalGroupOut] = Field(description="先进单位建议名单,按考核类别")
+    officers: list[RankRowOut] = Field(description="优秀信息员建议名单")
+    good_items: list[GoodItemOut] = Field(description="优秀信息建议篇目")
+    below_quota: list[RankRowOut] = Field(description="未完成报送任务的单位")
+    silent: list[UnitPeriodsOut] = Field(description="整月或整季度未报送信息的单位")
+    missed_topics: list[UnitTopicsOut] = Field(description="未回应约稿的单位")
+
+
+@router.get(
+    "/assessment/yearend",
+    response={200: YearendOut, **READ_ERRORS},
+    summary="年终:先进单位、优秀信息员、优秀信息的建议名单和通报批评名单",
+)
+def yearend_get(request: ApiRequest, params: Query[YearendParams]) -> YearendOut:
+    """As the year-end page: proposals under the given thresholds (the page's defaults when
+    omitted) and the criticism list of the closed months and quarters."""
+    department = department_of(request.user)
+    year = params.year or timezone.localdate().year
+    thresholds = Thresholds(
+        units_per_class=params.units_per_class,
+        unit_min_points=Decimal(str(params.unit_min_points)),
+        unit_min_completion=params.unit_min_completion / 100,
+        exclude_missed_topics=params.exclude_missed_topics,
+        officers=params.officers,
+        officer_min_adopted=params.officer_min_adopted,
+        good_items=params.good_items,
+    ).clamp()
+    period = year_period(year)
+    proposals = commendations(department, year, thresholds)
+    listed = criticism(department, year, timezone.localdate())
+    return YearendOut(
+        year=year,
+        units=[
+            ProposalGroupOut(
+                unit_class=group.kind,
+                label=str(group.label),
+                rows=[rank_row_out(row, period) for row in group.rows],
+            )
+            for group in proposals.units
+        ],
+        officers=[rank_row_out(row, period) for row in proposals.officers],
+        good_items=[
+            GoodItemOut(
+                item_id=good.item.pk,
+                title=good.item.title,
+                unit=good.item.unit.display_name,
+                points=float(good.points),
+                best_level=good.best_level,
+            )
+            for good in proposals.items
+        ],
+        below_quota=[rank_row_out(row, period) for row in listed.below_quota],
+        silent=[
+            UnitPeriodsOut(unit_code=unit.code, unit=unit.display_name, periods=periods)
+            for unit, periods in listed.silent
+        ],
+        missed_topics=[
+            UnitTopicsOut(unit_code=unit.code, unit=unit.display_name, topics=titles)
+            for unit, titles in listed.missed_topics
+        ],
+    )

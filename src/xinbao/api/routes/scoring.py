@@ -170,7 +170,7 @@ def _check_department(request: ApiRequest) -> None:
         raise NotAllowed(_("只有组织部门的编辑和部领导可以查看排名。"))
 
 
-def _row(row: RankRow, period: Period) -> RankRowOut:
+def rank_row_out(row: RankRow, period: Period) -> RankRowOut:
     data: dict[str, Any] = row.as_dict()
     if row.officer is not None:
         data["ledger"] = f"/api/v1/officers/{row.officer.pk}/ledger?period={period.key}"
@@ -214,7 +214,7 @@ def ranking_get(request: ApiRequest, params: Query[RankingParams]) -> RankingOut
         period=period.key,
         label=period.label,
         tie_rule=TIE_RULE,
-        rows=[_row(r, period) for r in ordered],
+        rows=[rank_row_out(r, period) for r in ordered],
     )
 
 
