@@ -8,7 +8,8 @@ import json
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -71,7 +72,7 @@ def department_export(
     partial = out.with_name(out.name + ".partial")
     outermost = not connection.in_atomic_block
     try:
-        with transaction.atomic():
+        with _read_only_begin(outermost), transaction.atomic():
             if connection.vendor == "postgresql" and outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -91,6 +92,23 @@ def department_export(
         raise
     result.path = out
     return result
+
+
+@contextmanager
+def _read_only_begin(outermost: bool) -> Iterator[None]:
+    """On SQLite, the export's transaction begins DEFERRED rather than IMMEDIATE (the
+    installation's mode for writers): it only reads, so it takes a WAL snapshot without holding
+    the write lock, and the system (and the job's progress, ``transfer.exports``) keeps writing
+    while it runs. (Django issues the BEGIN as ``atomic`` is entered: enter this first.)"""
+    if connection.vendor != "sqlite" or not outermost:
+        yield
+        return
+    mode = getattr(connection, "transaction_mode", None)
+    connection.transaction_mode = None  # type: ignore[attr-defined]  # plain BEGIN: deferred
+    try:
+        yield
+    finally:
+        connection.transaction_mode = mode  # type: ignore[attr-defined]
 
 
 class _Exporter:
