@@ -25,6 +25,7 @@ from xinbao.items.models import Item
 from xinbao.orgs.models import User
 from xinbao.publishing.models import Instruction, Level, Publication, PublicationIssue
 from xinbao.topics.models import Topic, TopicTarget
+from xinbao.transfer.models import DepartmentExport
 
 Api = Callable[[User | None], ApiClient]
 PREFIX = "/api/v1"
@@ -87,6 +88,9 @@ def ids(county: County, adopted: Callable[..., Item]) -> dict[str, int]:
         "notification_id": 1,
         "notice_id": 1,
         "token_id": 1,
+        "export_id": DepartmentExport.objects.create(
+            department=county.dept, started_by=county.editor
+        ).pk,
     }
 
 

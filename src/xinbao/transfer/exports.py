@@ -42,6 +42,12 @@ logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 0.5
 
 
+class ExportBusy(InvalidInput):
+    """An export of the department is queued or running already."""
+
+    status = 409
+
+
 def check_exporter(actor: User) -> Unit:
     """The editor's organization department, or ``NotAllowed``."""
     if not actor.is_active or actor.role != Role.EDITOR or not actor.home_unit.is_org_department:
@@ -60,7 +66,7 @@ def department_export_start(*, actor: User) -> DepartmentExport:
             status__in=[DepartmentExport.Status.QUEUED, DepartmentExport.Status.RUNNING],
         ).exists()
         if busy:
-            raise InvalidInput(_("本部门已有一次导出正在进行,请等它完成后再导出。"))
+            raise ExportBusy(_("本部门已有一次导出正在进行,请等它完成后再导出。"))
         job = DepartmentExport.objects.create(
             department=department, started_by=actor, kinds_total=len(KINDS)
         )

@@ -28,18 +28,16 @@ def recent_exports(department: Unit) -> QuerySet[DepartmentExport]:
     )
 
 
-def access_export(user: User, pk: int) -> DepartmentExport:
-    """A finished export of the user's own department (an editor's), or 404 for anything else:
-    another department's, one still running or failed, or a user who is not its editor."""
+def access_export(user: User, pk: int, *, finished: bool = True) -> DepartmentExport:
+    """An export of the user's own department (an editor's), finished with its file unless
+    ``finished`` is false; 404 for anything else: another department's, one still running or
+    failed (for the file), or a user who is not an editor."""
     if user.role != Role.EDITOR:
         raise Http404
-    job = (
-        DepartmentExport.objects.filter(
-            pk=pk, department=department_of(user), status=DepartmentExport.Status.DONE
-        )
-        .exclude(file="")
-        .first()
-    )
+    jobs = DepartmentExport.objects.filter(pk=pk, department=department_of(user))
+    if finished:
+        jobs = jobs.filter(status=DepartmentExport.Status.DONE).exclude(file="")
+    job = jobs.first()
     if job is None:
         raise Http404
     return job
