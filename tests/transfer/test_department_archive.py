@@ -6,6 +6,7 @@ or repeated archive is refused with a Chinese message and changes nothing."""
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ from xinbao.topics.models import KeyWorkArea, KeyWorkTag, Topic, TopicTarget
 from xinbao.transfer.archive import signing
 from xinbao.transfer.archive.export import department_export
 from xinbao.transfer.archive.format import KINDS, ArchiveError
-from xinbao.transfer.archive.load import department_import
+from xinbao.transfer.archive.load import Archive, archive_read, department_import
 from xinbao.uploads import sm3_hex
 
 MD5_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -348,6 +349,21 @@ class TestRoundTrip:
         ):
             department_import(path=exported["path"])
         assert not Unit.objects.exists()
+
+    def test_a_file_changed_after_reading_is_caught_while_copying(
+        self, exported: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The import reads members as streams: only the small kinds stay in memory, and each
+        file's SM3 is computed again as it is copied into storage."""
+        empty_database()
+        media_before = stored_files(exported["media"])
+        archive = archive_read(exported["path"])
+        assert set(archive.small) == {"units", "users", "categories"}
+        monkeypatch.setattr(Archive, "open_file", lambda self, sm3: io.BytesIO(b"swapped bytes"))
+        with pytest.raises(ArchiveError, match="SM3 摘要"):
+            department_import(path=exported["path"], archive=archive)
+        assert not Unit.objects.exists() and not Attachment.objects.exists()
+        assert stored_files(exported["media"]) == media_before
 
     def test_a_dangling_reference_is_named_even_with_a_matching_manifest(
         self, exported: dict[str, Any], tmp_path: Path
