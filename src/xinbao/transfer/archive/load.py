@@ -2,8 +2,9 @@
 
 Three steps, and nothing is written unless all of them pass:
 
-1. *Read*: the manifest's format and version; every member's SM3 digest and size against the
-   manifest, no member missing and none extra; every line valid JSON; counts as listed.
+1. *Read*: the manifest's format and version; its signature (``archive.signing``: nothing is
+   trusted before it verifies); every member's SM3 digest and size against the manifest, no
+   member missing and none extra; every line valid JSON; counts as listed.
 2. *Check*: every row has its fields, every value parses, every reference (unit code, username,
    category, ``ref``) names a row of the archive, every file is in the archive with the digest
    its row records; against this installation: the department, its units and its people must
@@ -14,6 +15,12 @@ Three steps, and nothing is written unless all of them pass:
    index of the imported items, the points ledger of each year with a rule set, the dashboard
    cache) and one audit record. Any failure rolls the transaction back and removes the files
    already stored.
+
+Memory stays bounded whatever the archive's size: members are read as streams, line by line
+(once for each step: the price of holding no rows) and files in 1 MiB chunks, their SM3
+computed again while they are copied into storage. Held: the rows of units, users and
+categories (small at province size) and, for the kinds other rows refer to, the refs and their
+new ids.
 """
 
 from __future__ import annotations
