@@ -186,6 +186,9 @@ XINBAO_FIELD_KEYS = os.environ.get("XINBAO_FIELD_KEYS", "")
 # SM4 key (32 hex) of sealed backups for off-site copies (R32); unset: var/backup_key, generated
 # once. Never inside a backup.
 XINBAO_BACKUP_KEY = os.environ.get("XINBAO_BACKUP_KEY", "")
+# HMAC-SM3 key (at least 32 characters) signing department archives; the receiving installation
+# needs the same one. Unset: var/transfer_key, generated once (copy it to the other side).
+XINBAO_TRANSFER_KEY = os.environ.get("XINBAO_TRANSFER_KEY", "")
 # Accounts with no sign-in for this many days are disabled by `xinbao schedule` (R14); 0: never.
 XINBAO_INACTIVE_DAYS = int(os.environ.get("XINBAO_INACTIVE_DAYS", "90"))
 

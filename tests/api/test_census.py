@@ -26,6 +26,7 @@ from xinbao.orgs.models import User
 from xinbao.publishing.models import Instruction, Level, Publication, PublicationIssue
 from xinbao.scoring.models import ManualAdjustment
 from xinbao.topics.models import Topic, TopicTarget
+from xinbao.transfer.models import DepartmentExport
 
 Api = Callable[[User | None], ApiClient]
 PREFIX = "/api/v1"
@@ -98,6 +99,9 @@ def ids(county: County, adopted: Callable[..., Item]) -> dict[str, int]:
         "notification_id": 1,
         "notice_id": 1,
         "token_id": 1,
+        "export_id": DepartmentExport.objects.create(
+            department=county.dept, started_by=county.editor
+        ).pk,
     }
 
 

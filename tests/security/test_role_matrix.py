@@ -46,6 +46,7 @@ UNBUILT_KINDS = {
     "training",
     "exemplary",
     "figure",
+    "archive_export",  # tests/transfer/test_export_jobs.py
 }
 
 

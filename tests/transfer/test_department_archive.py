@@ -6,6 +6,7 @@ or repeated archive is refused with a Chinese message and changes nothing."""
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -37,9 +38,10 @@ from xinbao.scoring import ledger
 from xinbao.scoring.models import ItemReview, ManualAdjustment, RuleSet, ScoreEntry
 from xinbao.search.queries import search_items
 from xinbao.topics.models import KeyWorkArea, KeyWorkTag, Topic, TopicTarget
+from xinbao.transfer.archive import signing
 from xinbao.transfer.archive.export import department_export
 from xinbao.transfer.archive.format import KINDS, ArchiveError
-from xinbao.transfer.archive.load import department_import
+from xinbao.transfer.archive.load import Archive, archive_read, department_import
 from xinbao.uploads import sm3_hex
 
 MD5_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -175,9 +177,12 @@ def empty_database() -> None:
     assert not Unit.objects.exists()
 
 
-def rewrite(path: Path, out: Path, change: dict[str, bytes], *, fix_manifest: bool) -> Path:
+def rewrite(
+    path: Path, out: Path, change: dict[str, bytes], *, fix_manifest: bool, resign: bool = True
+) -> Path:
     """A copy of the archive with members replaced; with ``fix_manifest`` the manifest's
-    digests and counts are made to match, as a careful forger would."""
+    digests and counts are made to match, as a careful forger would, and (``resign``) signed
+    again as only a holder of the transfer key could."""
     with zipfile.ZipFile(path) as zf:
         members = {name: zf.read(name) for name in zf.namelist()}
     members.update(change)
@@ -188,6 +193,8 @@ def rewrite(path: Path, out: Path, change: dict[str, bytes], *, fix_manifest: bo
             kind["sm3"] = sm3_hex(data)
             kind["count"] = len(data.splitlines())
         members["manifest.json"] = json.dumps(manifest, ensure_ascii=False).encode()
+        if resign:
+            members[signing.SIGNATURE] = signing.sign(members["manifest.json"])
     with zipfile.ZipFile(out, "w") as zf:
         for name, data in members.items():
             zf.writestr(name, data)
@@ -300,6 +307,63 @@ class TestRoundTrip:
         with pytest.raises(ArchiveError, match="SM3 摘要"):
             department_import(path=tampered)
         assert not Unit.objects.exists()
+
+    def test_a_forger_without_the_key_is_refused_and_nothing_is_written(
+        self, exported: dict[str, Any], tmp_path: Path
+    ) -> None:
+        with zipfile.ZipFile(exported["path"]) as zf:
+            items = zf.read("items.jsonl")
+        changed = items.replace("信息".encode(), "消息".encode(), 1)
+        tampered = rewrite(
+            exported["path"],
+            tmp_path / "t.zip",
+            {"items.jsonl": changed},
+            fix_manifest=True,
+            resign=False,
+        )
+        empty_database()
+        media_before = stored_files(exported["media"])
+        with pytest.raises(ArchiveError, match="归档签名不符"):
+            department_import(path=tampered)
+        assert not Unit.objects.exists() and not Item.objects.exists()
+        assert stored_files(exported["media"]) == media_before
+
+    def test_an_unsigned_archive_is_refused(self, exported: dict[str, Any], tmp_path: Path) -> None:
+        with zipfile.ZipFile(exported["path"]) as zf:
+            members = {n: zf.read(n) for n in zf.namelist() if n != signing.SIGNATURE}
+        with zipfile.ZipFile(tmp_path / "u.zip", "w") as zf:
+            for name, data in members.items():
+                zf.writestr(name, data)
+        empty_database()
+        with pytest.raises(ArchiveError, match="归档没有签名"):
+            department_import(path=tmp_path / "u.zip")
+        assert not Unit.objects.exists()
+
+    def test_an_archive_signed_with_another_key_is_refused(
+        self, exported: dict[str, Any], tmp_path: Path
+    ) -> None:
+        empty_database()
+        with (
+            override_settings(XINBAO_TRANSFER_KEY="another-installation-key-" + "x" * 32),
+            pytest.raises(ArchiveError, match="另一把传输密钥"),
+        ):
+            department_import(path=exported["path"])
+        assert not Unit.objects.exists()
+
+    def test_a_file_changed_after_reading_is_caught_while_copying(
+        self, exported: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The import reads members as streams: only the small kinds stay in memory, and each
+        file's SM3 is computed again as it is copied into storage."""
+        empty_database()
+        media_before = stored_files(exported["media"])
+        archive = archive_read(exported["path"])
+        assert set(archive.small) == {"units", "users", "categories"}
+        monkeypatch.setattr(Archive, "open_file", lambda self, sm3: io.BytesIO(b"swapped bytes"))
+        with pytest.raises(ArchiveError, match="SM3 摘要"):
+            department_import(path=exported["path"], archive=archive)
+        assert not Unit.objects.exists() and not Attachment.objects.exists()
+        assert stored_files(exported["media"]) == media_before
 
     def test_a_dangling_reference_is_named_even_with_a_matching_manifest(
         self, exported: dict[str, Any], tmp_path: Path

@@ -37,6 +37,7 @@ from xinbao.api.routes import dashboard as dashboard_routes
 from xinbao.api.routes import scoring as scoring_routes
 from xinbao.api.routes import search as search_routes
 from xinbao.api.routes import secrecy as secrecy_routes
+from xinbao.api.routes import transfer as transfer_routes
 
 DOCS_URL_NAME = "openapi-view"
 
@@ -124,3 +125,4 @@ api.add_router("", topics.router)
 api.add_router("", instructions.router)
 api.add_router("", dashboard_routes.router)
 api.add_router("", audit.router)
+api.add_router("", transfer_routes.router)

@@ -64,3 +64,53 @@ class ImportedDocument(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class DepartmentExport(models.Model):
+    """A department archive made in the background (``transfer.exports``): queued by an editor
+    on the page or through the API, written by the worker, downloaded from the page. Progress
+    (``done`` of ``total`` rows, kinds finished) is written while the export runs through a
+    connection of its own, so others see it although the export reads from one snapshot."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导出中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    department = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("总行数"), default=0)
+    done = models.PositiveIntegerField(_("已导出行数"), default=0)
+    kinds_total = models.PositiveSmallIntegerField(_("数据种类"), default=0)
+    kinds_done = models.PositiveSmallIntegerField(_("已完成种类"), default=0)
+    current = models.CharField(_("正在导出"), max_length=40, blank=True)
+    file = models.FileField(_("归档文件"), upload_to="exports/%Y/%m/", blank=True)
+    size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    sm3 = models.CharField(_("SM3 摘要"), max_length=64, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("部门数据导出")
+        verbose_name_plural = _("部门数据导出")
+        indexes = [models.Index(fields=["department", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return 0 if not self.total else min(99, int(100 * self.done / self.total))
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

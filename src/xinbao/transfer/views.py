@@ -1,11 +1,18 @@
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from pathlib import Path
 
+from django.contrib import messages
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from xinbao.items.errors import ItemError
 from xinbao.transfer import queries
+from xinbao.transfer.exports import department_export_download, department_export_start
 from xinbao.transfer.models import HistoricalImport
 from xinbao.web.access import AuthedRequest, department_of
+from xinbao.web.downloads import stored_file_response
 from xinbao.web.htmx import is_htmx
 
 
@@ -19,3 +26,27 @@ def imports(request: AuthedRequest) -> HttpResponse:
     }
     template = "transfer/_jobs.html" if is_htmx(request) else "transfer/imports.html"
     return render(request, template, context)
+
+
+def exports(request: AuthedRequest) -> HttpResponse:
+    """The department's archive exports with their progress (htmx polls this view while one is
+    queued or running); POST queues a new one."""
+    if request.method == "POST":
+        try:
+            department_export_start(actor=request.user)
+        except ItemError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("已开始导出本部门的数据,完成后可在下方下载。"))
+        return redirect("transfer:exports")
+    jobs = list(queries.recent_exports(department_of(request.user)))
+    context = {"jobs": jobs, "running": any(job.active for job in jobs)}
+    template = "transfer/_exports.html" if is_htmx(request) else "transfer/exports.html"
+    return render(request, template, context)
+
+
+def export_download(request: AuthedRequest, pk: int) -> HttpResponse | FileResponse:
+    job = queries.access_export(request.user, pk)
+    department_export_download(actor=request.user, job=job)
+    name = Path(job.file.name).name
+    return stored_file_response(job.file, name, "application/zip")

@@ -56,6 +56,7 @@ NAVIGATION: dict[str, list[Entry]] = {
                 ("items:secrecy_terms", _("保密用语")),
                 ("scoring:rules", _("考核办法")),
                 ("scoring:classes", _("单位考核类别")),
+                ("transfer:exports", _("数据导出")),
             ],
         ),
     ],

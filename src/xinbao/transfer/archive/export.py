@@ -8,7 +8,8 @@ import json
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -35,6 +36,7 @@ from xinbao.transfer.archive.format import (
     encode_value,
     exported_fields,
 )
+from xinbao.transfer.archive.signing import SIGNATURE, sign, transfer_key
 from xinbao.uploads import sm3_hex
 
 Progress = Callable[[str, int], object]
@@ -65,15 +67,16 @@ def department_export(
     ``progress(kind, rows)`` is called as rows are written. Raises ``ArchiveError``."""
     if not department.is_org_department:
         raise ArchiveError([_("%(code)s 不是组织部门。") % {"code": department.code}])
+    key = transfer_key()  # a missing or short key stops the export before it reads anything
     out = Path(out)
     partial = out.with_name(out.name + ".partial")
     outermost = not connection.in_atomic_block
     try:
-        with transaction.atomic():
+        with _read_only_begin(outermost), transaction.atomic():
             if connection.vendor == "postgresql" and outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            result = _Exporter(department, progress).write(partial)
+            result = _Exporter(department, progress, key).write(partial)
         # Its own transaction: under the snapshot, locking the audit chain's head would fail
         # as soon as anyone else had audited something since the export began.
         with transaction.atomic():
@@ -91,11 +94,29 @@ def department_export(
     return result
 
 
+@contextmanager
+def _read_only_begin(outermost: bool) -> Iterator[None]:
+    """On SQLite, the export's transaction begins DEFERRED rather than IMMEDIATE (the
+    installation's mode for writers): it only reads, so it takes a WAL snapshot without holding
+    the write lock, and the system (and the job's progress, ``transfer.exports``) keeps writing
+    while it runs. (Django issues the BEGIN as ``atomic`` is entered: enter this first.)"""
+    if connection.vendor != "sqlite" or not outermost:
+        yield
+        return
+    mode = getattr(connection, "transaction_mode", None)
+    connection.transaction_mode = None  # type: ignore[attr-defined]  # plain BEGIN: deferred
+    try:
+        yield
+    finally:
+        connection.transaction_mode = mode  # type: ignore[attr-defined]
+
+
 class _Exporter:
     zip: zipfile.ZipFile  # open while ``write`` runs
     spool: Path  # files waiting for the current member to close
 
-    def __init__(self, department: Unit, progress: Progress | None) -> None:
+    def __init__(self, department: Unit, progress: Progress | None, key: bytes) -> None:
+        self.key = key
         self.scope = Scope(department)
         self.progress = progress
         units = Unit.objects.values_list("pk", "code", "parent_id", "department_id")
@@ -292,9 +313,9 @@ class _Exporter:
                 ],
                 "dropped_references": self.dropped,
             }
-            self.zip.writestr(
-                MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
-            )
+            raw = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
+            self.zip.writestr(MANIFEST, raw)
+            self.zip.writestr(SIGNATURE, sign(raw, self.key))
         return ExportResult(
             path=path,
             counts={k.name: entries[k.name]["count"] for k in KINDS},

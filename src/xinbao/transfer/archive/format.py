@@ -3,6 +3,7 @@
 An archive is a zip file::
 
     manifest.json            format, version, department, counts and the SM3 digest of every member
+    manifest.sig             HMAC-SM3 of manifest.json with the transfer key (``archive.signing``)
     units.jsonl              one JSON object a line, one file per kind (``KINDS``, in import order)
     users.jsonl
     …

@@ -2,8 +2,9 @@
 
 Three steps, and nothing is written unless all of them pass:
 
-1. *Read*: the manifest's format and version; every member's SM3 digest and size against the
-   manifest, no member missing and none extra; every line valid JSON; counts as listed.
+1. *Read*: the manifest's format and version; its signature (``archive.signing``: nothing is
+   trusted before it verifies); every member's SM3 digest and size against the manifest, no
+   member missing and none extra; every line valid JSON; counts as listed.
 2. *Check*: every row has its fields, every value parses, every reference (unit code, username,
    category, ``ref``) names a row of the archive, every file is in the archive with the digest
    its row records; against this installation: the department, its units and its people must
@@ -14,21 +15,28 @@ Three steps, and nothing is written unless all of them pass:
    index of the imported items, the points ledger of each year with a rule set, the dashboard
    cache) and one audit record. Any failure rolls the transaction back and removes the files
    already stored.
+
+Memory stays bounded whatever the archive's size: members are read as streams, line by line
+(once for each step: the price of holding no rows) and files in 1 MiB chunks, their SM3
+computed again while they are copied into storage. Held: the rows of units, users and
+categories (small at province size) and, for the kinds other rows refer to, the refs and their
+new ids.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import Storage
 from django.db import DatabaseError, models, transaction
 from django.db.models.functions import Lower
@@ -44,6 +52,7 @@ from xinbao.scoring import ledger
 from xinbao.scoring.models import RuleSet
 from xinbao.search import duplicates
 from xinbao.search import index as search_index
+from xinbao.transfer.archive import signing
 from xinbao.transfer.archive.format import (
     FILES_DIR,
     FORMAT,
@@ -74,30 +83,86 @@ class ImportResult:
     files: int
 
 
+MAX_MANIFEST_BYTES = 256 * 2**20
+CHUNK_BYTES = 2**20
+# Kinds whose rows other rows name by ``ref``: only their refs are kept (a province's item
+# events are many and named by nothing).
+REFERENCED = frozenset(
+    KIND_OF_MODEL[cast("type[models.Model]", f.related_model)].name
+    for kind in KINDS
+    for f in exported_fields(kind)
+    if f.is_relation and f.related_model in KIND_OF_MODEL and f.related_model not in NATURAL_MODELS
+)
+# Kinds held in memory once read: the checks against this installation and the natural-key
+# matching need all of them, and they stay small at province size (3,000 units, 10,000 people).
+SMALL_KINDS = frozenset({"units", "users", "categories"})
+
+
 @dataclass
 class Archive:
-    """A read and verified archive: its manifest and every kind's rows."""
+    """A read and verified archive: its manifest, the small kinds' rows, and every kind's keys
+    (natural keys and ``ref``s) for the reference checks. Other rows stay in the zip and are
+    read again, line by line, by ``lines``."""
 
     manifest: dict[str, Any]
-    rows: dict[str, list[dict[str, Any]]]
     zip: zipfile.ZipFile
     digest: str
+    small: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    names: dict[type[models.Model], set[str]] = field(default_factory=dict)
+    refs: dict[str, set[Any]] = field(default_factory=dict)
 
-    def file(self, sm3: str) -> bytes:
-        return self.zip.read(FILES_DIR + sm3)
+    def count(self, kind: Kind) -> int:
+        entry = next(k for k in self.manifest["kinds"] if k["name"] == kind.name)
+        return int(entry["count"])
+
+    @property
+    def total(self) -> int:
+        return sum(self.count(kind) for kind in KINDS)
+
+    def lines(self, kind: Kind) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The kind's rows, numbered from 1, read from the zip one line at a time."""
+        if kind.name in self.small:
+            yield from enumerate(self.small[kind.name], 1)
+            return
+        with self.zip.open(kind.file) as member:
+            for number, line in enumerate(member, 1):
+                yield number, json.loads(line)
+
+    def open_file(self, sm3: str) -> IO[bytes]:
+        return self.zip.open(FILES_DIR + sm3)
 
 
 def archive_read(path: Path) -> Archive:
-    """Step 1. Raises ``ArchiveError`` naming what is wrong."""
+    """Step 1, streaming: each member is read once, in chunks or lines, its digest computed on
+    the way; only the small kinds' rows and the keys are kept. Raises ``ArchiveError`` naming
+    what is wrong."""
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
         raise ArchiveError([_("无法打开归档文件:%(error)s") % {"error": exc}]) from exc
     try:
-        raw = zf.read(MANIFEST)
+        return _read(zf)
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes | None:
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > limit:
+        raise ArchiveError([_("归档中的 %(name)s 过大。") % {"name": name}])
+    return zf.read(info)
+
+
+def _read(zf: zipfile.ZipFile) -> Archive:
+    raw = _member(zf, MANIFEST, MAX_MANIFEST_BYTES)
+    if raw is None:
+        raise ArchiveError([_("归档中没有清单文件 manifest.json。")])
+    try:
         manifest = json.loads(raw)
-    except KeyError as exc:
-        raise ArchiveError([_("归档中没有清单文件 manifest.json。")]) from exc
     except ValueError as exc:
         raise ArchiveError([_("清单文件 manifest.json 不是有效的 JSON。")]) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -109,6 +174,8 @@ def archive_read(path: Path) -> Archive:
                 % {"found": manifest.get("version"), "version": VERSION}
             ]
         )
+    # Nothing in the archive is trusted before its signature is.
+    signing.verify(raw, _member(zf, signing.SIGNATURE, 4096))
     messages: list[str] = []
     listed_kinds = {k.get("name"): k for k in manifest.get("kinds", []) if isinstance(k, dict)}
     expected = {k.name for k in KINDS}
@@ -125,62 +192,134 @@ def archive_read(path: Path) -> Archive:
         str(f.get("name")): f for f in manifest.get("files", []) if isinstance(f, dict)
     }
     members = set(zf.namelist())
-    listed = {MANIFEST} | {k.file for k in KINDS} | set(files)
+    listed = {MANIFEST, signing.SIGNATURE} | {k.file for k in KINDS} | set(files)
     for name in sorted(members - listed):
         messages.append(_("归档中有清单未列出的文件:%(name)s。") % {"name": name})
     for name in sorted(listed - members):
         messages.append(_("清单列出的文件 %(name)s 不在归档中。") % {"name": name})
     if messages:
         raise ArchiveError(messages)
-    rows: dict[str, list[dict[str, Any]]] = {}
+    archive = Archive(manifest=manifest, zip=zf, digest=sm3_hex(raw))
     for kind in KINDS:
-        entry = listed_kinds[kind.name]
-        data = zf.read(kind.file)
-        if sm3_hex(data) != entry.get("sm3"):
-            messages.append(_TAMPERED % {"name": kind.file})
-            continue
-        parsed: list[dict[str, Any]] = []
-        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        messages.extend(_read_kind(archive, kind, listed_kinds[kind.name]))
+    for name, entry in sorted(files.items()):
+        sm3, size = _file_digest(zf, name)
+        if (
+            not name.startswith(FILES_DIR)
+            or sm3 != entry.get("sm3")
+            or name != FILES_DIR + str(entry.get("sm3"))
+            or size != entry.get("size")
+        ):
+            messages.append(_TAMPERED % {"name": name})
+    if messages:
+        raise ArchiveError(messages)
+    return archive
+
+
+def _read_kind(archive: Archive, kind: Kind, entry: dict[str, Any]) -> list[str]:
+    """One kind's member, line by line: its digest, count and JSON, and the keys it defines."""
+    digest = hashlib.new("sm3")
+    problems: list[str] = []
+    count = 0
+    keep: list[dict[str, Any]] | None = [] if kind.name in SMALL_KINDS else None
+    natural = NATURAL_MODELS.get(kind.model)
+    keys: set[Any] = set()
+    with archive.zip.open(kind.file) as member:
+        for count, line in enumerate(member, 1):
+            digest.update(line)
             try:
                 row = json.loads(line)
             except ValueError:
                 row = None
             if not isinstance(row, dict):
-                messages.append(
-                    _("%(name)s 第 %(line)d 行不是有效的 JSON 对象。")
-                    % {"name": kind.file, "line": number}
-                )
+                if len(problems) < ArchiveError.MAX_SHOWN:
+                    problems.append(
+                        _("%(name)s 第 %(line)d 行不是有效的 JSON 对象。")
+                        % {"name": kind.file, "line": count}
+                    )
                 continue
-            parsed.append(row)
-        if len(parsed) != entry.get("count"):
-            messages.append(
-                _("%(name)s 有 %(found)d 行,清单记为 %(count)s 行。")
-                % {"name": kind.file, "found": len(parsed), "count": entry.get("count")}
-            )
-        rows[kind.name] = parsed
-    for name, entry in sorted(files.items()):
-        data = zf.read(name)
-        if (
-            not name.startswith(FILES_DIR)
-            or sm3_hex(data) != entry.get("sm3")
-            or name != FILES_DIR + str(entry.get("sm3"))
-            or len(data) != entry.get("size")
-        ):
-            messages.append(_TAMPERED % {"name": name})
-    if messages:
-        raise ArchiveError(messages)
-    return Archive(manifest=manifest, rows=rows, zip=zf, digest=sm3_hex(raw))
+            if natural is not None:
+                keys.add(str(row.get(natural)))
+            elif kind.name in REFERENCED:
+                keys.add(row.get("ref"))
+            if keep is not None:
+                keep.append(row)
+    if digest.hexdigest() != entry.get("sm3"):
+        return [_TAMPERED % {"name": kind.file}]  # what the lines say does not matter then
+    if count != entry.get("count"):
+        problems.append(
+            _("%(name)s 有 %(found)d 行,清单记为 %(count)s 行。")
+            % {"name": kind.file, "found": count, "count": entry.get("count")}
+        )
+    if natural is not None:
+        archive.names[kind.model] = keys
+    elif kind.name in REFERENCED:
+        archive.refs[kind.name] = keys
+    if keep is not None:
+        archive.small[kind.name] = keep
+    return problems
+
+
+def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _file_digest(zf: zipfile.ZipFile, name: str) -> tuple[str, int]:
+    digest, size = hashlib.new("sm3"), 0
+    with zf.open(name) as member:
+        while chunk := member.read(CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class _VerifiedCopy(File[bytes]):
+    """A file of the archive as storage reads it: in chunks, its SM3 digest computed on the way;
+    ``check`` after the copy says whether the bytes were the ones the manifest names."""
+
+    def __init__(self, member: IO[bytes], sm3: str, size: int, name: str) -> None:
+        super().__init__(member, name)
+        self.member = member
+        self.expected = sm3
+        self.digest = hashlib.new("sm3")
+        self.copied = 0
+        self.size = size
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.member.read(n)
+        self.digest.update(data)
+        self.copied += len(data)
+        return data
+
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        while data := self.read(chunk_size or CHUNK_BYTES):
+            yield data
+
+    def check(self) -> bool:
+        return self.copied == self.size and self.digest.hexdigest() == self.expected
 
 
 _TAMPERED = _("文件 %(name)s 与清单记录的 SM3 摘要或大小不符:归档已被改动或损坏,未导入任何数据。")
 
 
 def department_import(
-    *, path: Path, actor: User | None = None, progress: Progress | None = None
+    *,
+    path: Path,
+    actor: User | None = None,
+    progress: Progress | None = None,
+    archive: Archive | None = None,
 ) -> ImportResult:
     """Steps 1 to 3 (module docstring). ``progress(kind, rows)`` is called as rows are written.
-    Raises ``ArchiveError`` with every problem found; then nothing was written."""
-    archive = archive_read(path)
+    ``archive``: ``path`` already read by ``archive_read`` (the command reads it first for its
+    progress bar). Raises ``ArchiveError`` with every problem found; then nothing was written."""
+    archive = archive or archive_read(path)
     with archive.zip:
         _Checker(archive).check()
         loader = _Loader(archive, progress)
@@ -210,13 +349,8 @@ class _Checker:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self.messages: list[str] = []
-        rows = archive.rows
-        self.names: dict[type[models.Model], set[str]] = {
-            Unit: {str(r.get("code")) for r in rows["units"]},
-            User: {str(r.get("username")) for r in rows["users"]},
-            Category: {str(r.get("name")) for r in rows["categories"]},
-        }
-        self.refs = {k.name: {r.get("ref") for r in rows[k.name]} for k in KINDS if k.has_ref}
+        self.names = archive.names
+        self.refs = archive.refs
         self.files = {f["sm3"] for f in archive.manifest.get("files", [])}
 
     def bad(self, kind: Kind, number: int, text: str) -> None:
@@ -228,8 +362,10 @@ class _Checker:
     def check(self) -> None:
         for kind in KINDS:
             fields = exported_fields(kind)
-            for number, row in enumerate(self.archive.rows[kind.name], 1):
+            for number, row in self.archive.lines(kind):
                 self.check_row(kind, fields, number, row)
+                if len(self.messages) > 200:
+                    break
             if len(self.messages) > 200:
                 break
         if not self.messages:
@@ -292,7 +428,7 @@ class _Checker:
         """What this installation already holds: the department's own units and people must
         be new here; context units and people are matched."""
         code = self.archive.manifest.get("department", {}).get("code")
-        owned_units = [r["code"] for r in self.archive.rows["units"] if not r.get("context")]
+        owned_units = [r["code"] for r in self.archive.small["units"] if not r.get("context")]
         if code not in owned_units:
             self.messages.append(_("清单所写的组织部门不在归档的单位中。"))
             return
@@ -315,7 +451,7 @@ class _Checker:
             self.messages.append(
                 _("单位代码已被本系统的其他单位使用:%(codes)s。") % {"codes": "、".join(taken[:20])}
             )
-        owned_users = [r["username"] for r in self.archive.rows["users"] if not r.get("context")]
+        owned_users = [r["username"] for r in self.archive.small["users"] if not r.get("context")]
         clash = sorted(
             User.objects.annotate(key=Lower("username"))
             .filter(key__in=sorted({u.lower() for u in owned_users}))
@@ -356,7 +492,9 @@ class _Loader:
         self.units: dict[str, Unit] = {}
         self.user_pk: dict[str, int] = {}
         self.category_pk: dict[str, int] = {}
-        self.refs: dict[str, dict[int, Any]] = {k.name: {} for k in KINDS}
+        # Source ref → new pk, only for the kinds other rows refer to (not for events, say).
+        self.refs: dict[str, dict[int, Any]] = {name: {} for name in REFERENCED}
+        self.sizes = {f["sm3"]: f["size"] for f in archive.manifest.get("files", [])}
         self.stored: list[tuple[Storage, str]] = []
         self.counts: dict[str, int] = {}
         self.stats = {
@@ -372,18 +510,19 @@ class _Loader:
 
     def load(self) -> ImportResult:
         for kind in KINDS:
-            rows = self.archive.rows[kind.name]
-            if kind.model is Unit:
-                self.load_units(rows)
-            elif kind.model is User:
-                self.load_users(rows)
-            elif kind.model is Category:
-                self.load_categories(rows)
+            if kind.name in self.archive.small:
+                rows = self.archive.small[kind.name]
+                if kind.model is Unit:
+                    self.load_units(rows)
+                elif kind.model is User:
+                    self.load_users(rows)
+                else:
+                    self.load_categories(rows)
+                if self.progress is not None:
+                    self.progress(kind.name, len(rows))
             else:
-                self.load_kind(kind, rows)
-            self.counts[kind.name] = len(rows)
-            if self.progress is not None:
-                self.progress(kind.name, len(rows))
+                self.load_kind(kind)
+            self.counts[kind.name] = self.archive.count(kind)
         department = self.units[self.archive.manifest["department"]["code"]]
         self.rebuild_derived(department)
         return ImportResult(
@@ -424,10 +563,14 @@ class _Loader:
         for f in exported_fields(kind):
             if not isinstance(f, models.FileField) or not row[f.name]:
                 continue
-            data = self.archive.file(row[f.name]["sm3"])
+            sm3 = row[f.name]["sm3"]
             name = f.generate_filename(obj, row[f.name].get("name") or "file")
-            saved = f.storage.save(name, ContentFile(data))
+            with self.archive.open_file(sm3) as member:
+                copy = _VerifiedCopy(member, sm3, self.sizes[sm3], name)
+                saved = f.storage.save(name, copy)
             self.stored.append((f.storage, saved))
+            if not copy.check():  # changed since it was read: refuse, as the reading would have
+                raise ArchiveError([_TAMPERED % {"name": FILES_DIR + sm3}])
             setattr(obj, f.attname, saved)
 
     # natural kinds
@@ -496,40 +639,50 @@ class _Loader:
 
     # the other kinds
 
-    def load_kind(self, kind: Kind, rows: list[dict[str, Any]]) -> None:
+    def load_kind(self, kind: Kind) -> None:
+        """The kind's rows in batches as they are read. A row naming a parent of its own kind
+        that is not written yet waits until it is (``pending``: only such rows are held)."""
         self_refs = [
             f for f in exported_fields(kind) if f.is_relation and f.related_model is kind.model
         ]
-        if self_refs:
-            self.load_in_order(kind, rows, self_refs[0])
-            return
-        for start in range(0, len(rows), BATCH):
-            self.create(kind, rows[start : start + BATCH])
+        parent = self_refs[0].name if self_refs else None
+        done = self.refs.get(kind.name, {})
+        pending: list[dict[str, Any]] = []
+        for batch in _batches(row for _number, row in self.archive.lines(kind)):
+            if parent is None:
+                self.create(kind, batch)
+            else:
+                pending = self.create_in_order(kind, pending + batch, parent, done)
+            if self.progress is not None:
+                self.progress(kind.name, len(batch))
+        if pending:
+            raise ArchiveError([_("%(name)s 的引用关系有环,无法导入。") % {"name": kind.file}])
 
-    def load_in_order(
-        self, kind: Kind, rows: list[dict[str, Any]], parent: models.Field[Any, Any]
-    ) -> None:
-        pending = list(rows)
-        done = self.refs[kind.name]
+    def create_in_order(
+        self, kind: Kind, rows: list[dict[str, Any]], parent: str, done: dict[int, Any]
+    ) -> list[dict[str, Any]]:
+        """Writes every row whose parent is written (or none), parents first; returns the rest."""
+        pending = rows
         while pending:
-            ready = [r for r in pending if r[parent.name] is None or r[parent.name] in done]
+            ready = [r for r in pending if r[parent] is None or r[parent] in done]
             if not ready:
-                raise ArchiveError([_("%(name)s 的引用关系有环,无法导入。") % {"name": kind.file}])
+                break
             self.create(kind, ready)
             pending = [r for r in pending if r["ref"] not in done]
+        return pending
 
     def create(self, kind: Kind, rows: list[dict[str, Any]]) -> None:
         new: list[tuple[dict[str, Any], models.Model]] = []
         for row in rows:
             obj = kind.model(**self.values(kind, row))
             if kind.natural and (match := self.match(kind, obj)) is not None:
-                self.refs[kind.name][row["ref"]] = match
+                self.refs.setdefault(kind.name, {})[row["ref"]] = match
                 continue
             self.store_files(kind, obj, row)
             new.append((row, obj))
         kind.model._default_manager.bulk_create([obj for _, obj in new])
-        for row, obj in new:
-            if kind.has_ref:
+        if kind.name in self.refs:
+            for row, obj in new:
                 self.refs[kind.name][row["ref"]] = obj.pk
         for name in kind.m2m:
             self.link(kind, name, new)

@@ -15,7 +15,8 @@ from xinbao.transfer.archive.load import archive_read, department_import
 
 class Command(BaseCommand):
     help = (
-        "导入 export_department 写出的部门归档:先校验清单、SM3 摘要、格式版本和全部引用,"
+        "导入 export_department 写出的部门归档:先校验签名(HMAC-SM3)、清单、SM3 摘要、格式版本"
+        "和全部引用,"
         "任何错误都不写入;整个导入在一个事务中完成。"
     )
 
@@ -26,20 +27,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         try:
-            with archive_read(path).zip as zf:
-                total = sum(
-                    len(zf.read(name).splitlines())
-                    for name in zf.namelist()
-                    if name.endswith(".jsonl")
-                )
+            archive = archive_read(path)  # verified (signature, digests) before the bar starts
             with tqdm(
-                total=total,
+                total=archive.total,
                 unit=_("条"),
                 desc=_("导入"),
                 file=cast(TextIO, self.stderr._out),
                 disable=options["no_progress"],
             ) as bar:
-                result = department_import(path=path, progress=lambda _kind, rows: bar.update(rows))
+                result = department_import(
+                    path=path, archive=archive, progress=lambda _kind, rows: bar.update(rows)
+                )
         except ArchiveError as error:
             raise CommandError("\n".join(error.shown)) from error
         self.stdout.write(
