@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import polib
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from tests.conftest import County
 from tests.factories import PASSWORD
+from xinbao.web import translation
 from xinbao.web.translation import to_traditional
 
 
@@ -56,3 +58,18 @@ def test_catalog_check_finds_a_new_string_and_leaves_the_real_catalog_alone(
     catalog = translation.extract(tmp_path / "locale", source_root=sources)
     assert translation.missing(catalog) == ["只在测试里出现的新词条"]
     assert translation.po_path(translation.LOCALE_ROOT).read_bytes() == before
+
+
+def test_fill_converts_new_and_changed_entries_and_keeps_hand_edits() -> None:
+    catalog = polib.POFile()
+    new = polib.POEntry(msgid="新的词条")
+    changed = polib.POEntry(
+        msgid="修改后的说明", msgstr="舊的說明", flags=["fuzzy"], previous_msgid="旧的说明"
+    )
+    hand_made = polib.POEntry(msgid="信息", msgstr="資訊")  # a translator's choice, kept
+    for entry in (new, changed, hand_made):
+        catalog.append(entry)
+    assert translation.fill(catalog) == 2
+    assert (new.msgstr, changed.msgstr, hand_made.msgstr) == ("新的詞條", "修改後的說明", "資訊")
+    assert not changed.fuzzy and changed.previous_msgid is None
+    assert translation.fill(catalog) == 0  # a second run changes nothing

@@ -4,8 +4,11 @@ Every user-facing string is written in Simplified Chinese in the code and templa
 *is* the zh-hans text), so zh-hans needs no catalog. The zh-hant catalog is generated: Django's
 ``makemessages`` extracts the msgids, OpenCC (``s2tw``: Traditional characters in their
 common Taiwan forms, with no vocabulary changes) converts them, polib writes the .po and the
-compiled .mo. An entry a translator edited by hand (one without the ``auto`` comment) is kept as
-it is.
+compiled .mo. Only empty and fuzzy entries (new msgids, and msgids that changed, which
+``makemessages`` marks fuzzy with the old text) are (re)converted; every other entry is kept as it
+is, so a translator's hand edit stays. No marker tells the two kinds apart: ``makemessages``
+drops extracted comments on each run, so an ``auto`` mark lasted one run and every regeneration
+rewrote dozens of unrelated lines (and conflicted in every merge).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 
 HANT = "zh_Hant"
-AUTO_MARK = "auto"
+OLD_AUTO_MARK = "auto"  # written by earlier versions; removed as entries are seen
 SOURCE_ROOT = Path(settings.BASE_DIR)
 LOCALE_ROOT = SOURCE_ROOT / "locale"
 
@@ -84,19 +87,21 @@ def extract(locale_root: Path = LOCALE_ROOT, source_root: Path = SOURCE_ROOT) ->
 
 
 def fill(catalog: polib.POFile) -> int:
-    """Translate every untranslated or automatic entry; returns how many were (re)filled."""
+    """Translate every untranslated or fuzzy entry; returns how many were (re)filled."""
     filled = 0
     for entry in catalog:
-        hand_made = entry.comment.strip() != AUTO_MARK and not entry.fuzzy
-        if hand_made and (entry.msgstr or any(entry.msgstr_plural.values())):
+        if entry.comment.strip() == OLD_AUTO_MARK:
+            entry.comment = ""
+        translated = entry.msgstr or any(entry.msgstr_plural.values())
+        if translated and not entry.fuzzy:
             continue
         if entry.msgid_plural:
             entry.msgstr_plural = {0: to_traditional(entry.msgid_plural)}
         else:
             entry.msgstr = to_traditional(entry.msgid)
-        entry.comment = AUTO_MARK
         if entry.fuzzy:
             entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         filled += 1
     catalog.metadata.update(
         {
