@@ -160,13 +160,12 @@ def verify(using: str = "default", chunk: int = 2000) -> PrechainVerdict:
             low + 1,
         )
 
-    last = 0
+    last: int | None = None  # no lower bound on the first page: an id ≤ 0 is checked too
     while True:
-        page = list(
-            records.filter(seq__isnull=True, pk__gt=last, pk__lte=row.last_id).order_by("pk")[
-                :chunk
-            ]
-        )
+        page_qs = records.filter(seq__isnull=True, pk__lte=row.last_id)
+        if last is not None:
+            page_qs = page_qs.filter(pk__gt=last)
+        page = list(page_qs.order_by("pk")[:chunk])
         for record in page:
             while position < len(checkpoints) and checkpoints[position][0] < record.pk:
                 if not _matches(checkpoints[position], count, mac):

@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 done = bar.n
             seconds = time.perf_counter() - started
             self.stdout.write(
-                _("%(label)s:补算 %(n)d 条,用时 %(s).1f 秒(CPU %(cpu).1f 秒)。")
+                _("%(label)s:处理 %(n)d 条,用时 %(s).1f 秒(CPU %(cpu).1f 秒)。")
                 % {
                     "label": label,
                     "n": done,
