@@ -121,9 +121,10 @@ def time_migration(executor: MigrationExecutor, key: tuple[str, str]) -> dict[st
     result: dict[str, Any] = {"migration": f"{key[0]}.{key[1]}", "atomic": migration.atomic}
 
     def unapply_and_time() -> None:
-        after_state = loader.project_state(key, at_end=True)
+        # Both take the state before the migration (as MigrationExecutor passes it), which a
+        # backward RemoveIndex needs to find the index it puts back.
         with connection.schema_editor(atomic=False) as editor:
-            migration.unapply(after_state, editor)
+            migration.unapply(loader.project_state([p.key for p in parents], at_end=True), editor)
         before = storage()
         before_state = loader.project_state([p.key for p in parents], at_end=True)
         started, cpu = time.perf_counter(), time.process_time()
