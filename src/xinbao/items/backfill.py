@@ -3,11 +3,11 @@ system runs (``xinbao backfill``): the 保密 finding count of items not checked
 (``Item.secrecy_findings`` NULL) and the SM3 digest of attachments stored before SM3 digests were
 taken (``Attachment.sm3`` empty).
 
-Both walk the table in primary-key order in batches of ``batch_size``, one transaction per batch,
-and touch only rows still missing the value, so an interrupted run resumes where it stopped and a
-second run changes nothing. A row the application changes meanwhile is never overwritten: the
-batch locks its rows (``SELECT … FOR UPDATE``) and writes only those still NULL (an edit stores
-its own count in the same locked way, ``items.services.do_secrecy_refresh``).
+Both walk the table in primary-key order, ``batch_size`` keys at a time, one transaction per
+batch, and touch only rows still missing the value, so an interrupted run resumes where it
+stopped and a second run changes nothing. A row the application changes meanwhile is never
+overwritten: the batch locks its rows (``SELECT … FOR UPDATE``) and writes only those still NULL
+(an edit stores its own count in the same locked way, ``items.services.do_secrecy_refresh``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 
 from xinbao.items import secrecy
 from xinbao.items.models import Attachment, Item, SecrecyTermList, split_paragraphs
@@ -32,6 +32,15 @@ class BackfillResult:
 
     seen: int
     written: int
+
+
+def _next_ids(model: type[models.Model], last_id: int, size: int) -> list[int]:
+    """The next ``size`` primary keys after ``last_id``: a plain walk of the primary-key index.
+    The rows still missing their value are picked among them; filtering on the missing value
+    here would let the planner, misled by statistics from before the upgrade, scan the table
+    for every batch."""
+    keys = model._default_manager.filter(pk__gt=last_id).order_by("pk")
+    return list(keys.values_list("pk", flat=True)[:size])
 
 
 def secrecy_pending() -> int:
@@ -75,11 +84,7 @@ def secrecy_backfill(
     """Count the 保密 findings of every item not checked yet, ``batch_size`` items a transaction."""
     last_id, seen = 0, 0
     while True:
-        ids = list(
-            Item.objects.filter(secrecy_findings__isnull=True, pk__gt=last_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
+        ids = _next_ids(Item, last_id, batch_size)
         if not ids:
             break
         with transaction.atomic():
@@ -101,7 +106,7 @@ def secrecy_backfill(
         seen += len(batch)
         last_id = ids[-1]
         if progress is not None:
-            progress(len(ids))
+            progress(len(batch))
     return BackfillResult(seen=seen, written=seen)
 
 
@@ -117,13 +122,14 @@ def sm3_backfill(
     scrub`` reports it)."""
     last_id, seen, written = 0, 0, 0
     while True:
-        batch = list(
-            Attachment.objects.filter(sm3="", pk__gt=last_id)
-            .order_by("pk")
-            .only("pk", "file", "sha256")[:batch_size]
-        )
-        if not batch:
+        ids = _next_ids(Attachment, last_id, batch_size)
+        if not ids:
             break
+        batch = list(
+            Attachment.objects.filter(pk__in=ids, sm3="")
+            .order_by("pk")
+            .only("pk", "file", "sha256")
+        )
         digests: dict[int, str] = {}
         for attachment in batch:
             try:
@@ -137,7 +143,7 @@ def sm3_backfill(
             for pk, digest in digests.items():
                 written += Attachment.objects.filter(pk=pk, sm3="").update(sm3=digest)
         seen += len(batch)
-        last_id = batch[-1].pk
+        last_id = ids[-1]
         if progress is not None:
             progress(len(batch))
     return BackfillResult(seen=seen, written=written)

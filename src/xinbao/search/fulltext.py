@@ -142,17 +142,17 @@ def vector_pending() -> int:
 
 
 def backfill(*, batch_size: int = 5000, progress: Callable[[int], object] | None = None) -> int:
-    """Give every PostgreSQL document without a vector its vector, ``batch_size`` rows a
-    transaction in ``item_id`` order (resumable: only NULL rows are written, so a second run
-    writes nothing). Returns the rows written. Nothing to do on SQLite (FTS5 was rebuilt by
+    """Give every PostgreSQL document without a vector its vector, one transaction per
+    ``batch_size`` keys in ``item_id`` order (resumable: only NULL rows are written, so a second
+    run writes nothing). Returns the rows written. Nothing to do on SQLite (FTS5 was rebuilt by
     ``search/0002``)."""
     if connection.vendor != "postgresql":
         return 0
     last_id, written = 0, 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT item_id FROM search_searchdocument WHERE item_id > %s AND vector IS NULL"
+            cursor.execute(  # the key index alone: see xinbao.items.backfill._next_ids
+                "SELECT item_id FROM search_searchdocument WHERE item_id > %s"
                 " ORDER BY item_id LIMIT %s",
                 [last_id, batch_size],
             )
@@ -164,8 +164,9 @@ def backfill(*, batch_size: int = 5000, progress: Callable[[int], object] | None
                 " WHERE item_id = ANY(%s) AND vector IS NULL",
                 [ids],
             )
-            written += cursor.rowcount
+            done = cursor.rowcount
+        written += done
         last_id = ids[-1]
         if progress is not None:
-            progress(len(ids))
+            progress(done)
     return written
