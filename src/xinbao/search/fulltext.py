@@ -146,7 +146,7 @@ def backfill(*, batch_size: int = 5000, progress: Callable[[int], object] | None
     ``batch_size`` keys in ``item_id`` order (resumable: only NULL rows are written, so a second
     run writes nothing). Returns the rows written. Nothing to do on SQLite (FTS5 was rebuilt by
     ``search/0002``)."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not vector_pending():
         return 0
     last_id, written = 0, 0
     while True:
