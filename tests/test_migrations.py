@@ -65,7 +65,7 @@ def scratch_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         return
     import psycopg
 
-    name = f"xinbao_migrations_{uuid.uuid4().hex[:8]}"
+    name = f"{base['NAME']}_migrations_{uuid.uuid4().hex[:8]}"  # beside the test database
     server = f"host={base['HOST'] or '127.0.0.1'} port={base['PORT'] or 5432} user={base['USER']}"
     with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')

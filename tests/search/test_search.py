@@ -320,3 +320,58 @@ def test_a_narrow_view_finds_the_same_asking_per_item_or_not(
     assert found(county.officer_a, "换届 -草稿") == [items["a"].pk]
     assert found(county.officer_a, '"两委”换届"', order="relevance") == [items["a"].pk]
     assert found(county.editor, "基层", unit_id=county.town_b.pk) == [items["b"].pk]
+
+
+def vector_match(query: str) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT item_id FROM search_searchdocument WHERE vector @@ to_tsquery('simple', %s)",
+            [query],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tsvector is PostgreSQL's")
+def test_postgresql_vectors_missing_since_the_upgrade_are_backfilled_once(
+    county: County, items: dict
+) -> None:
+    """search/0002 no longer rewrites the table: documents from before it have no vector (they
+    match nothing) until ``xinbao backfill`` gives them theirs, in batches; the trigger keeps
+    every vector equal to ``to_tsvector('simple', tokens)``."""
+    from xinbao.search import fulltext
+
+    expected = {items["a"].pk, items["draft_a"].pk, items["draft_b"].pk}
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE search_searchdocument SET vector = NULL")
+    assert vector_match("'换届'") == set()
+    pending = fulltext.vector_pending()
+    assert pending >= 4
+
+    class Stop(Exception):
+        pass
+
+    def stop(n: int) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        fulltext.backfill(batch_size=2, progress=stop)
+    assert fulltext.vector_pending() == pending - 2
+    assert fulltext.backfill(batch_size=2) == pending - 2
+    assert fulltext.backfill(batch_size=2) == 0
+    assert vector_match("'换届'") == expected
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM search_searchdocument"
+            " WHERE vector IS DISTINCT FROM to_tsvector('simple'::regconfig, tokens)"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(  # a plain column now (not generated), with the index on it
+            "SELECT attgenerated FROM pg_attribute"
+            " WHERE attrelid = 'search_searchdocument'::regclass AND attname = 'vector'"
+        )
+        assert cursor.fetchone()[0] == ""
+        cursor.execute(
+            "UPDATE search_searchdocument SET tokens = '换届 新词' WHERE item_id = %s",
+            [items["b"].pk],
+        )
+    assert vector_match("'新词'") == {items["b"].pk}

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from xinbao.audit.models import AuditRecord
 
 ALGORITHM = "sm3"
+UPGRADE_HINT = ";如为升级期间旧版本写入,先运行 xinbao backfill"
 
 
 @cache
@@ -93,11 +94,13 @@ class Verdict:
     message: str
     record_id: int | None = None
     seq: int | None = None
+    pending: int = 0  # pre-chain records not sealed yet (``audit.prechain``)
 
 
 def verify_chain(using: str = "default", chunk: int = 2000) -> Verdict:
-    """Walk the chain in ``seq`` order from the latest anchor; the first broken or missing link."""
-    from xinbao.audit.models import AuditAnchor, AuditChainHead, AuditRecord
+    """Walk the chain in ``seq`` order from the latest anchor; the first broken or missing link.
+    Records from before the chain are checked against their seal (``audit.prechain``)."""
+    from xinbao.audit.models import AuditAnchor, AuditChainHead, AuditPrechainSeal, AuditRecord
 
     anchor = AuditAnchor.objects.using(using).order_by("-seq").first()
     seq, previous = (anchor.seq, anchor.mac) if anchor else (0, "")
@@ -108,10 +111,22 @@ def verify_chain(using: str = "default", chunk: int = 2000) -> Verdict:
             return Verdict(False, 0, f"锚点 seq {anchor.seq} 没有对应的清理记录(audit.purged)。")
         if records.filter(seq__lte=anchor.seq).exists():
             return Verdict(False, 0, f"锚点 seq {anchor.seq} 之前仍有记录,锚点与记录不符。")
-    if unchained := records.filter(seq__isnull=True).order_by("id").first():
+    seal = AuditPrechainSeal.objects.using(using).filter(pk=1).first()
+    boundary = seal.boundary_id if seal is not None else 0
+    unchained = records.filter(seq__isnull=True, pk__gt=boundary).order_by("id").first()
+    if unchained is not None:
+        hint = "" if seal is None or seal.sealed_at else UPGRADE_HINT
         return Verdict(
-            False, 0, f"记录 id {unchained.pk} 没有链序号(未经 audit_record 写入)。", unchained.pk
+            False,
+            0,
+            f"记录 id {unchained.pk} 没有链序号(未经 audit_record 写入{hint})。",
+            unchained.pk,
         )
+    from xinbao.audit import prechain
+
+    before = prechain.verify(using, chunk)
+    if not before.ok:
+        return Verdict(False, 0, before.message, before.record_id)
     key = audit_key()
     checked = 0
     for record in _in_order(records, chunk):
@@ -145,7 +160,15 @@ def verify_chain(using: str = "default", chunk: int = 2000) -> Verdict:
             None,
             seq + 1,
         )
-    return Verdict(True, checked, f"审计链完整:校验 {checked} 条记录,最后 seq {seq}。")
+    message = f"审计链完整:校验 {checked} 条记录,最后 seq {seq}。"
+    if before.checked:
+        message += f"升级前写入的 {before.checked} 条链前记录与封存校验码相符。"
+    if before.pending:
+        message += (
+            f"另有 {before.pending} 条升级前写入的记录尚未封存(运行 xinbao backfill),"
+            "封存前无法发现对它们的改动。"
+        )
+    return Verdict(True, checked, message, pending=before.pending)
 
 
 def _in_order(records: Any, chunk: int) -> Iterator[AuditRecord]:

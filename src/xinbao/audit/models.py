@@ -108,3 +108,28 @@ class AuditAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"anchor seq {self.seq}"
+
+
+class AuditPrechainSeal(models.Model):
+    """One row (pk 1), only on installations upgraded with audit records from before the chain
+    (``seq`` NULL): the HMAC-SM3 seal over those records that ``xinbao backfill`` computes in
+    batches (``audit.prechain``). ``boundary_id``: the pre-chain records are the unchained ones
+    up to this id (any unchained record after it was written around ``audit_record``);
+    ``last_id``, ``count`` and ``mac``: how far the sealing got and its running MAC;
+    ``checkpoints``: ``[last id, count, mac]`` after each batch, so ``verify`` can name the id
+    range of a changed record; ``sealed_at``: when the seal was completed and recorded in the
+    chain (``audit.prechain_sealed``)."""
+
+    boundary_id = models.PositiveBigIntegerField(default=0)
+    last_id = models.PositiveBigIntegerField(default=0)
+    count = models.PositiveBigIntegerField(default=0)
+    mac = models.CharField(max_length=64, blank=True)
+    checkpoints = models.JSONField(default=list, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("链前审计记录封存")
+        verbose_name_plural = _("链前审计记录封存")
+
+    def __str__(self) -> str:
+        return f"prechain seal ≤ id {self.boundary_id}"

@@ -123,8 +123,10 @@ def audit_purge(*, before: datetime.datetime, actor: Any = None) -> int:
         if not verdict.ok:
             raise PurgeRefused(_("审计链校验未通过,拒绝清理:%(m)s") % {"m": verdict.message})
         records = AuditRecord.objects.using(using)
-        first_kept = records.filter(at__gte=before).order_by("seq").values("seq").first()
-        doomed = records.filter(seq__lt=first_kept["seq"]) if first_kept else records.all()
+        # Chained records only: those from before the chain stay (their seal covers them all).
+        chained = records.filter(seq__isnull=False)
+        first_kept = chained.filter(at__gte=before).order_by("seq").values("seq").first()
+        doomed = chained.filter(seq__lt=first_kept["seq"]) if first_kept else chained
         last = doomed.order_by("-seq").first()
         if last is None:
             return 0

@@ -100,8 +100,10 @@ class Item(models.Model):
     )
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
     # How many 保密 self-check findings the current text (title, body, attachments) has; kept by
-    # items.services on every change, so the public web column can filter on it in SQL.
-    secrecy_findings = models.PositiveIntegerField(_("保密提示数"), default=0)
+    # items.services on every change, so the public web column can filter on it in SQL. NULL:
+    # not checked yet (items older than migration items/0006 until `xinbao backfill` checks
+    # them); such an item counts as unchecked and never reaches the public web column.
+    secrecy_findings = models.PositiveIntegerField(_("保密提示数"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -3,7 +3,8 @@
 What the public may see is decided here and only here: entries of *published* issues (a draft is
 not out yet; a superseded issue has been replaced by its correction) of *active* publications of
 kind web column, never an entry whose item is marked internal (内部信息,不宜公开) or has
-unresolved 保密 self-check findings (``Item.secrecy_findings``). The last rules are
+unresolved 保密 self-check findings (``Item.secrecy_findings``; NULL, not checked yet, is never
+shown: ``= 0`` excludes it). The last rules are
 checked again at read time although ``issue_add_item`` already refuses such items for web
 columns: an item may be marked internal (or edited into findings) after its issue went out, and a
 correction copies the entries of the issue it corrects without asking again. Nothing from the

@@ -69,7 +69,8 @@ def carriable_items(issue: PublicationIssue, search: str = "") -> QuerySet[Item]
         Q(department=department, state__in=ADOPTED_STATES) | Q(pk__in=forwarded)
     ).exclude(pk__in=issue.entries.values("item_id"))
     if issue.publication.is_web_column:
-        qs = qs.filter(is_internal=False, secrecy_findings=0)
+        # Unchecked items (NULL, from before the upgrade) are offered: adding one checks it.
+        qs = qs.filter(Q(secrecy_findings=0) | Q(secrecy_findings__isnull=True), is_internal=False)
     if search := search.strip():
         qs = qs.filter(title__icontains=search)
     return qs.select_related("unit", "category").order_by("-decided_at", "-id")[:PICKER_LIMIT]

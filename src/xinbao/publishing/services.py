@@ -24,6 +24,7 @@ from xinbao.items.attachments import sniff
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed
 from xinbao.items.models import Item, normalize_body
 from xinbao.items.permissions import can_see, check_editor_of
+from xinbao.items.services import do_secrecy_refresh
 from xinbao.notify.models import Kind
 from xinbao.notify.services import notify_unit
 from xinbao.publishing import rules
@@ -113,6 +114,8 @@ def issue_add_item(*, issue: PublicationIssue, item: Item, actor: User) -> Issue
             raise InvalidInput(_("只能编入本部门已采用的信息(或已采用的转报信息)。"))
         if issue.publication.is_web_column and item.is_internal:
             raise InvalidInput(_("这条信息标记为“内部,不宜公开”,不能编入网站专栏。"))
+        if issue.publication.is_web_column and item.secrecy_findings is None:
+            do_secrecy_refresh(item)  # not checked since the upgrade (items/0006): check now
         if issue.publication.is_web_column and item.secrecy_findings:
             raise InvalidInput(_("这条信息有未消除的保密自查提示,不能编入网站专栏。"))
         if issue.entries.filter(item=item).exists():
@@ -235,7 +238,13 @@ def issue_publish(*, issue: PublicationIssue, actor: User) -> PublicationIssue:
             raise InvalidInput(_("请填写出刊日期。"))
         if publication.is_web_column and issue.entries.filter(item__is_internal=True).exists():
             raise InvalidInput(_("本期含有标记为“内部,不宜公开”的信息,网站专栏不能发布,请先移除。"))
-        flagged = issue.entries.filter(item__secrecy_findings__gt=0)
+        if publication.is_web_column:
+            unchecked = Item.objects.select_for_update().filter(
+                pk__in=issue.entries.values("item_id"), secrecy_findings__isnull=True
+            )
+            for unchecked_item in unchecked:  # entries added before the upgrade (items/0006)
+                do_secrecy_refresh(unchecked_item)
+        flagged = issue.entries.exclude(item__secrecy_findings=0)  # NULL: unchecked, flagged
         if publication.is_web_column and flagged.exists():
             raise InvalidInput(_("本期含有有未消除保密自查提示的信息,网站专栏不能发布,请先移除。"))
         if publication.is_web_column and entries_with_findings(issue):

@@ -7,9 +7,17 @@ entries in the same transaction as the row. The ``ascii`` tokenizer splits only 
 punctuation, so the precomputed Chinese tokens (换届, 组织部) are indexed exactly as written.
 ``detail=full`` keeps positions, which phrase queries need.
 
-PostgreSQL: a stored generated column ``vector = to_tsvector('simple', tokens)`` and a GIN index
-on it. The ``simple`` configuration only lower-cases; its parser splits on the spaces between our
-tokens (a token has no punctuation to split on).
+PostgreSQL: a ``vector tsvector`` column kept equal to ``to_tsvector('simple', tokens)`` by a
+``BEFORE INSERT OR UPDATE OF tokens`` trigger, and a GIN index on it. The ``simple``
+configuration only lower-cases; its parser splits on the spaces between our tokens (a token has
+no punctuation to split on). Not a generated column: adding one rewrites the whole table (74 s
+for a million documents), while a plain nullable column and a trigger are catalog changes; the
+documents that existed before are given their vector by ``backfill`` (``xinbao backfill``), in
+batches while the system runs. Until then those rows (``vector`` NULL) match no query. The index
+is built ``CONCURRENTLY`` (migrations ``search/0002`` and ``search/0004`` are not atomic), so
+writers are never blocked. ``search/0004`` turns the generated column of installations that ran
+the earlier ``search/0002`` into this one (``DROP EXPRESSION`` keeps the stored values, no
+rewrite), so every installation ends in the same schema.
 
 Note for later migrations: on SQLite, Django alters a table by rebuilding it, which drops its
 triggers; any schema change to ``SearchDocument`` must run ``install`` again afterwards.
@@ -17,7 +25,10 @@ triggers; any schema change to ``SearchDocument`` must run ``install`` again aft
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from django.db import connection, transaction
 
 TABLE = "search_searchdocument"
 FTS = "search_fts"
@@ -51,12 +62,25 @@ CREATE = {
         "INSERT INTO search_fts(search_fts) VALUES ('rebuild');",
     ],
     "postgresql": [
-        """ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS vector tsvector
-            GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, tokens)) STORED;""",
-        """CREATE INDEX IF NOT EXISTS search_doc_vector_gin
-            ON search_searchdocument USING gin (vector);""",
+        "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS vector tsvector;",
+        """CREATE OR REPLACE FUNCTION search_doc_vector() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                NEW.vector := to_tsvector('simple'::regconfig, NEW.tokens);
+                RETURN NEW;
+            END $$;""",
+        """CREATE OR REPLACE TRIGGER search_doc_vector
+            BEFORE INSERT OR UPDATE OF tokens ON search_searchdocument
+            FOR EACH ROW EXECUTE FUNCTION search_doc_vector();""",
     ],
 }
+# Outside any transaction (CONCURRENTLY); an invalid index left by an interrupted build is
+# dropped first, since IF NOT EXISTS would keep it.
+INDEX = "search_doc_vector_gin"
+CREATE_INDEX = (
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS search_doc_vector_gin"
+    " ON search_searchdocument USING gin (vector);"
+)
 DROP = {
     "sqlite": [
         "DROP TRIGGER IF EXISTS search_doc_au;",
@@ -66,16 +90,83 @@ DROP = {
     ],
     "postgresql": [
         "DROP INDEX IF EXISTS search_doc_vector_gin;",
+        "DROP TRIGGER IF EXISTS search_doc_vector ON search_searchdocument;",
+        "DROP FUNCTION IF EXISTS search_doc_vector();",
         "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS vector;",
     ],
 }
 
 
 def install(schema_editor: Any) -> None:
-    for sql in CREATE.get(schema_editor.connection.vendor, []):
+    """Create the structures (each statement idempotent). On PostgreSQL call it outside a
+    transaction (a non-atomic migration): the index is built ``CONCURRENTLY``."""
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attgenerated FROM pg_attribute WHERE attrelid = %s::regclass"
+                " AND attname = 'vector' AND NOT attisdropped",
+                [TABLE],
+            )
+            row = cursor.fetchone()
+        if row is not None and row[0] == "s":  # the generated column of the earlier search/0002
+            schema_editor.execute(
+                "ALTER TABLE search_searchdocument ALTER COLUMN vector DROP EXPRESSION;"
+            )
+    for sql in CREATE.get(connection.vendor, []):
         schema_editor.execute(sql)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT NOT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)",
+                [INDEX],
+            )
+            row = cursor.fetchone()
+        if row is not None and row[0]:
+            schema_editor.execute("DROP INDEX CONCURRENTLY IF EXISTS search_doc_vector_gin;")
+        schema_editor.execute(CREATE_INDEX)
 
 
 def remove(schema_editor: Any) -> None:
     for sql in DROP.get(schema_editor.connection.vendor, []):
         schema_editor.execute(sql)
+
+
+def vector_pending() -> int:
+    """PostgreSQL documents without their vector yet (0 elsewhere)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_searchdocument WHERE vector IS NULL")
+        return int(cursor.fetchone()[0])
+
+
+def backfill(*, batch_size: int = 5000, progress: Callable[[int], object] | None = None) -> int:
+    """Give every PostgreSQL document without a vector its vector, one transaction per
+    ``batch_size`` keys in ``item_id`` order (resumable: only NULL rows are written, so a second
+    run writes nothing). Returns the rows written. Nothing to do on SQLite (FTS5 was rebuilt by
+    ``search/0002``)."""
+    if connection.vendor != "postgresql" or not vector_pending():
+        return 0
+    last_id, written = 0, 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(  # the key index alone: see xinbao.items.backfill._next_ids
+                "SELECT item_id FROM search_searchdocument WHERE item_id > %s"
+                " ORDER BY item_id LIMIT %s",
+                [last_id, batch_size],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                break
+            cursor.execute(
+                "UPDATE search_searchdocument SET vector = to_tsvector('simple'::regconfig, tokens)"
+                " WHERE item_id = ANY(%s) AND vector IS NULL",
+                [ids],
+            )
+            done = cursor.rowcount
+        written += done
+        last_id = ids[-1]
+        if progress is not None:
+            progress(done)
+    return written

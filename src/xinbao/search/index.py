@@ -2,7 +2,7 @@
 
 Writes: ``index_item`` upserts the item's ``SearchDocument`` (token string, see
 ``search.tokens``); the backend index follows in the same transaction (FTS5 triggers on SQLite, a
-generated ``tsvector`` column on PostgreSQL — ``search.fulltext``). ``remove_item`` deletes it
+trigger-kept ``tsvector`` column on PostgreSQL — ``search.fulltext``). ``remove_item`` deletes it
 (deleting the item cascades to it anyway). ``reindex`` rebuilds every entry in batches.
 
 Reads: ``compile_query`` turns a ``ParsedQuery`` into the backend's query syntax — FTS5 MATCH
@@ -23,6 +23,7 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 from xinbao.items.models import Item
+from xinbao.search import fulltext
 from xinbao.search.models import AttachmentText, SearchDocument
 from xinbao.search.query import ParsedQuery, Phrase, Term, parse_query
 from xinbao.search.tokens import document_tokens
@@ -131,7 +132,10 @@ def reindex(
 
 def rebuild_backend() -> None:
     """Rebuild the database's own index structure from ``SearchDocument`` (FTS5 ``rebuild``;
-    PostgreSQL ``REINDEX`` of the GIN index — its generated column is never stale)."""
+    PostgreSQL: the vectors still missing since the upgrade, then ``REINDEX`` of the GIN index —
+    the trigger keeps every other vector current)."""
+    if connection.vendor == "postgresql":
+        fulltext.backfill()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")

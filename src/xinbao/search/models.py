@@ -2,8 +2,9 @@
 attachments (extracted once, when the attachment is saved).
 
 ``SearchDocument.tokens`` is the source of the backend index (see ``search.fulltext``): on SQLite
-an FTS5 external-content table over this table, kept in step by triggers; on PostgreSQL a generated
-``tsvector`` column of this table with a GIN index. Only ``search.index`` writes these rows.
+an FTS5 external-content table over this table, kept in step by triggers; on PostgreSQL a
+``tsvector`` column of this table kept by a trigger, with a GIN index.
+Only ``search.index`` writes these rows.
 """
 
 from __future__ import annotations

@@ -10,24 +10,18 @@ def lift_triggers(apps, schema_editor):
     triggers.remove(schema_editor)
 
 
-def chain_existing_and_restore_triggers(apps, schema_editor):
-    """Records written before the chain get their links in id order; then the triggers return."""
-    from xinbao.audit import chain
+def start_chain_and_restore_triggers(apps, schema_editor):
+    """The chain starts empty; the triggers return (SQLite rebuilt the table without them).
 
-    record_model = apps.get_model("audit", "AuditRecord")
+    Schema only, so it runs online on a big table: the records written before the chain keep
+    ``seq`` NULL and are sealed by ``xinbao backfill`` in batches (``audit.prechain``; migration
+    audit/0005 notes where they end). Installations that ran the earlier version of this
+    migration, which chained every existing record here with one UPDATE each, have none.
+    """
     head_model = apps.get_model("audit", "AuditChainHead")
-    db = schema_editor.connection.alias
-    previous, seq = "", 0
-    for record in record_model.objects.using(db).order_by("id").iterator():
-        seq += 1
-        record.seq = seq
-        record.at = chain.utc_ms(record.at)
-        record.mac = chain.compute_mac(previous, record)
-        record_model.objects.using(db).filter(pk=record.pk).update(
-            seq=seq, at=record.at, mac=record.mac
-        )
-        previous = record.mac
-    head_model.objects.using(db).create(pk=1, seq=seq, mac=previous)
+    head_model.objects.using(schema_editor.connection.alias).get_or_create(
+        pk=1, defaults={"seq": 0, "mac": ""}
+    )
     triggers.install(schema_editor)
 
 
@@ -100,5 +94,5 @@ class Migration(migrations.Migration):
             name='at',
             field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间'),
         ),
-        migrations.RunPython(chain_existing_and_restore_triggers, lift_triggers),
+        migrations.RunPython(start_chain_and_restore_triggers, lift_triggers),
     ]

@@ -5,29 +5,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def fill_digests_and_findings(apps, schema_editor):
-    """SM3 digests of the files already stored; the 保密 finding counts of existing items (title
-    and body with the default terms; attachments and department lists at their next edit)."""
-    import hashlib
-
-    from xinbao.items.secrecy import DEFAULT_TERMS, scan
-
-    Attachment = apps.get_model("items", "Attachment")
-    Item = apps.get_model("items", "Item")
-    for attachment in Attachment.objects.filter(sm3="").iterator():
-        try:
-            with attachment.file.open("rb") as handle:
-                data = handle.read()
-        except (OSError, ValueError):
-            continue  # missing: `xinbao scrub` reports it
-        if hashlib.sha256(data).hexdigest() == attachment.sha256:
-            attachment.sm3 = hashlib.new("sm3", data).hexdigest()
-            attachment.save(update_fields=["sm3"])
-    for item in Item.objects.only("title", "body").iterator():
-        lines = [item.title, *[line for line in item.body.splitlines() if line.strip()]]
-        count = len(scan(lines, source="", terms=DEFAULT_TERMS))
-        if count:
-            Item.objects.filter(pk=item.pk).update(secrecy_findings=count)
+# Schema only, so it runs online on a big table: PostgreSQL 11+ adds both columns without
+# rewriting the table. Existing items get secrecy_findings NULL (not checked yet) and existing
+# attachments an empty SM3 digest (checked against SHA-256 meanwhile); `xinbao backfill` fills
+# both in batches while the system runs (xinbao.items.backfill). Installations that ran the
+# earlier version of this migration (which scanned every item here) are brought to the same
+# schema by items/0008.
 
 
 class Migration(migrations.Migration):
@@ -47,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='item',
             name='secrecy_findings',
-            field=models.PositiveIntegerField(default=0, verbose_name='保密提示数'),
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='保密提示数'),
         ),
         migrations.CreateModel(
             name='SecrecyTermList',
@@ -81,5 +64,4 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['item', '-created_at'], name='secrecy_review_item_idx')],
             },
         ),
-        migrations.RunPython(fill_digests_and_findings, migrations.RunPython.noop),
     ]
