@@ -21,6 +21,28 @@ class SearchDocument(models.Model):
     )
     tokens = models.TextField(_("检索词"))
     indexed_at = models.DateTimeField(_("索引时间"), auto_now=True)
+    # The item's fields that visibility reads (``items.permissions.visible_parts``), copied so
+    # that on PostgreSQL the match and the permission filter come from one GIN index walk
+    # (``search_doc_scope_gin``: unit, department, vector). ``search.index`` keeps them in step
+    # with the item (``index_item``, ``scope_sync`` from the signals on every workflow move,
+    # ``reindex``); ``None`` until the item is indexed.
+    unit = models.ForeignKey(
+        "orgs.Unit",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "orgs.Unit",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    state = models.CharField(max_length=20, null=True)  # noqa: DJ001 - None: not yet copied
 
     class Meta:
         verbose_name = _("检索索引")
