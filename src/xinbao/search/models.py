@@ -26,22 +26,10 @@ class SearchDocument(models.Model):
     # (``search_doc_scope_gin``: unit, department, vector). ``search.index`` keeps them in step
     # with the item (``index_item``, ``scope_sync`` from the signals on every workflow move,
     # ``reindex``); ``None`` until the item is indexed.
-    unit = models.ForeignKey(
-        "orgs.Unit",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="+",
-    )
-    department = models.ForeignKey(
-        "orgs.Unit",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        related_name="+",
-    )
+    # Plain integers (not foreign keys, which are bigint): PostgreSQL compares them with the
+    # integer literals of a query inside the GIN index (btree_gin has no cross-type operators).
+    unit_id = models.IntegerField(null=True)
+    department_id = models.IntegerField(null=True)
     state = models.CharField(max_length=20, null=True)  # noqa: DJ001 - None: not yet copied
 
     class Meta:

@@ -1,7 +1,6 @@
 """The item fields visibility reads, copied onto the full-text entries and indexed with the
 vector on PostgreSQL (``xinbao.search.fulltext.install_scope``)."""
 
-import django.db.models.deletion
 from django.db import migrations, models
 
 from xinbao.search import fulltext
@@ -19,15 +18,14 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('items', '0007_ranking_cover_idx'),
-        ('orgs', '0005_unit_assessment_class'),
         ('search', '0003_near_duplicates'),
     ]
 
     operations = [
         migrations.AddField(
             model_name='searchdocument',
-            name='department',
-            field=models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='orgs.unit'),
+            name='department_id',
+            field=models.IntegerField(null=True),
         ),
         migrations.AddField(
             model_name='searchdocument',
@@ -36,8 +34,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='searchdocument',
-            name='unit',
-            field=models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='orgs.unit'),
+            name='unit_id',
+            field=models.IntegerField(null=True),
         ),
         migrations.RunPython(forwards, backwards),
     ]
