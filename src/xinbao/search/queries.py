@@ -363,9 +363,9 @@ def search_items(
     qs = apply_filters(items_visible_to(user), filters)
     # The same narrowing on the full-text entries' copied fields (PostgreSQL reads them alone).
     scope = Q()
-    filtered = apply_filters(Item.objects.all(), filters)
-    if filtered.query.has_filters():
-        scope &= Q(pk__in=filtered.values("pk"))
+    item_filter = filters != SearchFilters()  # a filter on fields the entries have no copy of
+    if item_filter:
+        scope &= Q(pk__in=apply_filters(Item.objects.all(), filters).values("pk"))
     notices: list[str] = []
     if parsed.units:
         ids, unknown = units_named(parsed.units)
@@ -391,11 +391,12 @@ def search_items(
     if expression is None:
         order = Order.NEWEST
     documents = None
-    parts = visible_parts(user)
-    # The entries answer alone on PostgreSQL; on SQLite unless a filter needs the item's row.
-    item_filter = filtered.query.has_filters()
-    if expression is not None and parts and (connection.vendor == "postgresql" or not item_filter):
-        documents = [SearchDocument.objects.filter(part, scope) for part in parts]
+    # The entries answer alone on PostgreSQL; on SQLite when the view is streamed (wide) and no
+    # filter needs the item's row.
+    streamed = not (narrow or item_filter)
+    if expression is not None and (connection.vendor == "postgresql" or streamed):
+        parts = visible_parts(user)
+        documents = [SearchDocument.objects.filter(part, scope) for part in parts or []] or None
     return SearchResults(
         parsed=parsed,
         order=order,
