@@ -8,12 +8,13 @@ Traditional script, in every state, over two years. Items are bulk-inserted (no 
 the index is built by the same ``search.index.reindex`` that ``xinbao reindex`` runs: its time
 and the index size are reported.
 
-Then, for a county editor (who sees the county's submitted items) and a township officer (who
-sees one unit's items, drafts included), every query in ``QUERIES`` is run through
-``search.queries.search_items`` as the search page runs it — count, first page of 20 with
-scores and highlighted snippets — newest first and by relevance, and through the naive baseline
-(``items_visible_to(user)`` filtered by ``title LIKE '%w%' OR body LIKE '%w%'`` for each word,
-count and first 20 newest). Each figure is the p50 / p95 of ``--repeat`` runs; the ratio is
+Then, for a county editor and a department leader of the same county (who see the county's
+submitted items) and a township officer (who sees one unit's items, drafts included), every
+query in ``QUERIES`` is run through ``search.queries.search_items`` as the search page runs it
+— count, first page of 20 with scores and highlighted snippets — newest first and by relevance,
+and through the naive baseline (``items_visible_to(user)`` with the same filters and unit
+exclusion, filtered by ``title LIKE '%w%' OR body LIKE '%w%'`` for each word, count and first
+20 newest). Each figure is the p50 / p95 of ``--repeat`` runs; the ratio is
 baseline ÷ full-text, measured in the same run.
 
     .venv/bin/python bench/bench_search.py --items 100000
@@ -49,26 +50,29 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinbao.items.models import Category, Item, State
-from xinbao.items.queries import items_visible_to
+from xinbao.items.queries import filter_items, items_visible_to
 from xinbao.orgs.demo import content, drafting
 from xinbao.orgs.models import Role, User
 from xinbao.search import index
 from xinbao.search.normalize import normalize
-from xinbao.search.queries import Order, search_items
+from xinbao.search.queries import Order, SearchFilters, search_items
 
-# (label, query, the words the naive baseline looks for with LIKE, ANDed)
-QUERIES: list[tuple[str, str, list[str]]] = [
-    ("very common word", "工作", ["工作"]),
-    ("common word", "党员", ["党员"]),
-    ("two-character term", "换届", ["换届"]),
-    ("four-character term", "软弱涣散", ["软弱涣散"]),
-    ("Traditional query", "村級組織換屆", ["村级组织换届"]),
-    ("rare practice name", "村账镇代理", ["村账镇代理"]),
-    ("phrase", '"基层组织建设"', ["基层组织建设"]),
-    ("two words (AND)", "换届 人选", ["换届", "人选"]),
-    ("OR", "冬训 OR 积分", ["冬训"]),
-    ("NOT", "党员 -换届", ["党员"]),
-    ("no match", "量子计算", ["量子计算"]),
+# (label, query, the words the naive baseline looks for with LIKE, ANDed; a unit name the query
+# excludes; the filters, as the search form passes them)
+QUERIES: list[tuple[str, str, list[str], str | None, dict[str, Any]]] = [
+    ("very common word", "工作", ["工作"], None, {}),
+    ("common word", "党员", ["党员"], None, {}),
+    ("two-character term", "换届", ["换届"], None, {}),
+    ("four-character term", "软弱涣散", ["软弱涣散"], None, {}),
+    ("Traditional query", "村級組織換屆", ["村级组织换届"], None, {}),
+    ("rare practice name", "村账镇代理", ["村账镇代理"], None, {}),
+    ("phrase", '"基层组织建设"', ["基层组织建设"], None, {}),
+    ("two words (AND)", "换届 人选", ["换届", "人选"], None, {}),
+    ("OR", "冬训 OR 积分", ["冬训"], None, {}),
+    ("NOT", "党员 -换届", ["党员"], None, {}),
+    ("unit exclusion", "党员 -单位:东溪乡", ["党员"], "东溪乡", {}),
+    ("filters", "换届", ["换届"], None, {"category_name": "经验做法", "days": 180}),
+    ("no match", "量子计算", ["量子计算"], None, {}),
 ]
 STATES = [s.value for s in State]
 UNSUBMITTED = (State.DRAFT, State.PENDING_SIGNOFF)
@@ -205,32 +209,47 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def naive(user: User, words: list[str]) -> QuerySet[Item]:
-    qs = items_visible_to(user)
+def search_filters(filters: dict[str, Any]) -> SearchFilters:
+    """The form's filters: a category by name and the last ``days`` days of submission."""
+    days = filters.get("days")
+    since = timezone.localdate() - datetime.timedelta(days=days) if days else None
+    return SearchFilters(category_name=filters.get("category_name"), date_from=since)
+
+
+def naive(
+    user: User, words: list[str], excluded_unit: str | None, filters: dict[str, Any]
+) -> QuerySet[Item]:
+    qs = filter_items(items_visible_to(user), search_filters(filters))
+    if excluded_unit:
+        qs = qs.exclude(unit__name=excluded_unit)
     for word in words:
         qs = qs.filter(Q(title__contains=word) | Q(body__contains=word))
     return qs.order_by("-pk")
 
 
-def run_page(user: User, query: str, order: str) -> Callable[[], Any]:
+def run_page(user: User, query: str, order: str, filters: dict[str, Any]) -> Callable[[], Any]:
     def run() -> Any:
-        results = search_items(user, query, order=order)
+        results = search_items(user, query, search_filters(filters), order=order)
         page = results.page(1)
         return results.count, [str(hit.snippet) for hit in page.object_list]
 
     return run
 
 
-def run_naive(user: User, words: list[str]) -> Callable[[], Any]:
+def run_naive(
+    user: User, words: list[str], excluded_unit: str | None, filters: dict[str, Any]
+) -> Callable[[], Any]:
     def run() -> Any:
-        qs = naive(user, words)
+        qs = naive(user, words, excluded_unit, filters)
         return qs.count(), list(qs[:20])
 
     return run
 
 
 def bench_user(label: str, user: User, repeat: int) -> list[tuple[float, float, float]]:
-    print(f"\n== {label}: {user.username}, sees {items_visible_to(user).count()} items ==")
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\n== {label}: {user.username}, sees {items_visible_to(user).count()} items ", end="")
+    print(f"(load average {load}) ==")
     header = (
         f"{'query':<22}{'hits':>7}  {'newest p50/p95 ms':>19}  {'relevance p50/p95':>19}"
         f"  {'LIKE p50 ms':>11}  {'ratio':>6}  {'CPU p50 newest/relevance/LIKE':>30}"
@@ -238,11 +257,11 @@ def bench_user(label: str, user: User, repeat: int) -> list[tuple[float, float, 
     print(header)
     rows = []
     cpu_rows: list[tuple[float, float]] = []
-    for name, query, words in QUERIES:
-        hits = search_items(user, query).count
-        newest = samples(run_page(user, query, Order.NEWEST), repeat)
-        relevance = samples(run_page(user, query, Order.RELEVANCE), repeat)
-        baseline = samples(run_naive(user, words), max(3, repeat // 3))
+    for name, query, words, excluded_unit, filters in QUERIES:
+        hits = search_items(user, query, search_filters(filters)).count
+        newest = samples(run_page(user, query, Order.NEWEST, filters), repeat)
+        relevance = samples(run_page(user, query, Order.RELEVANCE, filters), repeat)
+        baseline = samples(run_naive(user, words, excluded_unit, filters), max(3, repeat // 3))
         ratio = statistics.median(baseline) / statistics.median(newest)
         print(
             f"{name:<22}{hits:>7}  {statistics.median(newest):8.2f} /{p95(newest):8.2f}  "
@@ -261,7 +280,8 @@ def bench_user(label: str, user: User, repeat: int) -> list[tuple[float, float, 
     print(
         f"CPU of this process: newest-first median {statistics.median(r[0] for r in cpu_rows):.2f}"
         f" ms (slowest query {max(r[0] for r in cpu_rows):.2f}); relevance slowest p50 "
-        f"{max(r[1] for r in cpu_rows):.2f} ms"
+        f"{max(r[1] for r in cpu_rows):.2f} ms; load average now "
+        + "/".join(f"{x:.2f}" for x in os.getloadavg())
     )
     return rows
 
@@ -271,6 +291,9 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--counties", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--roles", default="editor,leader,officer", help="which of editor, leader, officer to run"
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     build(args.items, args.counties)
@@ -278,10 +301,21 @@ def main() -> int:
     editor = User.objects.filter(role=Role.EDITOR).order_by("pk").first()
     officer = User.objects.filter(role=Role.OFFICER, unit__code__endswith="T01").first()
     assert editor and officer
+    # A department leader of the editor's county (the tree has none): sees what the editor sees.
+    leader, _created = User.objects.get_or_create(
+        username=f"l{editor.unit.code}", defaults={"role": Role.DEPT_LEADER, "unit": editor.unit}
+    )
     print(f"\n{connection.vendor}: {Item.objects.count()} items; query normal form e.g.", end=" ")
     print(f"{QUERIES[4][1]} → {normalize(QUERIES[4][1])}")
-    rows = bench_user("county editor", editor, args.repeat)
-    rows += bench_user("township officer", officer, args.repeat)
+    users = {
+        "editor": ("county editor", editor),
+        "leader": ("department leader", leader),
+        "officer": ("township officer", officer),
+    }
+    rows = []
+    for role in args.roles.split(","):
+        label, user = users[role]
+        rows += bench_user(label, user, args.repeat)
     speedups = [baseline / newest for newest, _rel, baseline in rows]
     print(f"\nspeed-up over LIKE (newest first): median {statistics.median(speedups):.0f}×")
     return 0

@@ -16,6 +16,7 @@ from xinbao.items.models import Attachment, Category, Item, State
 from xinbao.items.services import ItemData, item_create
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.orgs.services import unit_save
+from xinbao.search.index import scope_sync
 
 PASSWORD = "Xinbao@2026-test"
 _seq = itertools.count(1)
@@ -81,6 +82,7 @@ def put_in_state(item: Item, state: str, **fields: Any) -> Item:
         fields.setdefault("submitted_at", timezone.now())
     Item.objects.filter(pk=item.pk).update(state=state, **fields)
     item.refresh_from_db()
+    scope_sync(item)  # what the signals do after a workflow move (update() sends none)
     return item
 
 

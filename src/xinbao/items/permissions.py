@@ -25,24 +25,39 @@ if TYPE_CHECKING:
     from xinbao.orgs.models import Unit, User
 
 
-def visibility_filter(user: User) -> Q | None:
-    """The items ``user`` may see, as a filter; ``None`` means none at all."""
+def visible_parts(user: User) -> list[Q] | None:
+    """The items ``user`` may see, as filters whose union is the visible set; ``None`` means none
+    at all. Each filter names only ``pk``, ``unit_id``, ``department_id`` and ``state``, so it
+    applies to items and equally to a table that copies these fields of the item under the same
+    names, keyed by the item id (the full-text index, ``search.models.SearchDocument``, which
+    answers a search from one index walk with them)."""
     if not user.is_active or user.unit_id is None:
         return None
     if user.role == Role.OFFICER:
-        return Q(unit_id=user.unit_id)
+        return [Q(unit_id=user.unit_id)]
     if user.role == Role.UNIT_LEADER:
-        return Q(unit_id=user.unit_id) & ~Q(state=State.DRAFT)
+        return [Q(unit_id=user.unit_id) & ~Q(state=State.DRAFT)]
     if user.role in (Role.EDITOR, Role.DEPT_LEADER):
-        # One id set, the union of two indexed ones, rather than ``A OR id IN (…)``: PostgreSQL
-        # cannot drive that OR by an index (the subquery becomes a hashed SubPlan tested row by
-        # row) and scans the whole items table for it (tests/items/test_query_plans.py).
-        submitted = Item.objects.filter(
-            department_id=user.unit_id, state__in=DEPARTMENT_VISIBLE
-        ).values("pk")
         forwarded = Forwarding.objects.filter(to_department_id=user.unit_id).values("item_id")
-        return Q(pk__in=submitted.union(forwarded))
+        return [
+            Q(department_id=user.unit_id, state__in=DEPARTMENT_VISIBLE),
+            Q(pk__in=forwarded),
+        ]
     return None
+
+
+def visibility_filter(user: User) -> Q | None:
+    """The items ``user`` may see, as a filter on items; ``None`` means none at all."""
+    parts = visible_parts(user)
+    if parts is None:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    # One id set, the union of indexed ones, rather than ``A OR id IN (…)``: PostgreSQL cannot
+    # drive that OR by an index (the subquery becomes a hashed SubPlan tested row by row) and
+    # scans the whole items table for it (tests/items/test_query_plans.py).
+    first, *others = [Item.objects.filter(part).values("pk") for part in parts]
+    return Q(pk__in=first.union(*others))
 
 
 def can_see(user: User, item: Item) -> bool:

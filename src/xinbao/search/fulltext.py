@@ -19,6 +19,12 @@ writers are never blocked. ``search/0004`` turns the generated column of install
 the earlier ``search/0002`` into this one (``DROP EXPRESSION`` keeps the stored values, no
 rewrite), so every installation ends in the same schema.
 
+Migration ``search/0004`` copies the item fields that visibility reads onto
+``search_searchdocument`` (``unit_id``, ``department_id``, ``state``) and, on PostgreSQL, indexes
+them with the vector in one GIN index (``btree_gin`` for the integer columns): a search for
+``unit_id = U`` or ``department_id = D`` and ``vector @@ query`` intersects the posting lists inside
+the index and reads only the visible matches.
+
 Note for later migrations: on SQLite, Django alters a table by rebuilding it, which drops its
 triggers; any schema change to ``SearchDocument`` must run ``install`` again afterwards.
 """
@@ -95,6 +101,46 @@ DROP = {
         "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS vector;",
     ],
 }
+
+
+SCOPE_CREATE = {
+    # SQLite checks each streamed match against these columns with this covering index alone
+    # (the entry's row holds the token string, which the copied fields follow).
+    "sqlite": [
+        """CREATE INDEX IF NOT EXISTS search_doc_scope_idx
+            ON search_searchdocument (item_id, department_id, state, unit_id);""",
+    ],
+    "postgresql": [
+        "CREATE EXTENSION IF NOT EXISTS btree_gin;",
+        """CREATE INDEX IF NOT EXISTS search_doc_scope_gin
+            ON search_searchdocument USING gin (unit_id, department_id, vector);""",
+    ],
+}
+SCOPE_DROP = {
+    "sqlite": ["DROP INDEX IF EXISTS search_doc_scope_idx;"],
+    "postgresql": ["DROP INDEX IF EXISTS search_doc_scope_gin;"],
+}
+# The copy of the item fields onto every existing entry (later entries are written with them).
+SCOPE_FILL = {
+    "sqlite": """UPDATE search_searchdocument SET (unit_id, department_id, state) =
+        (SELECT unit_id, department_id, state FROM items_item WHERE id = item_id);""",
+    "postgresql": """UPDATE search_searchdocument AS d
+        SET unit_id = i.unit_id, department_id = i.department_id, state = i.state
+        FROM items_item AS i WHERE i.id = d.item_id;""",
+}
+
+
+def install_scope(schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor in SCOPE_FILL:
+        schema_editor.execute(SCOPE_FILL[vendor])
+    for sql in SCOPE_CREATE.get(vendor, []):
+        schema_editor.execute(sql)
+
+
+def remove_scope(schema_editor: Any) -> None:
+    for sql in SCOPE_DROP.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(sql)
 
 
 def install(schema_editor: Any) -> None:

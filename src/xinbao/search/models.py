@@ -22,6 +22,16 @@ class SearchDocument(models.Model):
     )
     tokens = models.TextField(_("检索词"))
     indexed_at = models.DateTimeField(_("索引时间"), auto_now=True)
+    # The item's fields that visibility reads (``items.permissions.visible_parts``), copied so
+    # that on PostgreSQL the match and the permission filter come from one GIN index walk
+    # (``search_doc_scope_gin``: unit, department, vector). ``search.index`` keeps them in step
+    # with the item (``index_item``, ``scope_sync`` from the signals on every workflow move,
+    # ``reindex``); ``None`` until the item is indexed.
+    # Plain integers (not foreign keys, which are bigint): PostgreSQL compares them with the
+    # integer literals of a query inside the GIN index (btree_gin has no cross-type operators).
+    unit_id = models.IntegerField(null=True)
+    department_id = models.IntegerField(null=True)
+    state = models.CharField(max_length=20, null=True)  # noqa: DJ001 - None: not yet copied
 
     class Meta:
         verbose_name = _("检索索引")

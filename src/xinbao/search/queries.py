@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextChoices
@@ -26,12 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xinbao.items.models import Item, ItemEvent
+from xinbao.items.permissions import visible_parts
 from xinbao.items.queries import LIST_RELATED, ItemFilter, filter_items, items_visible_to
 from xinbao.items.workflow import INBOX_OPEN
 from xinbao.orgs.models import UNIT_ROLES, Role, Unit
 from xinbao.publishing.models import ExternalAdoption, Forwarding
 from xinbao.search import duplicates, index
-from xinbao.search.models import DuplicateSignature, SimilarPair
+from xinbao.search.models import DuplicateSignature, SearchDocument, SimilarPair
 from xinbao.search.normalize import to_simplified
 from xinbao.search.query import ParsedQuery, parse_query
 from xinbao.search.ranking import bm25
@@ -45,9 +47,15 @@ RELEVANCE_WINDOW = 1000
 COUNT_CAP = 500
 STREAM_SQL = """
     SELECT search_fts.rowid FROM search_fts
-    WHERE search_fts MATCH %s AND EXISTS ({visible})
+    WHERE search_fts MATCH %s AND ({visible})
     ORDER BY search_fts.rowid DESC
 """
+# SQLite: each streamed match is checked in the covering index of the entries' copied fields;
+# left to itself the planner seeks the unique index on ``item_id`` and reads the row, whose
+# copied fields come after the token string (overflow pages).
+DOCUMENTS_FROM = 'FROM "search_searchdocument"'
+DOCUMENTS_FROM_INDEXED = 'FROM "search_searchdocument" INDEXED BY search_doc_scope_idx'
+
 PAGE_SIZE = 20
 
 
@@ -105,11 +113,18 @@ class NewestIds:
 
     How SQLite finds them depends on how much the user sees. A wide view (an editor's whole
     department) is *streamed*: the FTS5 table yields matching ids in descending order and each is
-    checked against visibility and filters (a correlated ``EXISTS``), so a page stops after its
-    rows and a very common word costs no more than a rare one. A narrow view (one unit's items)
-    starts from the items (the queryset), which the unit's index keeps few, and asks the index
-    about each (``index.matches(per_item=True)``). PostgreSQL always uses the queryset: its
-    planner combines the GIN and b-tree indexes itself.
+    checked against visibility and filters (a correlated ``EXISTS`` per part of the visibility,
+    ``items.permissions.visible_parts``, on the entry's copied unit, department and state in
+    their covering index; on the item itself when a filter needs other fields of it), so a page
+    stops after its rows and a very common word costs no more than a rare one. A narrow view
+    (one unit's items) starts from the items (the queryset), which the unit's index keeps few,
+    and asks the index about each (``index.matches(per_item=True)``).
+
+    PostgreSQL reads the full-text entries alone (``documents``: one queryset of entries per part
+    of the user's visibility, ``items.permissions.visible_parts``, applied to the copied unit,
+    department and state, with the filters): the GIN index on unit, department and vector gives
+    the visible matches, which are then sorted (``index.newest_document_ids``). A query that only
+    excludes words uses the queryset.
     """
 
     def __init__(
@@ -119,9 +134,13 @@ class NewestIds:
         *,
         unmatched: QuerySet[Item],
         narrow: bool,
+        documents: list[QuerySet[SearchDocument]] | None = None,
+        compiled: index.CompiledQuery | None = None,
     ) -> None:
         self._fetched: list[int] | None = None
         self._limit = 0
+        self.documents = documents if compiled is not None and compiled.positive else None
+        self.compiled = compiled
         self.queryset = queryset  # visible, filtered and matching
         self.unmatched = unmatched  # visible and filtered: what each streamed match must be in
         self.expression = expression
@@ -132,22 +151,44 @@ class NewestIds:
             and not unmatched.query.is_empty()  # nothing visible: no SQL to embed
         )
 
-    def _stream_sql(self) -> tuple[str, list[Any]]:
-        visible = self.unmatched.filter(pk=RawSQL("search_fts.rowid", [])).values("pk")
-        inner, params = visible.query.sql_with_params()
-        # Django built ``inner`` and keeps its values in ``params``: no user text in the SQL.
-        sql = STREAM_SQL.replace("{visible}", inner)
+    def _stream_sql(self) -> tuple[str, list[Any]] | None:
+        """The streaming query, or ``None`` when a part of it can match nothing at all."""
+        rowid = RawSQL("search_fts.rowid", [])
+        checks: list[str] = []
+        params: list[Any] = []
+        parts: list[QuerySet[Any, Any]]
+        if self.documents is None:
+            parts = [self.unmatched.filter(pk=rowid).values("pk")]
+        else:  # the copied fields of the entry (no filter on other fields of the item)
+            parts = [part.filter(pk=rowid).values("pk") for part in self.documents]
+        for part in parts:
+            try:
+                inner, part_params = part.query.sql_with_params()
+            except EmptyResultSet:  # a unit that does not exist
+                continue
+            inner = inner.replace(DOCUMENTS_FROM, DOCUMENTS_FROM_INDEXED, 1)
+            checks.append(f"EXISTS ({inner})")
+            params.extend(part_params)
+        if not checks:
+            return None
+        # Django built each ``inner`` and keeps its values in ``params``: no user text in the SQL.
+        sql = STREAM_SQL.replace("{visible}", " OR ".join(checks))
         return sql, [self.expression, *params]
 
     def _fetch(self, limit: int) -> list[int]:
         """The first ``limit`` ids, in one query; a later call for no more reuses them."""
         if self._fetched is not None and (self._limit >= limit or len(self._fetched) < self._limit):
             return self._fetched[:limit]
-        if not self.streamed:
+        stream = self._stream_sql() if self.streamed else None
+        if self.documents is not None and connection.vendor == "postgresql" and self.compiled:
+            fetched = index.newest_document_ids(self.documents, self.compiled, limit)
+        elif not self.streamed:
             ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
             fetched = list(ids[:limit])
+        elif stream is None:
+            fetched = []
         else:
-            sql, params = self._stream_sql()
+            sql, params = stream
             with connection.cursor() as cursor:
                 cursor.execute(f"{sql} LIMIT %s", [*params, limit])
                 fetched = [row[0] for row in cursor.fetchall()]
@@ -181,11 +222,21 @@ class SearchResults:
 
     unmatched: QuerySet[Item] | None = None  # ``queryset`` before the full-text match
     narrow: bool = False  # the user sees, or asked for, one unit's items
+    # PostgreSQL: the visible, filtered entries, one queryset per part of the visibility.
+    documents: list[QuerySet[SearchDocument]] | None = None
+    compiled: index.CompiledQuery | None = None
 
     @cached_property
     def ids(self) -> NewestIds:
         unmatched = self.queryset if self.unmatched is None else self.unmatched
-        return NewestIds(self.queryset, self.expression, unmatched=unmatched, narrow=self.narrow)
+        return NewestIds(
+            self.queryset,
+            self.expression,
+            unmatched=unmatched,
+            narrow=self.narrow,
+            documents=self.documents,
+            compiled=self.compiled,
+        )
 
     @cached_property
     def counted(self) -> int:
@@ -308,19 +359,28 @@ def search_items(
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     order = order if order in Order.values else Order.NEWEST
-    qs = apply_filters(items_visible_to(user), filters or SearchFilters())
+    filters = filters or SearchFilters()
+    qs = apply_filters(items_visible_to(user), filters)
+    # The same narrowing on the full-text entries' copied fields (PostgreSQL reads them alone).
+    scope = Q()
+    item_filter = filters != SearchFilters()  # a filter on fields the entries have no copy of
+    if item_filter:
+        scope &= Q(pk__in=apply_filters(Item.objects.all(), filters).values("pk"))
     notices: list[str] = []
     if parsed.units:
         ids, unknown = units_named(parsed.units)
         notices += [_("没有找到单位“%(name)s”。") % {"name": name} for name in unknown]
         qs = qs.filter(unit_id__in=ids)
+        scope &= Q(unit_id__in=ids)
     if parsed.excluded_units:
         ids, unknown = units_named(parsed.excluded_units)
         notices += [_("没有找到要排除的单位“%(name)s”。") % {"name": name} for name in unknown]
         qs = qs.exclude(unit_id__in=ids)
+        scope &= ~Q(unit_id__in=ids)
     expression = None
     unmatched = qs
-    narrow = user.role in UNIT_ROLES or bool(parsed.units) or bool(filters and filters.unit_id)
+    narrow = user.role in UNIT_ROLES or bool(parsed.units) or bool(filters.unit_id)
+    compiled = None
     if parsed.has_text:
         compiled = index.compile_query(parsed)
         if compiled.positive:
@@ -330,6 +390,13 @@ def search_items(
             qs = qs.exclude(index.matches(compiled.excluded, per_item=narrow))
     if expression is None:
         order = Order.NEWEST
+    documents = None
+    # The entries answer alone on PostgreSQL; on SQLite when the view is streamed (wide) and no
+    # filter needs the item's row.
+    streamed = not (narrow or item_filter)
+    if expression is not None and (connection.vendor == "postgresql" or streamed):
+        parts = visible_parts(user)
+        documents = [SearchDocument.objects.filter(part, scope) for part in parts or []] or None
     return SearchResults(
         parsed=parsed,
         order=order,
@@ -338,6 +405,8 @@ def search_items(
         notices=notices,
         unmatched=unmatched,
         narrow=narrow,
+        documents=documents,
+        compiled=compiled,
     )
 
 

@@ -2,7 +2,9 @@
 
 Full-text index (``search.index``):
 - an item saved with its text (title, body, keywords) is reindexed; a save that only touches
-  other fields (``update_fields`` without them: the workflow's state changes) is not;
+  other fields (``update_fields`` without them: the workflow's state changes) is not, but when
+  it touches a field visibility reads (state, unit, department) that copy on the entry is
+  updated (``index.scope_sync``), so search filters by the same fields as the lists;
 - an attachment saved has its text extracted once (``AttachmentText``) and its item reindexed;
   an attachment deleted reindexes its item, unless the item itself is being deleted;
 - an item deleted takes its ``SearchDocument`` with it (``on_delete=CASCADE``), and with that row
@@ -14,7 +16,8 @@ are saved or deleted (their extracted text is compared too) is rechecked: its si
 similar pairs and novelty are rewritten. Deleting an item cascades to its rows.
 
 Bulk writes (``QuerySet.update``, ``bulk_create``) send no signals: code that uses them for item
-text must call ``search.index.index_item`` or leave it to ``xinbao reindex``.
+text must call ``search.index.index_item`` (for state, unit or department
+``search.index.scope_sync``) or leave it to ``xinbao reindex``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from xinbao.items.models import Attachment, Item, State
 
 INDEXED_FIELDS = frozenset({"title", "body", "keywords"})
+SCOPE_FIELDS = frozenset({"state", "unit", "unit_id", "department", "department_id"})
 # A move into one of these states (submission, resubmission, withdrawal, a refused sign-off)
 # rechecks the item for near-duplicates: its pairs, same-event links and novelty depend on
 # whether and when it was submitted.
@@ -52,6 +56,10 @@ def item_saved(
         from xinbao.search.index import index_item
 
         index_item(instance)
+    elif SCOPE_FIELDS & set(update_fields or ()):
+        from xinbao.search.index import scope_sync
+
+        scope_sync(instance)
     if text_changed or (
         "state" in (update_fields or ()) and instance.state in DUPLICATE_CHECK_STATES
     ):
