@@ -31,6 +31,7 @@ triggers; any schema change to ``SearchDocument`` must run ``install`` again aft
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -110,9 +111,10 @@ SCOPE_CREATE = {
         """CREATE INDEX IF NOT EXISTS search_doc_scope_idx
             ON search_searchdocument (item_id, department_id, state, unit_id);""",
     ],
+    # Built CONCURRENTLY (the migration is not atomic): writers are never blocked.
     "postgresql": [
         "CREATE EXTENSION IF NOT EXISTS btree_gin;",
-        """CREATE INDEX IF NOT EXISTS search_doc_scope_gin
+        """CREATE INDEX CONCURRENTLY IF NOT EXISTS search_doc_scope_gin
             ON search_searchdocument USING gin (unit_id, department_id, vector);""",
     ],
 }
@@ -120,22 +122,71 @@ SCOPE_DROP = {
     "sqlite": ["DROP INDEX IF EXISTS search_doc_scope_idx;"],
     "postgresql": ["DROP INDEX IF EXISTS search_doc_scope_gin;"],
 }
-# The copy of the item fields onto every existing entry (later entries are written with them).
+# The copy of the item fields onto entries written before the columns existed (later entries
+# are written with them), one batch of keys at a time.
 SCOPE_FILL = {
     "sqlite": """UPDATE search_searchdocument SET (unit_id, department_id, state) =
-        (SELECT unit_id, department_id, state FROM items_item WHERE id = item_id);""",
+        (SELECT unit_id, department_id, state FROM items_item WHERE id = item_id)
+        WHERE item_id IN (SELECT value FROM json_each(%s)) AND unit_id IS NULL;""",
     "postgresql": """UPDATE search_searchdocument AS d
         SET unit_id = i.unit_id, department_id = i.department_id, state = i.state
-        FROM items_item AS i WHERE i.id = d.item_id;""",
+        FROM items_item AS i
+        WHERE i.id = d.item_id AND d.item_id = ANY(%s) AND d.unit_id IS NULL;""",
 }
 
 
 def install_scope(schema_editor: Any) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor in SCOPE_FILL:
-        schema_editor.execute(SCOPE_FILL[vendor])
-    for sql in SCOPE_CREATE.get(vendor, []):
+    """Create the scope index (each statement idempotent; on PostgreSQL outside a
+    transaction: the index is built ``CONCURRENTLY``). A failed concurrent build leaves an
+    invalid index behind: it is dropped and built again."""
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT NOT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)",
+                ["search_doc_scope_gin"],
+            )
+            row = cursor.fetchone()
+        if row is not None and row[0]:
+            schema_editor.execute("DROP INDEX CONCURRENTLY IF EXISTS search_doc_scope_gin;")
+    for sql in SCOPE_CREATE.get(connection.vendor, []):
         schema_editor.execute(sql)
+
+
+def scope_pending() -> int:
+    """Entries written before their item's unit, department and state were copied onto them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_searchdocument WHERE unit_id IS NULL")
+        return int(cursor.fetchone()[0])
+
+
+def scope_backfill(
+    *, batch_size: int = 5000, progress: Callable[[int], object] | None = None
+) -> int:
+    """Copy the item fields onto every entry still without them, one transaction per
+    ``batch_size`` keys in ``item_id`` order (resumable; a second run writes nothing). Until
+    then such an entry matches no search. Returns the rows written."""
+    if not scope_pending():
+        return 0
+    vendor = connection.vendor
+    last_id, written = 0, 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(  # the key index alone: see xinbao.items.backfill._next_ids
+                "SELECT item_id FROM search_searchdocument WHERE item_id > %s"
+                " ORDER BY item_id LIMIT %s",
+                [last_id, batch_size],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                break
+            cursor.execute(SCOPE_FILL[vendor], [json.dumps(ids) if vendor == "sqlite" else ids])
+            done = cursor.rowcount
+        written += done
+        last_id = ids[-1]
+        if progress is not None:
+            progress(done)
+    return written
 
 
 def remove_scope(schema_editor: Any) -> None:

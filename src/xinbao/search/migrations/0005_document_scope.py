@@ -1,5 +1,7 @@
 """The item fields visibility reads, copied onto the full-text entries and indexed with the
-vector on PostgreSQL (``xinbao.search.fulltext.install_scope``)."""
+vector on PostgreSQL (``xinbao.search.fulltext.install_scope``). Schema only: nullable columns
+(no rewrite) and an index built ``CONCURRENTLY`` (so not atomic); the entries that existed before
+get their copy from ``xinbao backfill`` (part ``scope``), in batches while the system runs."""
 
 from django.db import migrations, models
 
@@ -16,9 +18,10 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
+    atomic = False
     dependencies = [
-        ('items', '0007_ranking_cover_idx'),
-        ('search', '0003_near_duplicates'),
+        ('items', '0008_secrecy_findings_nullable'),
+        ('search', '0004_fulltext_trigger'),
     ]
 
     operations = [
