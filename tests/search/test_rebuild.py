@@ -16,9 +16,9 @@ from tests.conftest import County
 from tests.factories import category, make_unit, make_user
 from xinbao.items.models import Item, State
 from xinbao.orgs.models import Role
-from xinbao.search import duplicates, rebuild
+from xinbao.search import duplicates, index, rebuild
 from xinbao.search import shingles as sh
-from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
+from xinbao.search.models import DuplicateSignature, LshBand, SearchDocument, SimilarPair
 
 
 def corpus(county: County, n_sources: int = 14, seed: str = "rebuild") -> list[Item]:
@@ -138,6 +138,22 @@ def test_bulk_rebuild_equals_indexing_each_item(
     again = rebuild.reindex(batch_size=5)
     assert again.entries_written == 0
     assert snapshot() == expected
+
+
+def test_worker_processes_build_the_same_index_as_one_process(county: County) -> None:
+    corpus(county, n_sources=5, seed="parallel")
+    SearchDocument.objects.all().delete()
+    index.reindex(batch_size=4, workers=1)
+    rebuild.reindex(batch_size=4, workers=1)
+    expected = snapshot(), sorted(SearchDocument.objects.values_list("item_id", "tokens"))
+    wipe()
+    SearchDocument.objects.all().delete()
+    seen: list[int] = []
+    text = index.reindex(batch_size=4, workers=2, progress=seen.append)
+    dup = rebuild.reindex(batch_size=4, workers=2, progress=seen.append)
+    assert (snapshot(), sorted(SearchDocument.objects.values_list("item_id", "tokens"))) == expected
+    assert text.written == dup.entries_written == dup.items == len(expected[1])
+    assert sum(seen) == 3 * dup.items  # the progress bar: one full-text and two duplicate passes
 
 
 def test_bulk_rebuild_repairs_a_damaged_index(county: County) -> None:

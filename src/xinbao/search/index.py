@@ -14,15 +14,17 @@ matching item ids for ``QuerySet.filter(pk__in=…)``; ``token_strings`` feeds `
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from xinbao.items.models import Item
+from xinbao.search import parallel
 from xinbao.search.models import AttachmentText, SearchDocument
 from xinbao.search.query import ParsedQuery, Phrase, Term, parse_query
 from xinbao.search.tokens import document_tokens
@@ -39,7 +41,7 @@ PER_ITEM_ABOVE = 2000
 def item_fields(item: Item, attachment_texts: Iterable[str] = ()) -> list[str]:
     """The texts an item is indexed from. The title is given twice: a word in the title counts
     double for relevance."""
-    return [item.title, item.title, item.keywords, item.body, *attachment_texts]
+    return parallel.fields(item.title, item.keywords, item.body, list(attachment_texts))
 
 
 def attachment_texts_of(item_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -82,44 +84,62 @@ class ReindexResult:
     seconds: float
 
 
+def _text_batches(batch_size: int) -> Iterator[list[parallel.TextRow]]:
+    """Items in id order, ``batch_size`` at a time, as plain tuples."""
+    last_id = 0
+    while True:
+        batch = list(
+            Item.objects.filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "title", "keywords", "body")[:batch_size]
+        )
+        if not batch:
+            return
+        texts = attachment_texts_of([row[0] for row in batch])
+        yield [(pk, title, kw, body, texts.get(pk, [])) for pk, title, kw, body in batch]
+        last_id = batch[-1][0]
+
+
+def _write_documents(computed: list[tuple[int, str]]) -> int:
+    """Upsert the documents of ``computed`` (id, tokens) whose tokens changed; how many."""
+    ids = [pk for pk, _t in computed]
+    current = dict(SearchDocument.objects.filter(item_id__in=ids).values_list("item_id", "tokens"))
+    changed = [(pk, tokens) for pk, tokens in computed if current.get(pk) != tokens]
+    if changed:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO search_searchdocument (item_id, tokens, indexed_at) "
+                "VALUES (%s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET "
+                "tokens = excluded.tokens, indexed_at = excluded.indexed_at",
+                [(pk, tokens, now) for pk, tokens in changed],
+            )
+    return len(changed)
+
+
 def reindex(
-    *, batch_size: int = REINDEX_BATCH, progress: Callable[[int], object] | None = None
+    *,
+    batch_size: int = REINDEX_BATCH,
+    progress: Callable[[int], object] | None = None,
+    workers: int = 1,
 ) -> ReindexResult:
     """Bring every item's entry up to date, ``batch_size`` items per transaction, in id order.
 
     Entries whose tokens did not change are not rewritten, so a rebuild of a current index writes
     nothing. Writers are never blocked for more than one batch; an item edited during the run is
     indexed by its own save. ``progress`` is called with the number of items done per batch.
+    The tokens are computed by ``workers`` processes (``search.parallel``; 1: in this one) while
+    this process writes; rows are written with one prepared upsert per batch (no model
+    instances), the backend index following by its triggers or generated column.
     """
     started = time.perf_counter()
-    last_id = 0
     done = written = 0
-    while True:
-        batch = list(
-            Item.objects.filter(pk__gt=last_id)
-            .order_by("pk")
-            .only("pk", "title", "body", "keywords")[:batch_size]
-        )
-        if not batch:
-            break
-        ids = [item.pk for item in batch]
+    for computed in parallel.ordered_map(parallel.tokens_of, _text_batches(batch_size), workers):
         with transaction.atomic():
-            texts = attachment_texts_of(ids)
-            current = dict(
-                SearchDocument.objects.filter(item_id__in=ids).values_list("item_id", "tokens")
-            )
-            changed = []
-            for item in batch:
-                tokens = document_tokens(item_fields(item, texts.get(item.pk, [])))
-                if current.get(item.pk) != tokens:
-                    changed.append(SearchDocument(item_id=item.pk, tokens=tokens))
-            if changed:
-                _upsert(changed)
-        written += len(changed)
-        done += len(batch)
-        last_id = ids[-1]
+            written += _write_documents(computed)
+        done += len(computed)
         if progress is not None:
-            progress(len(batch))
+            progress(len(computed))
     if connection.vendor == "sqlite" and written:
         with connection.cursor() as cursor:  # merge the index segments the batches left
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
