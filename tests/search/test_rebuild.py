@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import County
-from tests.factories import category, make_unit, make_user
+from tests.factories import category, make_item, make_unit, make_user
 from xinbao.items.models import Item, State
 from xinbao.orgs.models import Role
 from xinbao.search import duplicates, index, rebuild
@@ -154,6 +154,45 @@ def test_worker_processes_build_the_same_index_as_one_process(county: County) ->
     assert (snapshot(), sorted(SearchDocument.objects.values_list("item_id", "tokens"))) == expected
     assert text.written == dup.entries_written == dup.items == len(expected[1])
     assert sum(seen) == 3 * dup.items  # the progress bar: one full-text and two duplicate passes
+
+
+def test_an_interrupted_first_full_text_build_gets_its_backend_index_back(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = corpus(county, n_sources=2, seed="fts")
+    SearchDocument.objects.all().delete()
+    write = index._write_documents
+    calls: list[int] = []
+
+    def fail_second(computed: list[tuple[int, str]]) -> int:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("interrupted")
+        return write(computed)
+
+    monkeypatch.setattr(index, "_write_documents", fail_second)
+    with pytest.raises(RuntimeError):
+        index.reindex(batch_size=2)
+    monkeypatch.undo()
+    loaded = sorted(SearchDocument.objects.values_list("item_id", flat=True))
+    assert loaded == sorted(item.pk for item in items[:2])
+    assert items[0].pk in index.search_ids(items[0].title)  # loaded before the failure
+    assert backend_index_exists()
+    extra = make_item(officer=county.officer_a, title="中断之后新增的信息")  # indexed on save
+    assert index.search_ids("中断之后新增") == [extra.pk]
+    index.reindex(batch_size=2)  # no longer a first build: the rest, row by row
+    assert SearchDocument.objects.count() == len(items) + 1
+    assert items[-1].pk in index.search_ids(items[-1].title)
+
+
+def backend_index_exists() -> bool:
+    """The FTS5 insert trigger (SQLite) or the GIN index (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_doc_ai'")
+        else:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'search_doc_vector_gin'")
+        return cursor.fetchone() is not None
 
 
 def test_bulk_rebuild_repairs_a_damaged_index(county: County) -> None:

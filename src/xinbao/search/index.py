@@ -24,7 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from xinbao.items.models import Item
-from xinbao.search import parallel
+from xinbao.search import fulltext, parallel
 from xinbao.search.models import AttachmentText, SearchDocument
 from xinbao.search.query import ParsedQuery, Phrase, Term, parse_query
 from xinbao.search.tokens import document_tokens
@@ -130,16 +130,30 @@ def reindex(
     indexed by its own save. ``progress`` is called with the number of items done per batch.
     The tokens are computed by ``workers`` processes (``search.parallel``; 1: in this one) while
     this process writes; rows are written with one prepared upsert per batch (no model
-    instances), the backend index following by its triggers or generated column.
+    instances), the backend index following by its triggers or generated column — except in a
+    first build (an empty table), which loads the rows without that maintenance and builds the
+    backend index once at the end (``fulltext.BULK_DROP``; ``restore_backend`` repairs an
+    interrupted one).
     """
     started = time.perf_counter()
     done = written = 0
-    for computed in parallel.ordered_map(parallel.tokens_of, _text_batches(batch_size), workers):
-        with transaction.atomic():
-            written += _write_documents(computed)
-        done += len(computed)
-        if progress is not None:
-            progress(len(computed))
+    restore_backend()
+    bulk = not SearchDocument.objects.exists()
+    if bulk:
+        _run(fulltext.BULK_DROP)
+    try:
+        for computed in parallel.ordered_map(
+            parallel.tokens_of, _text_batches(batch_size), workers
+        ):
+            with transaction.atomic():
+                written += _write_documents(computed)
+            done += len(computed)
+            if progress is not None:
+                progress(len(computed))
+    finally:
+        if bulk:
+            _run(fulltext.BULK_FINISH)
+            restore_backend()
     if connection.vendor == "sqlite" and written:
         with connection.cursor() as cursor:  # merge the index segments the batches left
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
@@ -147,6 +161,36 @@ def reindex(
         with connection.cursor() as cursor:  # the planner's statistics after a bulk load
             cursor.execute("ANALYZE search_searchdocument")
     return ReindexResult(items=done, written=written, seconds=time.perf_counter() - started)
+
+
+def _run(statements: dict[str, list[str]]) -> None:
+    """The backend's ``statements``. PostgreSQL refuses to create or drop an index of a table
+    with foreign-key checks pending (Django defers them to the commit): inside an enclosing
+    transaction they are run first, then deferred again."""
+    pending = connection.vendor == "postgresql" and connection.in_atomic_block
+    with connection.cursor() as cursor:
+        if pending:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for sql in statements.get(connection.vendor, []):
+            cursor.execute(sql)
+        if pending:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def restore_backend() -> None:
+    """Put back the per-row maintenance a first build drops (``fulltext.BULK_DROP``) if an
+    interrupted run left it dropped; a first build then starts with an empty table again, or a
+    later run's ``index_item``s are maintained as usual. On SQLite a missing insert trigger
+    means rows may lack their FTS entries: those are rebuilt as well."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'search_doc_ai'"
+            )
+            if cursor.fetchone() is not None:
+                return
+        _run(fulltext.BULK_FINISH)
+    _run(fulltext.BULK_RESTORE)
 
 
 def rebuild_backend() -> None:
