@@ -136,10 +136,11 @@ def main() -> int:
         return 0
     total = Item.objects.count()
     wipe()
-    print(f"{connection.vendor}, {total} items, workers {args.workers}; before: {load()}")
     started, cpu, backend = time.perf_counter(), time.process_time(), backend_cpu()
     # The code before ``--workers`` existed (a checkout on PYTHONPATH) is measured without it.
     kwargs = {"workers": args.workers} if "workers" in signature(rebuild.reindex).parameters else {}
+    workers = kwargs.get("workers", "none (code without --workers)")
+    print(f"{connection.vendor}, {total} items, workers {workers}; before: {load()}")
     text = index.reindex(**kwargs)
     text_seconds = time.perf_counter() - started
     dup = rebuild.reindex(**kwargs)
