@@ -67,3 +67,11 @@ def test_reindex_rebuilds_and_reports(county: County) -> None:
     assert SearchDocument.objects.filter(item=item).exists()
     hits = json.loads(run("search", "重建索引", "--as", "off_a", "--format", "json"))
     assert [hit["id"] for hit in hits] == [item.pk]
+
+
+def test_reindex_refuses_fewer_than_one_worker(county: County) -> None:
+    make_item(officer=county.officer_a, title="重建索引测试")
+    SearchDocument.objects.all().delete()
+    with pytest.raises(CommandError, match="进程数至少为 1"):
+        run("reindex", "--no-progress", "--workers", "0")
+    assert not SearchDocument.objects.exists()  # nothing changed

@@ -13,12 +13,12 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import County
-from tests.factories import category, make_unit, make_user
+from tests.factories import category, make_item, make_unit, make_user
 from xinbao.items.models import Item, State
 from xinbao.orgs.models import Role
-from xinbao.search import duplicates, rebuild
+from xinbao.search import duplicates, index, rebuild
 from xinbao.search import shingles as sh
-from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
+from xinbao.search.models import DuplicateSignature, LshBand, SearchDocument, SimilarPair
 
 
 def corpus(county: County, n_sources: int = 14, seed: str = "rebuild") -> list[Item]:
@@ -138,6 +138,61 @@ def test_bulk_rebuild_equals_indexing_each_item(
     again = rebuild.reindex(batch_size=5)
     assert again.entries_written == 0
     assert snapshot() == expected
+
+
+def test_worker_processes_build_the_same_index_as_one_process(county: County) -> None:
+    corpus(county, n_sources=5, seed="parallel")
+    SearchDocument.objects.all().delete()
+    index.reindex(batch_size=4, workers=1)
+    rebuild.reindex(batch_size=4, workers=1)
+    expected = snapshot(), sorted(SearchDocument.objects.values_list("item_id", "tokens"))
+    wipe()
+    SearchDocument.objects.all().delete()
+    seen: list[int] = []
+    text = index.reindex(batch_size=4, workers=2, progress=seen.append)
+    dup = rebuild.reindex(batch_size=4, workers=2, progress=seen.append)
+    assert (snapshot(), sorted(SearchDocument.objects.values_list("item_id", "tokens"))) == expected
+    assert text.written == dup.entries_written == dup.items == len(expected[1])
+    assert sum(seen) == 3 * dup.items  # the progress bar: one full-text and two duplicate passes
+
+
+def test_an_interrupted_first_full_text_build_gets_its_backend_index_back(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = corpus(county, n_sources=2, seed="fts")
+    SearchDocument.objects.all().delete()
+    write = index._write_documents
+    calls: list[int] = []
+
+    def fail_second(computed: list[tuple[int, str]]) -> int:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("interrupted")
+        return write(computed)
+
+    monkeypatch.setattr(index, "_write_documents", fail_second)
+    with pytest.raises(RuntimeError):
+        index.reindex(batch_size=2)
+    monkeypatch.undo()
+    loaded = sorted(SearchDocument.objects.values_list("item_id", flat=True))
+    assert loaded == sorted(item.pk for item in items[:2])
+    assert items[0].pk in index.search_ids(items[0].title)  # loaded before the failure
+    assert backend_index_exists()
+    extra = make_item(officer=county.officer_a, title="中断之后新增的信息")  # indexed on save
+    assert index.search_ids("中断之后新增") == [extra.pk]
+    index.reindex(batch_size=2)  # no longer a first build: the rest, row by row
+    assert SearchDocument.objects.count() == len(items) + 1
+    assert items[-1].pk in index.search_ids(items[-1].title)
+
+
+def backend_index_exists() -> bool:
+    """The FTS5 insert trigger (SQLite) or the GIN index (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_doc_ai'")
+        else:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'search_doc_vector_gin'")
+        return cursor.fetchone() is not None
 
 
 def test_bulk_rebuild_repairs_a_damaged_index(county: County) -> None:

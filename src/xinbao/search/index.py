@@ -14,7 +14,7 @@ matching item ids for ``QuerySet.filter(pk__in=…)``; ``token_strings`` feeds `
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,9 +22,10 @@ from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from xinbao.items.models import Item
-from xinbao.search import fulltext
+from xinbao.search import fulltext, parallel
 from xinbao.search.models import AttachmentText, SearchDocument
 from xinbao.search.query import ParsedQuery, Phrase, Term, parse_query
 from xinbao.search.tokens import document_tokens
@@ -41,7 +42,7 @@ PER_ITEM_ABOVE = 2000
 def item_fields(item: Item, attachment_texts: Iterable[str] = ()) -> list[str]:
     """The texts an item is indexed from. The title is given twice: a word in the title counts
     double for relevance."""
-    return [item.title, item.title, item.keywords, item.body, *attachment_texts]
+    return parallel.fields(item.title, item.keywords, item.body, list(attachment_texts))
 
 
 def attachment_texts_of(item_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -99,49 +100,92 @@ class ReindexResult:
     seconds: float
 
 
+def _text_batches(batch_size: int) -> Iterator[list[parallel.TextRow]]:
+    """Items in id order, ``batch_size`` at a time, as plain tuples."""
+    last_id = 0
+    while True:
+        batch = list(
+            Item.objects.filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "title", "keywords", "body")[:batch_size]
+        )
+        if not batch:
+            return
+        texts = attachment_texts_of([row[0] for row in batch])
+        yield [(pk, title, kw, body, texts.get(pk, [])) for pk, title, kw, body in batch]
+        last_id = batch[-1][0]
+
+
+def _write_documents(computed: list[tuple[int, str]]) -> int:
+    """Upsert the documents of ``computed`` (id, tokens) whose tokens or copied fields
+    (``SCOPE_FIELDS``, read here from the items) changed; how many."""
+    ids = [pk for pk, _t in computed]
+    scopes = {
+        row[0]: row[1:] for row in Item.objects.filter(pk__in=ids).values_list("pk", *SCOPE_FIELDS)
+    }
+    current = {
+        row[0]: row[1:]
+        for row in SearchDocument.objects.filter(item_id__in=ids).values_list(
+            "item_id", "tokens", *SCOPE_FIELDS
+        )
+    }
+    changed = [
+        (pk, tokens, *scopes[pk])
+        for pk, tokens in computed
+        if pk in scopes and current.get(pk) != (tokens, *scopes[pk])
+    ]
+    if changed:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO search_searchdocument"
+                " (item_id, tokens, unit_id, department_id, state, indexed_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET"
+                " tokens = excluded.tokens, unit_id = excluded.unit_id,"
+                " department_id = excluded.department_id, state = excluded.state,"
+                " indexed_at = excluded.indexed_at",
+                [(*row, now) for row in changed],
+            )
+    return len(changed)
+
+
 def reindex(
-    *, batch_size: int = REINDEX_BATCH, progress: Callable[[int], object] | None = None
+    *,
+    batch_size: int = REINDEX_BATCH,
+    progress: Callable[[int], object] | None = None,
+    workers: int = 1,
 ) -> ReindexResult:
     """Bring every item's entry up to date, ``batch_size`` items per transaction, in id order.
 
     Entries whose tokens and copied fields (``scope_of``) did not change are not rewritten, so a
     rebuild of a current index writes nothing. Writers are never blocked for more than one
     batch; an item edited during the run is indexed by its own save. ``progress`` is called
-    with the number of items done per batch.
+    with the number of items done per batch. The tokens are computed by ``workers`` processes
+    (``search.parallel``; 1: in this one) while this process writes; rows are written with one
+    prepared upsert per batch (no model instances), the backend index following by its
+    triggers — except in a first build (an empty table), which loads the rows without that
+    maintenance and builds the backend indexes once at the end (``fulltext.BULK_DROP``;
+    ``restore_backend`` repairs an interrupted one).
     """
     started = time.perf_counter()
-    last_id = 0
     done = written = 0
-    while True:
-        batch = list(
-            Item.objects.filter(pk__gt=last_id)
-            .order_by("pk")
-            .only("pk", "title", "body", "keywords", *SCOPE_FIELDS)[:batch_size]
-        )
-        if not batch:
-            break
-        ids = [item.pk for item in batch]
-        with transaction.atomic():
-            texts = attachment_texts_of(ids)
-            current = {
-                row[0]: row[1:]
-                for row in SearchDocument.objects.filter(item_id__in=ids).values_list(
-                    "item_id", "tokens", *SCOPE_FIELDS
-                )
-            }
-            changed = []
-            for item in batch:
-                tokens = document_tokens(item_fields(item, texts.get(item.pk, [])))
-                scope = scope_of(item)
-                if current.get(item.pk) != (tokens, *scope.values()):
-                    changed.append(SearchDocument(item_id=item.pk, tokens=tokens, **scope))
-            if changed:
-                _upsert(changed)
-        written += len(changed)
-        done += len(batch)
-        last_id = ids[-1]
-        if progress is not None:
-            progress(len(batch))
+    restore_backend()
+    bulk = not SearchDocument.objects.exists()
+    if bulk:
+        _run(fulltext.BULK_DROP)
+    try:
+        for computed in parallel.ordered_map(
+            parallel.tokens_of, _text_batches(batch_size), workers
+        ):
+            with transaction.atomic():
+                written += _write_documents(computed)
+            done += len(computed)
+            if progress is not None:
+                progress(len(computed))
+    finally:
+        if bulk:
+            _run(fulltext.BULK_FINISH)
+            restore_backend()
     if connection.vendor == "sqlite" and written:
         with connection.cursor() as cursor:  # merge the index segments the batches left
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
@@ -149,6 +193,36 @@ def reindex(
         with connection.cursor() as cursor:  # the planner's statistics after a bulk load
             cursor.execute("ANALYZE search_searchdocument")
     return ReindexResult(items=done, written=written, seconds=time.perf_counter() - started)
+
+
+def _run(statements: dict[str, list[str]]) -> None:
+    """The backend's ``statements``. PostgreSQL refuses to create or drop an index of a table
+    with foreign-key checks pending (Django defers them to the commit): inside an enclosing
+    transaction they are run first, then deferred again."""
+    pending = connection.vendor == "postgresql" and connection.in_atomic_block
+    with connection.cursor() as cursor:
+        if pending:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for sql in statements.get(connection.vendor, []):
+            cursor.execute(sql)
+        if pending:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def restore_backend() -> None:
+    """Put back the per-row maintenance a first build drops (``fulltext.BULK_DROP``) if an
+    interrupted run left it dropped; a first build then starts with an empty table again, or a
+    later run's ``index_item``s are maintained as usual. On SQLite a missing insert trigger
+    means rows may lack their FTS entries: those are rebuilt as well."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'search_doc_ai'"
+            )
+            if cursor.fetchone() is not None:
+                return
+        _run(fulltext.BULK_FINISH)
+    _run(fulltext.BULK_RESTORE)
 
 
 def rebuild_backend() -> None:

@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from xinbao.items.models import Item
 from xinbao.search import duplicates as dup
+from xinbao.search import parallel
 from xinbao.search import shingles as sh
 from xinbao.search.index import attachment_texts_of
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
@@ -88,8 +89,9 @@ def _in(n: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _text_batches(batch_size: int) -> Iterator[list[tuple[int, str, str, list[str]]]]:
-    """Items in id order, ``batch_size`` at a time: id, title, body, attachments' text."""
+def _text_batches(batch_size: int) -> Iterator[list[parallel.EntryRow]]:
+    """Items in id order, ``batch_size`` at a time: id, title, body, attachments' text, and
+    the stored text and band count of its entry (None and 0 without one)."""
     last_id = 0
     while True:
         batch = list(
@@ -99,8 +101,13 @@ def _text_batches(batch_size: int) -> Iterator[list[tuple[int, str, str, list[st
         )
         if not batch:
             return
-        texts = attachment_texts_of([pk for pk, _t, _b in batch])
-        yield [(pk, title, body, texts.get(pk, [])) for pk, title, body in batch]
+        ids = [pk for pk, _t, _b in batch]
+        texts = attachment_texts_of(ids)
+        stored, counts = _current(ids)
+        yield [
+            (pk, title, body, texts.get(pk, []), stored.get(pk), counts[pk])
+            for pk, title, body in batch
+        ]
         last_id = batch[-1][0]
 
 
@@ -140,11 +147,12 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...
             cursor.executemany(sql, list(rows))
 
 
-def write_entries(changed: Sequence[tuple[int, dup.Entry]]) -> None:
-    """Replace the signature and bands of each ``(item id, entry)``, in bulk."""
+def write_entries(changed: Sequence[tuple[int, str, bytes, Sequence[tuple[int, int]]]]) -> None:
+    """Replace the entry of each ``(item id, stored text, packed signature, bands)``, in bulk:
+    the item's bands deleted, its signature upserted, all the bands inserted at once."""
     if not changed:
         return
-    ids = [pk for pk, _e in changed]
+    ids = [row[0] for row in changed]
     signatures, bands = DuplicateSignature._meta.db_table, LshBand._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
@@ -157,36 +165,27 @@ def write_entries(changed: Sequence[tuple[int, dup.Entry]]) -> None:
             f"INSERT INTO {_q(signatures)} (item_id, text, signature, computed_at) "  # noqa: S608 - constant names
             "VALUES (%s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET text = excluded.text, "
             "signature = excluded.signature, computed_at = excluded.computed_at",
-            [(pk, e.shingled.stored, sh.pack(e.values), now) for pk, e in changed],
+            [(pk, stored, signature, now) for pk, stored, signature, _k in changed],
         )
     _copy_rows(
         bands,
         ("item_id", "key", "paragraph"),
-        ((pk, key, paragraph) for pk, e in changed for paragraph, key in e.keys),
+        ((pk, key, paragraph) for pk, _s, _g, keys in changed for paragraph, key in keys),
     )
 
 
-def _band_count(shingled: sh.Shingled) -> int:
-    """How many bands ``Entry.of_shingled(shingled)`` has, without computing them."""
-    return (sh.DOC_BANDS if shingled.whole else 0) + sh.PARA_BANDS * len(shingled.long)
-
-
-def _entries_pass(batch_size: int, progress: Callable[[int], object] | None) -> tuple[int, int]:
+def _entries_pass(
+    batch_size: int, progress: Callable[[int], object] | None, workers: int
+) -> tuple[int, int]:
     done = written = 0
-    for batch in _text_batches(batch_size):
+    for computed in parallel.ordered_map(parallel.entries_of, _text_batches(batch_size), workers):
+        changed = [row for row in computed if row is not None]
         with transaction.atomic():
-            texts, counts = _current([pk for pk, _t, _b, _a in batch])
-            changed = []
-            for pk, title, body, attachments in batch:
-                shingled = sh.Shingled.of(sh.paragraphs_of(title, body, attachments))
-                if texts.get(pk) == shingled.stored and counts[pk] == _band_count(shingled):
-                    continue
-                changed.append((pk, dup.Entry.of_shingled(shingled)))
             write_entries(changed)
         written += len(changed)
-        done += len(batch)
+        done += len(computed)
         if progress is not None:
-            progress(len(batch))
+            progress(len(computed))
     return done, written
 
 
@@ -441,21 +440,26 @@ def analyze() -> None:
 
 
 def reindex(
-    *, batch_size: int = REINDEX_BATCH, progress: Callable[[int], object] | None = None
+    *,
+    batch_size: int = REINDEX_BATCH,
+    progress: Callable[[int], object] | None = None,
+    workers: int = 1,
 ) -> ReindexResult:
     """Rebuild the whole near-duplicate index (see the module docstring). ``progress`` gets the
-    items done per batch of each pass (so twice the number of items in all)."""
+    items done per batch of each pass (so twice the number of items in all). The entries of
+    the first pass are computed by ``workers`` processes (``search.parallel``; 1: in this
+    one) while this process writes."""
     started, cpu = time.perf_counter(), time.process_time()
     restore_key_index()
     if LshBand.objects.exists():
-        done, written = _entries_pass(batch_size, progress)
+        done, written = _entries_pass(batch_size, progress, workers)
     else:
         # A first build (or after a wipe): the bands go in without their index, which is then
         # built once (sorted) — a third of the cost of inserting into it row by row.
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX IF EXISTS {_q(KEY_INDEX)}")
         try:
-            done, written = _entries_pass(batch_size, progress)
+            done, written = _entries_pass(batch_size, progress, workers)
         finally:
             restore_key_index()
     entries_seconds = time.perf_counter() - started

@@ -69,13 +69,18 @@ def han_tokens(run: str) -> list[str]:
 
 
 def stream(normalized: str) -> list[str]:
-    """The positional token stream of a normalized text (see the module docstring)."""
+    """The positional token stream of a normalized text (see the module docstring): what
+    ``segments`` and ``han_tokens`` give, inlined (a rebuild runs it on every field of every
+    item)."""
     out: list[str] = []
-    for segment, is_han in segments(normalized):
-        if is_han:
-            out.extend(han_tokens(segment))
+    append, extend = out.append, out.extend
+    for han, other in SEGMENT.findall(normalized):
+        if not han:
+            append(other[:MAX_WORD])
+        elif len(han) == 1:
+            append(han)
         else:
-            out.append(segment)
+            extend(map(str.__add__, han[:-1], han[1:]))
     return out
 
 

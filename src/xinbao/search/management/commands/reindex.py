@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any, TextIO, cast
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from xinbao.items.models import Item
-from xinbao.search import index, rebuild
+from xinbao.search import index, parallel, rebuild
 
 
 class Command(BaseCommand):
@@ -29,9 +29,18 @@ class Command(BaseCommand):
             action="store_true",
             help="另外从检索词表整体重建数据库的全文索引结构(索引损坏或升级后使用)。",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=parallel.default_workers(),
+            help="计算检索词和签名的进程数(默认:本机可用的处理器数;1 表示在本进程内计算)。",
+        )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条。")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        workers = options["workers"]
+        if workers < 1:
+            raise CommandError(_("进程数至少为 1。"))
         total = Item.objects.count()
         with tqdm(
             total=total,
@@ -43,6 +52,7 @@ class Command(BaseCommand):
             result = index.reindex(
                 batch_size=max(1, options["batch_size"] or index.REINDEX_BATCH),
                 progress=bar.update,
+                workers=workers,
             )
         if options["full"]:
             index.rebuild_backend()
@@ -60,6 +70,7 @@ class Command(BaseCommand):
             dup = rebuild.reindex(
                 batch_size=max(1, options["batch_size"] or rebuild.REINDEX_BATCH),
                 progress=bar.update,
+                workers=workers,
             )
         self.stdout.write(
             _(

@@ -1,0 +1,108 @@
+"""The pure per-item work of a rebuild (``xinbao reindex``), run in worker processes while the
+main process reads and writes the database.
+
+``ordered_map(fn, batches, workers)`` yields ``fn(batch)`` for each batch, in order. With
+``workers`` ≤ 1 it runs in this process; otherwise in a pool of ``workers`` processes with at most
+``2 × workers`` batches in flight, so the workers compute the next batches while the caller writes
+the current one, and memory stays bounded whatever the number of items. Workers never touch the
+database: the functions given to it (``tokens_of``, ``entries_of``) get plain tuples read by the
+main process and return plain tuples. On Linux the pool forks, so a worker starts with the
+OpenCC and rjieba dictionaries the main process loaded before (``warm_up``); it ends with
+``os._exit`` and so never closes the database connection it inherited.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+from xinbao.search import shingles as sh
+from xinbao.search.normalize import normalize
+from xinbao.search.tokens import _cutter, document_tokens
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# id, title, keywords, body, attachments' text
+TextRow = tuple[int, str, str, str, list[str]]
+# id, title, body, attachments' text, stored text (or None), stored band count
+EntryRow = tuple[int, str, str, list[str], str | None, int]
+# id, stored text, packed signature, (paragraph, key) bands — or None when the stored entry
+# is current
+EntryResult = tuple[int, str, bytes, list[tuple[int, int]]] | None
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def warm_up() -> None:
+    """Load the dictionaries once, before the pool forks (each worker would load its own)."""
+    normalize("預熱")
+    _cutter()("预热")
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()  # pragma: no cover - not Linux
+
+
+def ordered_map(fn: Callable[[T], R], batches: Iterable[T], workers: int) -> Iterator[R]:
+    """``fn(batch)`` for each of ``batches``, in order (see the module docstring)."""
+    if workers <= 1:
+        for batch in batches:
+            yield fn(batch)
+        return
+    warm_up()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        pending: deque[Future[R]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(fn, batch))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def fields(title: str, keywords: str, body: str, attachments: Sequence[str]) -> list[str]:
+    """The texts an item is indexed from. The title is given twice: a word in the title counts
+    double for relevance."""
+    return [title, title, keywords, body, *attachments]
+
+
+def tokens_of(rows: Sequence[TextRow]) -> list[tuple[int, str]]:
+    """The full-text token string of each item (``search.index``)."""
+    return [
+        (pk, document_tokens(fields(title, keywords, body, attachments)))
+        for pk, title, keywords, body, attachments in rows
+    ]
+
+
+def _band_count(shingled: sh.Shingled) -> int:
+    """How many bands ``Entry.of_shingled(shingled)`` has, without computing them."""
+    return (sh.DOC_BANDS if shingled.whole else 0) + sh.PARA_BANDS * len(shingled.long)
+
+
+def entries_of(rows: Sequence[EntryRow]) -> list[EntryResult]:
+    """The near-duplicate entry of each item (``search.duplicates.Entry``) as what is stored,
+    or None when the stored text and band count show the stored entry is current."""
+    from xinbao.search import duplicates as dup  # it imports search.index, which imports this
+
+    out: list[EntryResult] = []
+    for pk, title, body, attachments, stored, count in rows:
+        shingled = sh.Shingled.of(sh.paragraphs_of(title, body, attachments))
+        if stored == shingled.stored and count == _band_count(shingled):
+            out.append(None)
+            continue
+        entry = dup.Entry.of_shingled(shingled)
+        out.append((pk, shingled.stored, sh.pack(entry.values), entry.keys))
+    return out
