@@ -236,17 +236,27 @@ def run_locust(
     rows = {}
     with Path(f"{prefix}_stats.csv").open() as handle:
         for row in csv.DictReader(handle):
+            if not int(row["Request Count"]):
+                continue  # the sign-in rows after the reset: they come from LOAD_LOGINS
             rows[row["Name"]] = {
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
-                "p50": float(row["50%"] or 0),
-                "p95": float(row["95%"] or 0),
-                "p99": float(row["99%"] or 0),
+                **{key: number(row[column]) for key, column in PERCENTILES},
                 "rps": float(row["Requests/s"] or 0),
             }
     for name, row in json.loads(logins.read_text()).items() if logins.exists() else []:
         rows[f"{name} (once per user)"] = {**row, "rps": 0.0}
     return rows, figures
+
+
+PERCENTILES = (("p50", "50%"), ("p95", "95%"), ("p99", "99%"))
+
+
+def number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:  # "N/A"
+        return 0.0
 
 
 def print_table(title: str, rows: dict, figures: dict) -> None:
