@@ -163,7 +163,11 @@ def servers(
         for proc in [*procs, *([nginx] if nginx else [])]:
             proc.terminate()
         for proc in [*procs, *([nginx] if nginx else [])]:
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # requests still queued after the run
+                proc.kill()
+                proc.wait()
 
 
 def process_cpu(procs: Sequence[subprocess.Popen]) -> float:
@@ -304,7 +308,8 @@ def run_setup(label: str, database_url: str, count: int, proxy: bool, args: argp
     )
     with servers(env, count, proxy, workdir) as (base, procs):
         rows, figures = run_locust(base, args, workdir, accounts, procs)
-    print_table(f"{label}: {count} app server(s){' behind nginx' if proxy else ''}", rows, figures)
+        title = f"{label}: {count} app server(s){' behind nginx' if proxy else ''}"
+        print_table(title, rows, figures)  # before the servers stop: that may take a while
     return rows
 
 

@@ -18,6 +18,7 @@ a page (tens of seconds); at 100 users it offers about 70 requests a second.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -36,6 +37,7 @@ SIGN_IN = {"login page", "login", "api: token"}
 sign_in_times: dict[str, list[float]] = {name: [] for name in SIGN_IN}
 sign_in_failures: dict[str, int] = dict.fromkeys(SIGN_IN, 0)
 signed_in = 0
+TAKEN = {role: itertools.count() for role in ACCOUNTS}
 
 
 @events.request.add_listener
@@ -96,7 +98,10 @@ class Person(HttpUser):
 
     def on_start(self) -> None:
         global signed_in
-        self.username = random.choice(ACCOUNTS[self.role])
+        # each simulated user its own account while there are enough (a person signs in once)
+        taken = next(TAKEN[self.role])
+        names = ACCOUNTS[self.role]
+        self.username = names[taken % len(names)]
         self.sign_in()
         signed_in += 1
 
