@@ -321,6 +321,7 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=2)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--accounts", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -330,7 +331,9 @@ def main() -> int:
     if not shutil.which("locust", path=str(BIN)) or not Path("/usr/sbin/nginx").exists():
         raise SystemExit("needs locust and nginx: run `make bench-load`")
     print(f"{args.users} users, {args.duration} s, {args.items} items; times in ms")
-    province = run_setup("PostgreSQL + Redis", POSTGRES_URL, 2, True, args)
+    province = (
+        {} if args.skip_postgres else run_setup("PostgreSQL + Redis", POSTGRES_URL, 2, True, args)
+    )
     if args.skip_sqlite:
         return 0
     county = run_setup("SQLite", f"sqlite:///{SQLITE_PATH}", 1, False, args)
