@@ -148,9 +148,9 @@ def attachment_add(*, item: Item, actor: User, upload: UploadedFile) -> Attachme
         )
         attachment.file.save(checked.name, ContentFile(checked.data), save=False)
         attachment.save()
-        from xinbao.items.services import do_secrecy_refresh
+        from xinbao.items.services import do_secrecy_refresh, lock_item
 
-        do_secrecy_refresh(Item.objects.select_for_update().get(pk=item.pk))
+        do_secrecy_refresh(lock_item(item.pk))
         audit_record(
             actor=actor,
             action="item.attachment_add",

@@ -11,6 +11,7 @@ from xinbao.items.queries import ItemFilter
 from xinbao.items.services import BODY_MAX, KEEP, TITLE_MAX, ItemData
 from xinbao.orgs.models import Role, Unit, User
 from xinbao.topics.models import Topic
+from xinbao.web.widgets import FastSelect
 
 if TYPE_CHECKING:
     pass
@@ -172,13 +173,22 @@ class AttachmentForm(forms.Form):
 
 
 class InboxFilterForm(forms.Form):
+    # FastSelect: the same markup as forms.Select, without a template per option.
     unit = forms.ModelChoiceField(
-        label=_("单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部")
+        label=_("单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("全部"),
+        widget=FastSelect,
     )
     category = forms.ModelChoiceField(
-        label=_("类别"), queryset=Category.objects.all(), required=False, empty_label=_("全部")
+        label=_("类别"),
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label=_("全部"),
+        widget=FastSelect,
     )
-    state = forms.ChoiceField(label=_("状态"), required=False)
+    state = forms.ChoiceField(label=_("状态"), required=False, widget=FastSelect)
     date_from = forms.DateField(
         label=_("报送起"),
         required=False,

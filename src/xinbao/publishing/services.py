@@ -24,7 +24,7 @@ from xinbao.items.attachments import sniff
 from xinbao.items.errors import IllegalMove, InvalidInput, NotAllowed
 from xinbao.items.models import Item, normalize_body
 from xinbao.items.permissions import can_see, check_editor_of
-from xinbao.items.services import do_secrecy_refresh
+from xinbao.items.services import do_secrecy_refresh, lock_item
 from xinbao.notify.models import Kind
 from xinbao.notify.services import notify_unit
 from xinbao.publishing import rules
@@ -109,7 +109,7 @@ def issue_add_item(*, issue: PublicationIssue, item: Item, actor: User) -> Issue
     with transaction.atomic():
         issue = lock_issue(issue)
         check_draft(issue)
-        item = Item.objects.select_for_update().select_related("unit").get(pk=item.pk)
+        item = lock_item(item.pk)
         if not rules.may_carry(department, item):
             raise InvalidInput(_("只能编入本部门已采用的信息(或已采用的转报信息)。"))
         if issue.publication.is_web_column and item.is_internal:

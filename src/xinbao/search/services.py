@@ -16,7 +16,7 @@ from xinbao.audit.services import audit_record
 from xinbao.items import permissions
 from xinbao.items.errors import InvalidInput, NotAllowed
 from xinbao.items.models import Item, State
-from xinbao.items.services import transition
+from xinbao.items.services import lock_item, transition
 from xinbao.items.workflow import EDITOR_OPEN, Part
 from xinbao.search.models import ItemMerge
 
@@ -38,13 +38,13 @@ def cluster_merge(*, actor: User, into: Item, others: Sequence[Item]) -> Item:
     if not other_ids:
         raise InvalidInput(_("请至少选择一条要并入的其他信息。"))
     with transaction.atomic():
-        target = Item.objects.select_for_update().select_related("unit").get(pk=into.pk)
+        target = lock_item(into.pk)
         if not permissions.plays(actor, target, Part.EDITOR):
             raise NotAllowed(_("只有收稿部门的编辑可以合并信息。"))
         if target.state not in EDITOR_OPEN | {State.ADOPTED}:
             raise InvalidInput(_("保留的信息须在审核中或已采用。"))
         merging = list(
-            Item.objects.select_for_update()
+            Item.objects.select_for_update(no_key=True, of=("self",))
             .filter(pk__in=other_ids)
             .select_related("unit")
             .prefetch_related("co_units")
