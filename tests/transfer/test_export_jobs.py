@@ -109,6 +109,10 @@ def test_a_second_export_while_one_is_queued_is_refused_in_chinese(county: Count
     partial = client_for(county.editor).get(PAGE, headers={"HX-Request": "true"})
     assert 'hx-trigger="every 2s"' in partial.content.decode()
     assert "排队中" in partial.content.decode()
+    # A running export names the kind it is writing in Chinese, not by its file name.
+    DepartmentExport.objects.update(status="running", current="revisions")
+    running = client_for(county.editor).get(PAGE, headers={"HX-Request": "true"})
+    assert "正在导出:修改稿" in running.content.decode()
 
 
 @pytest.mark.django_db

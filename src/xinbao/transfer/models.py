@@ -114,3 +114,11 @@ class DepartmentExport(models.Model):
     @property
     def active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def current_label(self) -> str:
+        """The kind being written, by its Chinese name (``current`` holds the archive's name)."""
+        from xinbao.transfer.archive.format import KINDS  # it imports the models of every app
+
+        names = {kind.name: str(kind.model._meta.verbose_name) for kind in KINDS}
+        return names.get(self.current, self.current)
