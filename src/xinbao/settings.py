@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from xinbao.security.keys import local_secret
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("XINBAO_VAR_DIR", PROJECT_DIR / "var"))
@@ -30,14 +32,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 def load_secret_key() -> str:
     """The key from the environment, else from ``var/secret_key``, generated there when absent."""
-    if key := os.environ.get("XINBAO_SECRET_KEY"):
-        return key
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(64))
-    return path.read_text().strip()
+    return local_secret(
+        "XINBAO_SECRET_KEY", VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(64)
+    )
 
 
 SECRET_KEY = load_secret_key()

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from xinbao.security.keys import local_secret
+
 if TYPE_CHECKING:
     from xinbao.audit.models import AuditRecord
 
@@ -41,18 +43,8 @@ UPGRADE_HINT = ";如为升级期间旧版本写入,先运行 xinbao backfill"
 @cache
 def audit_key() -> bytes:
     """The chain key: the environment's, else ``var/audit_key``, generated there when absent."""
-    if key := os.environ.get("XINBAO_AUDIT_KEY"):
-        return key.encode()
-    path = settings.VAR_DIR / "audit_key"
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip().encode()
+    path = Path(settings.VAR_DIR) / "audit_key"
+    return local_secret("XINBAO_AUDIT_KEY", path, lambda: secrets.token_urlsafe(48)).encode()
 
 
 def utc_ms(moment: datetime.datetime) -> datetime.datetime:

@@ -32,6 +32,7 @@ from django.db import transaction
 from xinbao.audit.chain import file_digests
 from xinbao.audit.services import audit_record
 from xinbao.ops.backup import BackupError, backup_verify
+from xinbao.security.keys import local_secret
 
 MAGIC = b"XINBAO-SEALED-BACKUP 1\n"
 CHUNK = 1 << 20
@@ -40,14 +41,9 @@ PREFIX = 4
 
 
 def backup_key() -> bytes:
-    text = getattr(settings, "XINBAO_BACKUP_KEY", "") or os.environ.get("XINBAO_BACKUP_KEY", "")
-    if not text:
-        path = Path(settings.VAR_DIR) / "backup_key"
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(16) + "\n")
-        text = path.read_text()
+    path = Path(settings.VAR_DIR) / "backup_key"
+    configured = getattr(settings, "XINBAO_BACKUP_KEY", "")
+    text = local_secret("XINBAO_BACKUP_KEY", path, lambda: secrets.token_hex(16), configured)
     try:
         key = bytes.fromhex(text.strip())
     except ValueError:

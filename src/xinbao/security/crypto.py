@@ -11,7 +11,6 @@ rotation; ``xinbao reencrypt_fields`` rewrites rows under the current key.
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 from functools import cache
 from pathlib import Path
@@ -20,6 +19,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from xinbao.security.keys import local_secret
 
 PREFIX = "sm4gcm"
 NONCE_BYTES = 12
@@ -59,14 +60,10 @@ def key_file() -> Path:
 
 @cache
 def load_keys() -> tuple[str, dict[str, bytes]]:
-    text = getattr(settings, "XINBAO_FIELD_KEYS", "") or os.environ.get("XINBAO_FIELD_KEYS", "")
-    if not text:
-        path = key_file()
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(f"v1={secrets.token_hex(16)}\n")
-        text = path.read_text()
+    configured = getattr(settings, "XINBAO_FIELD_KEYS", "")
+    text = local_secret(
+        "XINBAO_FIELD_KEYS", key_file(), lambda: f"v1={secrets.token_hex(16)}", configured
+    )
     return parse_keys(text)
 
 

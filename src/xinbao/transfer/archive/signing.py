@@ -20,13 +20,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from xinbao.security.keys import local_secret
 from xinbao.transfer.archive.format import ArchiveError
 
 SIGNATURE = "manifest.sig"
@@ -36,18 +36,9 @@ MIN_KEY_CHARS = 32
 
 def transfer_key() -> bytes:
     """``XINBAO_TRANSFER_KEY``, else ``var/transfer_key`` (generated there when absent, 0600)."""
-    text = getattr(settings, "XINBAO_TRANSFER_KEY", "") or os.environ.get("XINBAO_TRANSFER_KEY", "")
-    if not text:
-        path = Path(settings.VAR_DIR) / "transfer_key"
-        if not path.exists():
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process created it first
-                pass
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_urlsafe(48))
-        text = path.read_text().strip()
+    path = Path(settings.VAR_DIR) / "transfer_key"
+    configured = getattr(settings, "XINBAO_TRANSFER_KEY", "")
+    text = local_secret("XINBAO_TRANSFER_KEY", path, lambda: secrets.token_urlsafe(48), configured)
     if len(text) < MIN_KEY_CHARS:
         raise ArchiveError(
             [
