@@ -189,12 +189,27 @@ def scope_pending() -> int:
 def scope_backfill(
     *, batch_size: int = 5000, progress: Callable[[int], object] | None = None
 ) -> int:
-    """Copy the item fields onto every entry still without them, one transaction per
-    ``batch_size`` keys in ``item_id`` order (resumable; a second run writes nothing). Until
-    then such an entry matches no search. Returns the rows written."""
+    """Copy the item fields onto every entry still without them (resumable; a second run
+    writes nothing). Until then such an entry matches no search. Returns the rows written."""
     if not scope_pending():
         return 0
     vendor = connection.vendor
+
+    def keys(ids: list[int]) -> str | list[int]:
+        return json.dumps(ids) if vendor == "sqlite" else ids  # json_each / ANY
+
+    return _in_key_batches(SCOPE_FILL[vendor], keys, batch_size, progress)
+
+
+def _in_key_batches(
+    statement: str,
+    keys: Callable[[list[int]], str | list[int]],
+    batch_size: int,
+    progress: Callable[[int], object] | None,
+) -> int:
+    """Run ``statement`` (which writes only rows still missing their value) over the entries
+    ``batch_size`` keys at a time in ``item_id`` order, one transaction each; its one parameter
+    is ``keys(ids)``. Returns the rows written."""
     last_id, written = 0, 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -205,14 +220,13 @@ def scope_backfill(
             )
             ids = [row[0] for row in cursor.fetchall()]
             if not ids:
-                break
-            cursor.execute(SCOPE_FILL[vendor], [json.dumps(ids) if vendor == "sqlite" else ids])
+                return written
+            cursor.execute(statement, [keys(ids)])
             done = cursor.rowcount
         written += done
         last_id = ids[-1]
         if progress is not None:
             progress(done)
-    return written
 
 
 def remove_scope(schema_editor: Any) -> None:
@@ -271,25 +285,10 @@ def backfill(*, batch_size: int = 5000, progress: Callable[[int], object] | None
     ``search/0002``)."""
     if connection.vendor != "postgresql" or not vector_pending():
         return 0
-    last_id, written = 0, 0
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(  # the key index alone: see xinbao.items.backfill._next_ids
-                "SELECT item_id FROM search_searchdocument WHERE item_id > %s"
-                " ORDER BY item_id LIMIT %s",
-                [last_id, batch_size],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
-                break
-            cursor.execute(
-                "UPDATE search_searchdocument SET vector = to_tsvector('simple'::regconfig, tokens)"
-                " WHERE item_id = ANY(%s) AND vector IS NULL",
-                [ids],
-            )
-            done = cursor.rowcount
-        written += done
-        last_id = ids[-1]
-        if progress is not None:
-            progress(done)
-    return written
+    return _in_key_batches(
+        "UPDATE search_searchdocument SET vector = to_tsvector('simple'::regconfig, tokens)"
+        " WHERE item_id = ANY(%s) AND vector IS NULL",
+        lambda ids: ids,
+        batch_size,
+        progress,
+    )
