@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from tests.conftest import County
@@ -97,7 +98,10 @@ def test_query_count_does_not_grow_with_results(
 ) -> None:
     client = client_for(county.editor)
     _make_submitted(county, 3)
-    with django_assert_max_num_queries(12) as few:
+    # On PostgreSQL the full-text read runs in a savepoint with sequential scans off for that
+    # statement (search.index): four more round trips (SAVEPOINT, SET LOCAL twice, RELEASE).
+    budget = 12 + (4 if connection.vendor == "postgresql" else 0)
+    with django_assert_max_num_queries(budget) as few:
         page_of(client.get("/search/", {"q": "换届", "order": order}))
     _make_submitted(county, 25)
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -172,7 +172,7 @@ def test_a_program_error_is_logged_raised_and_shown_without_details(
     assert "disk on fire" in caplog.text
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_progress_is_visible_to_others_while_the_export_reads_its_snapshot(
     county: County, monkeypatch: pytest.MonkeyPatch
 ) -> None:
