@@ -57,6 +57,7 @@ def test_editor_exports_the_department_in_the_background_and_downloads_the_signe
     assert job.status == DepartmentExport.Status.DONE
     assert job.department == county.dept and job.started_by == county.editor
     assert job.percent == 100 and job.kinds_done == job.kinds_total and job.done > 0
+    assert job.done == job.total  # the finished job shows what the archive holds
     page = editor.get(PAGE)
     assert "已完成" in page.content.decode()
     download = reverse("transfer:export_download", args=[job.pk])

@@ -157,6 +157,7 @@ def department_export_run(job_id: int) -> DepartmentExport | None:
                 job.file.save(name, File(handle), save=False)
         job.status = DepartmentExport.Status.DONE
         job.done = sum(result.counts.values())
+        job.total = job.done  # the estimate was counted before the snapshot; this is exact
         job.kinds_done = len(KINDS)
         job.current = ""
         job.sm3 = digest.hexdigest()
@@ -165,6 +166,7 @@ def department_export_run(job_id: int) -> DepartmentExport | None:
             update_fields=[
                 "status",
                 "done",
+                "total",
                 "kinds_done",
                 "current",
                 "file",
