@@ -161,20 +161,28 @@ SCOPE_FILL = {
 }
 
 
+def drop_if_invalid(schema_editor: Any, index: str) -> None:
+    """Drop PostgreSQL index ``index`` if an interrupted ``CREATE INDEX CONCURRENTLY`` left it
+    invalid (``IF NOT EXISTS`` would keep it), so that it is built again."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT NOT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)",
+            [index],
+        )
+        row = cursor.fetchone()
+    if row is not None and row[0]:
+        schema_editor.execute(
+            f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(index)};"
+        )
+
+
 def install_scope(schema_editor: Any) -> None:
     """Create the scope index (each statement idempotent; on PostgreSQL outside a
     transaction: the index is built ``CONCURRENTLY``). A failed concurrent build leaves an
     invalid index behind: it is dropped and built again."""
     connection = schema_editor.connection
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT NOT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)",
-                ["search_doc_scope_gin"],
-            )
-            row = cursor.fetchone()
-        if row is not None and row[0]:
-            schema_editor.execute("DROP INDEX CONCURRENTLY IF EXISTS search_doc_scope_gin;")
+        drop_if_invalid(schema_editor, "search_doc_scope_gin")
     for sql in SCOPE_CREATE.get(connection.vendor, []):
         schema_editor.execute(sql)
 
@@ -253,14 +261,7 @@ def install(schema_editor: Any) -> None:
     for sql in CREATE.get(connection.vendor, []):
         schema_editor.execute(sql)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT NOT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)",
-                [INDEX],
-            )
-            row = cursor.fetchone()
-        if row is not None and row[0]:
-            schema_editor.execute("DROP INDEX CONCURRENTLY IF EXISTS search_doc_vector_gin;")
+        drop_if_invalid(schema_editor, INDEX)
         schema_editor.execute(CREATE_INDEX)
 
 
