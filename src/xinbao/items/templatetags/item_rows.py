@@ -16,29 +16,21 @@ Both give "" for an empty page, so the template keeps its own empty row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from xinbao.items.models import Item
 from xinbao.orgs.models import Role
 from xinbao.topics.timeliness import editor_clock
+from xinbao.web.rows import join_rows, pk_url
 
 register = template.Library()
-
-PK_MARK = 987654321
-
-
-def item_url(name: str) -> Callable[[int], str]:
-    """The URL of view ``name`` for an item id, reversed once per list instead of once per row."""
-    head, tail = reverse(name, args=[PK_MARK]).split(str(PK_MARK))
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def when(value: Any) -> str:
@@ -54,10 +46,6 @@ def state_badge(item: Item) -> SafeString:
     return format_html(
         '<span class="badge state-{}">{}</span>', item.state, item.get_state_display()
     )
-
-
-def join_rows(rows: Iterable[str]) -> SafeString:
-    return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows is escaped
 
 
 def latest_comment(item: Item) -> str:
@@ -78,7 +66,7 @@ def latest_comment(item: Item) -> str:
 
 @register.simple_tag
 def item_list_rows(page: Iterable[Item], editable: list[str]) -> SafeString:
-    edit, detail = item_url("items:edit"), item_url("items:detail")
+    edit, detail = pk_url("items:edit"), pk_url("items:detail")
     labels = [escape(_(text)) for text in ("标题", "类别", "状态", "更新时间")]
     rows = []
     for item in page:
@@ -109,7 +97,7 @@ def inbox_rows(
     context: template.Context, page: Iterable[Item], reviewable: list[str]
 ) -> SafeString:
     editor = context["user"].role == Role.EDITOR
-    edit, detail = item_url("items:edit"), item_url("items:detail")
+    edit, detail = pk_url("items:edit"), pk_url("items:detail")
     labels = [escape(_(text)) for text in ("紧急", "标题", "单位", "类别", "状态", "报送时间")]
     now = timezone.now()
     rows = []

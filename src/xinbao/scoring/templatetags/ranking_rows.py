@@ -17,16 +17,15 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from xinbao.scoring.ranking import RankRow
+from xinbao.web.rows import join_rows, pk_url
 
 register = template.Library()
 
-PK_MARK = 987654321
 DASH = "—"
 
 
@@ -41,11 +40,11 @@ def ratio(value: int, whole: int) -> str:
 def statement_url(name: str, year: Any, period: Any) -> Any:
     """``/scoring/…/<pk>/?year=Y&amp;period=P`` (escaped for an attribute) for a pk and an
     optional ``show``; the view is reversed once per table, not once per row."""
-    head, tail = reverse(name, args=[PK_MARK]).split(str(PK_MARK))
+    path = pk_url(name)
     query = f"?year={escape(year)}&amp;period={escape(period.key)}"
 
     def url(pk: int, show: str = "") -> str:
-        return f"{escape(head)}{pk}{escape(tail)}{query}{f'&amp;show={show}' if show else ''}"
+        return f"{escape(path(pk))}{query}{f'&amp;show={show}' if show else ''}"
 
     return url
 
@@ -59,10 +58,6 @@ def cell(label: str, content: str, num: bool = True) -> str:
 
 def link(href: str, text: Any) -> str:
     return f'<a href="{href}">{escape(text)}</a>'
-
-
-def rows_html(rows: list[str]) -> SafeString:
-    return mark_safe("\n".join(rows))  # noqa: S308 - every value in the rows is escaped
 
 
 @register.simple_tag
@@ -99,7 +94,7 @@ def unit_rank_rows(rows: Iterable[RankRow], year: Any, period: Any) -> SafeStrin
             cell(label["约稿回复"], topics),
         ]
         out.append("      <tr>\n" + "\n".join(cells) + "\n      </tr>")
-    return rows_html(out)
+    return join_rows(out)
 
 
 @register.simple_tag
@@ -128,4 +123,4 @@ def officer_rank_rows(rows: Iterable[RankRow], year: Any, period: Any) -> SafeSt
             cell(label["参阅类占比"], reference),
         ]
         out.append("      <tr>\n" + "\n".join(cells) + "\n      </tr>")
-    return rows_html(out)
+    return join_rows(out)
