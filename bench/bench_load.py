@@ -9,6 +9,7 @@ then the province/county ratio per page.
 
     make bench-load                                   # installs locust and nginx, then runs this
     .venv/bin/python bench/bench_load.py --items 300000 --users 100 --duration 60
+    .venv/bin/python bench/bench_load.py --items 100000 --users 100 --think 5 15   # people at work
 
 The data is built once per database and reused (drop xinbao_load / delete the SQLite file to
 rebuild). Locust runs on the same two cores as the servers, so the figures are a floor.
@@ -214,6 +215,7 @@ def run_locust(
             "LOAD_LOGINS": str(logins),
             "LOAD_MARK": str(mark),
             "LOAD_MEASURE_SECONDS": str(args.duration),
+            "LOAD_THINK": f"{args.think[0]},{args.think[1]}",
         },
     )
     while not mark.exists() and runner.poll() is None:
@@ -320,6 +322,9 @@ def main() -> int:
     # Users arrive two a second: each signs in once (≈ 0.5 s of CPU for the password check).
     parser.add_argument("--spawn-rate", type=float, default=2)
     parser.add_argument("--duration", type=int, default=60)
+    # Seconds a simulated user waits between requests (uniform): 0.5–2 s is a stress test (about
+    # 70 requests a second at 100 users); people reading pages and writing items wait far longer.
+    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"))
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -330,7 +335,10 @@ def main() -> int:
         return 0
     if not shutil.which("locust", path=str(BIN)) or not Path("/usr/sbin/nginx").exists():
         raise SystemExit("needs locust and nginx: run `make bench-load`")
-    print(f"{args.users} users, {args.duration} s, {args.items} items; times in ms")
+    print(
+        f"{args.users} users, think time {args.think[0]:g}–{args.think[1]:g} s, "
+        f"{args.duration} s, {args.items} items; times in ms"
+    )
     province = (
         {} if args.skip_postgres else run_setup("PostgreSQL + Redis", POSTGRES_URL, 2, True, args)
     )

@@ -12,8 +12,9 @@ minute. Their timings go to ``LOAD_LOGINS`` (JSON: name → count, failures, p50
 statistics are reset once every user has signed in, and the run stops ``LOAD_MEASURE_SECONDS``
 later, so the page rows measure users at work, not the morning's sign-in queue.
 
-Think time: 0.5–2 s between requests (``between(0.5, 2.0)``), far busier than a person reading
-a page (tens of seconds); at 100 users it offers about 70 requests a second.
+Think time between a user's requests: ``LOAD_THINK`` ("MIN,MAX" seconds, uniform), default
+"0.5,2" — far busier than a person reading a page (tens of seconds): at 100 users it offers about
+70 requests a second, a stress test of capacity. bench/bench_load.py's ``--think`` sets it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ SIGN_IN = {"login page", "login", "api: token"}
 sign_in_times: dict[str, list[float]] = {name: [] for name in SIGN_IN}
 sign_in_failures: dict[str, int] = dict.fromkeys(SIGN_IN, 0)
 signed_in = 0
+THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "0.5,2").split(","))
 TAKEN = {role: itertools.count() for role in ACCOUNTS}
 
 
@@ -94,7 +96,7 @@ def write_sign_ins(**_: Any) -> None:
 class Person(HttpUser):
     abstract = True
     role = ""
-    wait_time = between(0.5, 2.0)
+    wait_time = between(THINK[0], THINK[1])
 
     def on_start(self) -> None:
         global signed_in
