@@ -186,6 +186,9 @@ XINBAO_BACKUP_KEY = os.environ.get("XINBAO_BACKUP_KEY", "")
 # HMAC-SM3 key (at least 32 characters) signing department archives; the receiving installation
 # needs the same one. Unset: var/transfer_key, generated once (copy it to the other side).
 XINBAO_TRANSFER_KEY = os.environ.get("XINBAO_TRANSFER_KEY", "")
+# Department archives (personal data) are deleted this many days after their export finished or
+# failed, by the periodic jobs (`xinbao schedule`); 0 keeps them until the editor deletes them.
+XINBAO_EXPORT_RETENTION_DAYS = int(os.environ.get("XINBAO_EXPORT_RETENTION_DAYS", "7"))
 # Accounts with no sign-in for this many days are disabled by `xinbao schedule` (R14); 0: never.
 XINBAO_INACTIVE_DAYS = int(os.environ.get("XINBAO_INACTIVE_DAYS", "90"))
 

@@ -1,19 +1,24 @@
 """``/api/v1/transfer/exports``: an editor queues the department's archive, polls its progress
-and downloads it; others are refused, a second export while one runs answers 409."""
+and downloads it; others are refused, a second export while one runs answers 409; the maker
+deletes it, and a deleted or expired archive answers 410."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from tests.api.conftest import ApiClient
 from tests.conftest import County
-from tests.factories import make_item
+from tests.factories import make_item, make_user
 from xinbao.audit.models import AuditRecord
-from xinbao.orgs.models import User
+from xinbao.orgs.models import Role, User
+from xinbao.transfer import exports
 from xinbao.transfer.models import DepartmentExport
 
 Api = Callable[[User | None], ApiClient]
@@ -61,3 +66,36 @@ def test_a_second_export_answers_409_and_others_are_refused(county: County, api:
     assert editor.get(f"/transfer/exports/{first['id']}/file").status_code == 404
     assert editor.get("/transfer/exports/0").status_code == 422
     assert DepartmentExport.objects.count() == 1
+
+
+def finished(county: County, days_ago: int) -> DepartmentExport:
+    job = DepartmentExport.objects.create(
+        department=county.dept,
+        started_by=county.editor,
+        status=DepartmentExport.Status.DONE,
+        finished_at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
+    job.file.save("archive.zip", ContentFile(b"PK archive!"))
+    return job
+
+
+def test_the_api_deletes_and_answers_410_for_the_file(county: County, api: Api) -> None:
+    job = finished(county, days_ago=1)
+    colleague = make_user(role=Role.EDITOR, unit=county.dept, username="editor2")
+    refused = api(colleague).delete(f"/transfer/exports/{job.pk}")
+    assert refused.status_code == 403 and "发起这次导出" in refused.json()["detail"]
+    assert api(county.dept_leader).delete(f"/transfer/exports/{job.pk}").status_code == 403
+    assert api(county.other_editor).delete(f"/transfer/exports/{job.pk}").status_code == 404
+    editor = api(county.editor)
+    deleted = editor.delete(f"/transfer/exports/{job.pk}")
+    assert deleted.status_code == 200, deleted.content
+    body = deleted.json()
+    assert body["status"] == "deleted" and body["download"] is None and body["removed_at"]
+    gone = editor.get(f"/transfer/exports/{job.pk}/file")
+    assert gone.status_code == 410 and "导出人删除" in gone.json()["detail"]
+    assert editor.delete(f"/transfer/exports/{job.pk}").status_code == 400
+    old = finished(county, days_ago=9)
+    exports.expire_exports()
+    expired = editor.get(f"/transfer/exports/{old.pk}/file")
+    assert expired.status_code == 410 and "已过期" in expired.json()["detail"]
+    assert editor.get(f"/transfer/exports/{old.pk}").json()["status"] == "expired"

@@ -457,3 +457,33 @@ def test_r18_api_gives_records_and_the_chain_check_to_the_audit_administrator_on
     assert get("/audit/verify", auditor).json()["ok"] is True
     assert get("/audit/records", sysadmin).status_code == 403
     assert get("/audit/verify", sysadmin).status_code == 403
+
+
+def test_r17_verification_reads_rows_whose_canonical_form_is_the_writers(county: County) -> None:
+    """``verify`` reads plain rows (``LINK_COLUMNS``), not model instances: their canonical bytes
+    must be those ``audit_record`` signed, for every kind of value."""
+    with transaction.atomic():
+        audit_record(
+            actor=county.editor, action="test.a", obj=county.dept, changes={"b": [1, None]}
+        )
+        audit_record(actor=None, action="test.b", changes={"z": {"y": "中文\n", "a": 1.5}})
+    rows = AuditRecord.objects.filter(seq__isnull=False).values_list(*chain.LINK_COLUMNS)
+    records = {r.pk: r for r in AuditRecord.objects.filter(seq__isnull=False)}
+    assert rows
+    for row in rows:
+        assert chain.canonical_values(*row[1:-1]) == chain.canonical(records[row[0]])
+    # A stored time with microseconds (written around ``utc_ms``) is truncated the same way.
+    moment = datetime.datetime(2026, 3, 1, 8, 0, 0, 123999, tzinfo=datetime.UTC)
+    record = AuditRecord(at=moment, action="x", seq=1)
+    assert b'"at":"2026-03-01T08:00:00.123+00:00"' in chain.canonical(record)
+
+
+@pytest.mark.parametrize("position", [0, 3, 6])
+def test_r17_a_changed_byte_is_named_across_page_boundaries(county: County, position: int) -> None:
+    records = write_records(7)
+    target = records[position]
+    raw("UPDATE audit_auditrecord SET changes = '{\"n\": 1}' WHERE id = %s", [target.pk])
+    verdict = chain.verify_chain(chunk=3)
+    assert not verdict.ok and verdict.record_id == target.pk
+    with pytest.raises(CommandError, match=f"记录 id {target.pk}"):
+        verify()

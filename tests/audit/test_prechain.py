@@ -171,3 +171,15 @@ def test_nothing_to_seal_on_a_fresh_installation() -> None:
     assert prechain.seal() == prechain.SealResult(0, 0, True)
     assert prechain.pending() == 0
     assert not AuditRecord.objects.filter(action=prechain.SEALED_ACTION).exists()
+
+
+@pytest.mark.parametrize("index", [0, 5, 9])
+def test_a_changed_sealed_record_is_found_whatever_page_it_is_read_in(index: int) -> None:
+    """Verification reads the key range in pages of ``chunk`` rows, chained and pre-chain mixed;
+    a change on any page, first or last, breaks the seal."""
+    old = upgraded(10)
+    prechain.seal(batch_size=4)
+    assert chain.verify_chain(chunk=3).ok
+    raw("UPDATE audit_auditrecord SET actor_name = 'town02' WHERE id = %s", [old[index].pk])
+    verdict = chain.verify_chain(chunk=3)
+    assert not verdict.ok and "链前记录" in verdict.message

@@ -11,6 +11,12 @@ A purge (``xinbao audit purge``) removes the oldest records and leaves an ``Audi
 ``seq`` and ``mac`` of the last removed record, from which verification starts. The purge itself is
 a chained record naming the anchor, so an anchor nobody purged for is reported too.
 
+Verification is always complete: it recomputes every link (and the pre-chain seal) from the
+start or the latest anchor. Starting from a stored "verified up to here" checkpoint would not see a
+record changed after an earlier run had checked it, which R17 (a changed byte in any record is
+reported) does not allow; instead the walk reads plain rows (``LINK_COLUMNS``, no model
+instances) in pages of ``VERIFY_PAGE`` and keys the HMAC once (``link_mac``).
+
 The key comes from ``XINBAO_AUDIT_KEY`` or ``var/audit_key`` (generated once, mode 0600, never
 committed). Keep it apart from the backups: whoever holds it can rewrite the chain.
 """
@@ -23,7 +29,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
     from xinbao.audit.models import AuditRecord
 
 ALGORITHM = "sm3"
+VERIFY_PAGE = 5000  # records read at a time when verifying
 UPGRADE_HINT = ";如为升级期间旧版本写入,先运行 xinbao backfill"
 
 
@@ -53,30 +60,102 @@ def utc_ms(moment: datetime.datetime) -> datetime.datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+# The columns a link covers, in ``canonical_values``' order, with the id before and the MAC
+# after: what verification reads (``values_list``, no model instances).
+LINK_COLUMNS = (
+    "id",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "success",
+    "changes",
+    "ip",
+    "user_agent",
+    "request_id",
+    "mac",
+)
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(record: AuditRecord) -> bytes:
     """The bytes the MAC covers: every field but the id and the MAC, in a fixed form."""
+    return canonical_values(
+        record.seq,
+        record.at,
+        record.actor_id,
+        record.actor_name,
+        record.role,
+        record.action,
+        record.object_type,
+        record.object_id,
+        record.object_repr,
+        record.success,
+        record.changes,
+        record.ip,
+        record.user_agent,
+        record.request_id,
+    )
+
+
+def canonical_values(
+    seq: int | None,
+    at: datetime.datetime,
+    actor: int | None,
+    actor_name: str,
+    role: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    object_repr: str,
+    success: bool,
+    changes: Any,
+    ip: str | None,
+    user_agent: str,
+    request_id: str,
+) -> bytes:
+    """``canonical`` of a row read as ``LINK_COLUMNS[1:-1]``."""
     fields: dict[str, Any] = {
-        "seq": record.seq,
-        "at": utc_ms(record.at).isoformat(timespec="milliseconds"),
-        "actor": record.actor_id,
-        "actor_name": record.actor_name,
-        "role": record.role,
-        "action": record.action,
-        "object_type": record.object_type,
-        "object_id": record.object_id,
-        "object_repr": record.object_repr,
-        "success": bool(record.success),
-        "changes": record.changes,
-        "ip": record.ip or "",
-        "user_agent": record.user_agent,
-        "request_id": record.request_id,
+        "seq": seq,
+        # ISO format to the millisecond truncates, as ``utc_ms`` does.
+        "at": at.astimezone(datetime.UTC).isoformat(timespec="milliseconds"),
+        "actor": actor,
+        "actor_name": actor_name,
+        "role": role,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_repr": object_repr,
+        "success": bool(success),
+        "changes": changes,
+        "ip": ip or "",
+        "user_agent": user_agent,
+        "request_id": request_id,
     }
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(fields).encode()
 
 
 def compute_mac(previous: str, record: AuditRecord, key: bytes | None = None) -> str:
     message = previous.encode() + b"|" + canonical(record)
     return hmac.new(key or audit_key(), message, ALGORITHM).hexdigest()
+
+
+def link_mac(key: bytes) -> Callable[[str, tuple[Any, ...]], str]:
+    """``compute_mac`` for rows read as ``LINK_COLUMNS``, with the key's HMAC state prepared
+    once (each link copies it rather than keying a new HMAC): verification's inner loop."""
+    keyed = hmac.new(key, digestmod=ALGORITHM)
+
+    def mac(previous: str, row: tuple[Any, ...]) -> str:
+        link = keyed.copy()
+        link.update(previous.encode() + b"|" + canonical_values(*row[1:-1]))
+        return link.hexdigest()
+
+    return mac
 
 
 @dataclass(frozen=True)
@@ -89,7 +168,7 @@ class Verdict:
     pending: int = 0  # pre-chain records not sealed yet (``audit.prechain``)
 
 
-def verify_chain(using: str = "default", chunk: int = 2000) -> Verdict:
+def verify_chain(using: str = "default", chunk: int = VERIFY_PAGE) -> Verdict:
     """Walk the chain in ``seq`` order from the latest anchor; the first broken or missing link.
     Records from before the chain are checked against their seal (``audit.prechain``)."""
     from xinbao.audit.models import AuditAnchor, AuditChainHead, AuditPrechainSeal, AuditRecord
@@ -119,27 +198,28 @@ def verify_chain(using: str = "default", chunk: int = 2000) -> Verdict:
     before = prechain.verify(using, chunk)
     if not before.ok:
         return Verdict(False, 0, before.message, before.record_id)
-    key = audit_key()
+    mac_of = link_mac(audit_key())
     checked = 0
-    for record in _in_order(records, chunk):
+    for row in _in_order(records, chunk):
         seq += 1
-        if record.seq != seq:
+        pk, row_seq, row_mac = row[0], row[1], row[-1]
+        if row_seq != seq:
             return Verdict(
                 False,
                 checked,
-                f"缺少记录 seq {seq}(下一条是 id {record.pk}, seq {record.seq})。",
-                record.pk,
+                f"缺少记录 seq {seq}(下一条是 id {pk}, seq {row_seq})。",
+                pk,
                 seq,
             )
-        if not hmac.compare_digest(compute_mac(previous, record, key), record.mac):
+        if not hmac.compare_digest(mac_of(previous, row), row_mac):
             return Verdict(
                 False,
                 checked,
-                f"记录 id {record.pk}(seq {seq})与其校验码不符:已被修改、插入或调换顺序。",
-                record.pk,
+                f"记录 id {pk}(seq {seq})与其校验码不符:已被修改、插入或调换顺序。",
+                pk,
                 seq,
             )
-        previous = record.mac
+        previous = row_mac
         checked += 1
     head = AuditChainHead.objects.using(using).filter(pk=1).first()
     head_seq, head_mac = (head.seq, head.mac) if head else (0, "")
@@ -163,15 +243,16 @@ def verify_chain(using: str = "default", chunk: int = 2000) -> Verdict:
     return Verdict(True, checked, message, pending=before.pending)
 
 
-def _in_order(records: Any, chunk: int) -> Iterator[AuditRecord]:
-    """All chained records by ``seq``, read in bounded pages (keyset on ``seq``)."""
+def _in_order(records: Any, chunk: int) -> Iterator[tuple[Any, ...]]:
+    """All chained records by ``seq`` as ``LINK_COLUMNS`` rows, read in bounded pages (keyset
+    on ``seq``)."""
     last = 0
     while True:
-        page = list(records.filter(seq__gt=last).order_by("seq")[:chunk])
+        page = list(records.filter(seq__gt=last).order_by("seq").values_list(*LINK_COLUMNS)[:chunk])
         if not page:
             return
         yield from page
-        last = page[-1].seq
+        last = page[-1][1]
 
 
 def file_digests(path: os.PathLike[str] | str) -> dict[str, str]:

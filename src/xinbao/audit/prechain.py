@@ -34,7 +34,7 @@ from typing import Any
 from django.db import router, transaction
 from django.utils import timezone
 
-from xinbao.audit.chain import audit_key, compute_mac
+from xinbao.audit.chain import LINK_COLUMNS, VERIFY_PAGE, audit_key, compute_mac, link_mac
 from xinbao.audit.models import AuditPrechainSeal, AuditRecord
 
 BATCH = 2000
@@ -137,7 +137,7 @@ class PrechainVerdict:
     record_id: int | None = None
 
 
-def verify(using: str = "default", chunk: int = 2000) -> PrechainVerdict:
+def verify(using: str = "default", chunk: int = VERIFY_PAGE) -> PrechainVerdict:
     """Recompute the seal over the pre-chain records (see the module docstring)."""
     row = AuditPrechainSeal.objects.using(using).filter(pk=1).first()
     if row is None:
@@ -150,7 +150,7 @@ def verify(using: str = "default", chunk: int = 2000) -> PrechainVerdict:
             return PrechainVerdict(
                 False, 0, 0, "链前记录的封存与审计链中的封存记录(audit.prechain_sealed)不符。"
             )
-    key = audit_key()
+    mac_of = link_mac(audit_key())
     checkpoints: list[list[Any]] = list(row.checkpoints)
     position, mac, count, low = 0, "", 0, 0
 
@@ -168,20 +168,20 @@ def verify(using: str = "default", chunk: int = 2000) -> PrechainVerdict:
         page_qs = records.filter(pk__lte=row.last_id)  # key range only, as in ``seal``
         if last is not None:
             page_qs = page_qs.filter(pk__gt=last)
-        page = list(page_qs.order_by("pk")[:chunk])
+        page = list(page_qs.order_by("pk").values_list(*LINK_COLUMNS)[:chunk])
         for record in page:
-            if record.seq is not None:
+            if record[1] is not None:  # chained: verified as a link of the chain
                 continue
-            while position < len(checkpoints) and checkpoints[position][0] < record.pk:
+            while position < len(checkpoints) and checkpoints[position][0] < record[0]:
                 if not _matches(checkpoints[position], count, mac):
                     return broken(int(checkpoints[position][0]))
                 low = int(checkpoints[position][0])
                 position += 1
-            mac = compute_mac(mac, record, key)
+            mac = mac_of(mac, record)
             count += 1
         if len(page) < chunk:
             break
-        last = page[-1].pk
+        last = page[-1][0]
     while position < len(checkpoints):
         if not _matches(checkpoints[position], count, mac):
             return broken(int(checkpoints[position][0]))

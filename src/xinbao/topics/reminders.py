@@ -288,6 +288,12 @@ def send_monthly_reports(now: datetime.datetime) -> int:
     return monthly_reports_send(now)
 
 
+def expire_department_exports(now: datetime.datetime) -> int:
+    from xinbao.transfer.exports import expire_exports  # the archive imports every app's models
+
+    return expire_exports(now)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -306,6 +312,7 @@ JOBS: tuple[Job, ...] = (
     Job("monthly_report", send_monthly_reports),
     Job("disable_stale_accounts", disable_stale_accounts),
     Job("clear_sessions", clear_expired_sessions),
+    Job("expire_exports", expire_department_exports),
 )
 
 

@@ -8,7 +8,14 @@ not operate the system, and the three administrators have no business data (三�
 system administrator backs up the whole installation on the server, ``xinbao backup``, but does
 not take one department's data away). Every step is audited: queued
 (``department.export_started``), written (``department.export``, by ``department_export``),
-failed (``department.export_failed``) and each download (``department.export_downloaded``).
+failed (``department.export_failed``), each download (``department.export_downloaded``) and
+the removal of the archive (``department.export_expired`` by the periodic jobs,
+``department.export_deleted`` by the editor who made it).
+
+Retention: the archive holds the department's personal data, so it is not kept:
+``XINBAO_EXPORT_RETENTION_DAYS`` (7) after the export finished or failed, ``expire_exports`` (a
+job of ``xinbao schedule``) deletes the file and marks the job ``expired``; its maker may delete
+it sooner (``department_export_delete``). The row stays as the record; its download answers 410.
 
 Progress: ``department_export`` reads in one transaction (a REPEATABLE READ snapshot on
 PostgreSQL, a deferred read transaction on SQLite); what it wrote on its own connection would be
@@ -18,6 +25,7 @@ through a second connection of its own, in autocommit, at most every ``PROGRESS_
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import tempfile
@@ -25,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
@@ -40,6 +49,7 @@ from xinbao.transfer.models import DepartmentExport
 logger = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 0.5
+EXPIRE_BATCH = 100
 
 
 class ExportBusy(InvalidInput):
@@ -211,4 +221,101 @@ def department_export_download(*, actor: User, job: DepartmentExport) -> Departm
             obj=job,
             changes={"sm3": job.sm3, "size": job.size},
         )
+    return job
+
+
+def department_export_delete(*, actor: User, job: DepartmentExport) -> DepartmentExport:
+    """The maker of a finished (or failed) export deletes its archive now (``job`` already
+    given by ``queries.access_export``, so of the actor's department). ``NotAllowed`` for
+    another editor, ``InvalidInput`` while it runs or once it is gone; nothing changed then."""
+    check_exporter(actor)
+    if job.started_by_id != actor.pk:
+        raise NotAllowed(_("只有发起这次导出的编辑可以删除它的归档文件。"))
+    if job.status not in DepartmentExport.FINISHED:
+        if job.active:
+            raise InvalidInput(_("导出尚未结束,不能删除;请等它完成后再删除。"))
+        raise InvalidInput(_("这次导出的归档文件已经删除。"))
+    removed = _remove(
+        job.pk,
+        status=DepartmentExport.Status.DELETED,
+        actor=actor,
+        action="department.export_deleted",
+        changes={},
+    )
+    if removed is None:
+        raise InvalidInput(_("这次导出的归档文件已经删除。"))
+    return removed
+
+
+def expire_exports(now: datetime.datetime | None = None, days: int | None = None) -> int:
+    """The periodic job: delete the archive of every export that finished or failed more than
+    ``XINBAO_EXPORT_RETENTION_DAYS`` days ago (0 turns it off) and mark it ``expired``, one
+    transaction and one audit record each, oldest first, in bounded batches on the retention
+    index. Running it again finds nothing. Returns how many were expired."""
+    now = now or timezone.now()
+    days = settings.XINBAO_EXPORT_RETENTION_DAYS if days is None else days
+    if days <= 0:
+        return 0
+    before = now - datetime.timedelta(days=days)
+    expired = 0
+    while True:
+        batch = list(
+            DepartmentExport.objects.filter(
+                status__in=DepartmentExport.FINISHED, finished_at__lt=before
+            )
+            .order_by("finished_at", "pk")
+            .values_list("pk", flat=True)[:EXPIRE_BATCH]
+        )
+        if not batch:
+            return expired
+        for pk in batch:
+            removed = _remove(
+                pk,
+                status=DepartmentExport.Status.EXPIRED,
+                actor=None,
+                action="department.export_expired",
+                changes={"days": days},
+                now=now,
+            )
+            expired += removed is not None
+
+
+def _remove(
+    pk: int,
+    *,
+    status: str,
+    actor: User | None,
+    action: str,
+    changes: dict[str, Any],
+    now: datetime.datetime | None = None,
+) -> DepartmentExport | None:
+    """Mark a finished or failed export removed and delete its file, in one transaction with
+    the audit record; ``None`` when someone else removed it first. The file is deleted last,
+    inside the transaction: if that fails, nothing is marked and the next run tries again; a
+    file already missing counts as deleted, so a run whose commit failed is finished then."""
+    with transaction.atomic():
+        job = (
+            DepartmentExport.objects.select_for_update()
+            .filter(pk=pk, status__in=DepartmentExport.FINISHED)
+            .first()
+        )
+        if job is None:
+            return None
+        name, previous = job.file.name, job.status
+        job.status, job.removed_at, job.file.name = status, now or timezone.now(), ""
+        job.save(update_fields=["status", "removed_at", "file"])
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=job,
+            changes={
+                **changes,
+                "status": [previous, status],
+                "file": name or "",
+                "size": job.size,
+                "sm3": job.sm3,
+            },
+        )
+        if name:
+            job.file.storage.delete(name)
     return job

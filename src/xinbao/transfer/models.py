@@ -70,13 +70,22 @@ class DepartmentExport(models.Model):
     """A department archive made in the background (``transfer.exports``): queued by an editor
     on the page or through the API, written by the worker, downloaded from the page. Progress
     (``done`` of ``total`` rows, kinds finished) is written while the export runs through a
-    connection of its own, so others see it although the export reads from one snapshot."""
+    connection of its own, so others see it although the export reads from one snapshot.
+
+    The archive holds personal data: ``XINBAO_EXPORT_RETENTION_DAYS`` after it finished (or
+    failed) the periodic jobs delete its file and mark it ``expired``; the editor who made it
+    may delete it sooner (``deleted``). The row stays, with ``removed_at``, as the record."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
         RUNNING = "running", _("导出中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+        DELETED = "deleted", _("已删除")
+
+    FINISHED = (Status.DONE, Status.FAILED)  # what retention and the editor may remove
+    REMOVED = (Status.EXPIRED, Status.DELETED)
 
     department = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     started_by = models.ForeignKey(
@@ -96,11 +105,16 @@ class DepartmentExport(models.Model):
     error = models.TextField(_("错误"), blank=True)
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("归档删除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("部门数据导出")
         verbose_name_plural = _("部门数据导出")
-        indexes = [models.Index(fields=["department", "-started_at"])]
+        indexes = [
+            models.Index(fields=["department", "-started_at"]),
+            # The retention job's walk: finished or failed, oldest first.
+            models.Index(fields=["status", "finished_at"], name="transfer_export_retention"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.department_id} {self.started_at:%Y-%m-%d %H:%M}"
@@ -114,6 +128,11 @@ class DepartmentExport(models.Model):
     @property
     def active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def removable(self) -> bool:
+        """Finished or failed: its maker may delete it, retention will."""
+        return self.status in self.FINISHED
 
     @property
     def current_label(self) -> str:

@@ -2,7 +2,8 @@
 its progress, download the signed archive (``transfer.exports``, the same services as the page).
 
 For the department's editors only; anyone else is refused (403), and another department's
-export is not found (404).
+export is not found (404). A finished archive is kept ``XINBAO_EXPORT_RETENTION_DAYS`` days (its
+maker may delete it sooner); afterwards its file answers 410 with the reason.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pydantic import Field
 
 from xinbao.api.auth import ApiRequest
 from xinbao.api.routes import READ_ERRORS, WRITE_ERRORS, ObjectId
+from xinbao.api.schemas import Error
 from xinbao.transfer import queries
 from xinbao.transfer.exports import (
     check_exporter,
+    department_export_delete,
     department_export_download,
     department_export_start,
 )
@@ -33,7 +36,10 @@ ZIP_MIME = "application/zip"
 class ExportOut(Schema):
     id: int
     department: str = Field(description="组织部门的单位代码")
-    status: str = Field(description="queued 排队中、running 导出中、done 已完成、failed 失败")
+    status: str = Field(
+        description="queued 排队中、running 导出中、done 已完成、failed 失败、"
+        "expired 已过期(归档已按保留期限删除)、deleted 已删除(导出人删除了归档)"
+    )
     status_display: str
     percent: int = Field(description="进度(0–100)")
     done: int = Field(description="已导出的行数")
@@ -47,6 +53,7 @@ class ExportOut(Schema):
     download: str | None = Field(description="完成后下载归档的地址")
     started_at: datetime.datetime
     finished_at: datetime.datetime | None
+    removed_at: datetime.datetime | None = Field(description="归档文件删除的时间")
 
     @staticmethod
     def build(job: DepartmentExport, department_code: str) -> ExportOut:
@@ -71,6 +78,7 @@ class ExportOut(Schema):
             ),
             started_at=job.started_at,
             finished_at=job.finished_at,
+            removed_at=job.removed_at,
         )
 
 
@@ -107,9 +115,22 @@ def export_get(request: ApiRequest, export_id: ObjectId) -> ExportOut:
     return ExportOut.build(job, department.code)
 
 
+@router.delete(
+    "/transfer/exports/{export_id}",
+    response={200: ExportOut, **WRITE_ERRORS},
+    summary="删除一次数据导出的归档文件",
+    description="仅发起这次导出的编辑本人,且导出已完成或失败;任务记录保留,状态为 deleted。"
+    "导出尚未结束或归档已删除时答 400,其他编辑答 403。",
+)
+def export_delete(request: ApiRequest, export_id: ObjectId) -> ExportOut:
+    department = check_exporter(request.user)
+    job = queries.access_export(request.user, export_id, finished=False)
+    return ExportOut.build(department_export_delete(actor=request.user, job=job), department.code)
+
+
 @router.get(
     "/transfer/exports/{export_id}/file",
-    response=READ_ERRORS,
+    response={**READ_ERRORS, 410: Error},
     summary="下载已完成的部门归档(zip,带签名)",
     openapi_extra={
         "responses": {

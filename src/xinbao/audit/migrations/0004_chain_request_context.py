@@ -29,6 +29,23 @@ def restore_triggers(apps, schema_editor):
     triggers.install(schema_editor)
 
 
+class AddSeqOnline(migrations.AddField):
+    """``seq`` as ``AddField`` makes it, but on PostgreSQL without the two full scans of the
+    table under this migration's lock: the column alone (no default, so no rewrite) and its
+    ``CHECK (seq >= 0)`` as ``NOT VALID``. Migration audit/0006 then builds the unique index
+    ``CONCURRENTLY``, attaches it as the constraint and validates the check, so both upgrade
+    paths end with the same schema. Elsewhere (SQLite rebuilds the table anyway) as before."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        schema_editor.execute('ALTER TABLE "audit_auditrecord" ADD COLUMN "seq" bigint NULL')
+        schema_editor.execute(
+            'ALTER TABLE "audit_auditrecord" ADD CONSTRAINT "audit_auditrecord_seq_check"'
+            ' CHECK ("seq" >= 0) NOT VALID'
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -79,7 +96,7 @@ class Migration(migrations.Migration):
             name='role',
             field=models.CharField(blank=True, max_length=16, verbose_name='角色'),
         ),
-        migrations.AddField(
+        AddSeqOnline(
             model_name='auditrecord',
             name='seq',
             field=models.PositiveBigIntegerField(blank=True, null=True, unique=True, verbose_name='链序号'),

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -37,10 +36,30 @@ from xinbao.transfer.archive.format import (
     exported_fields,
 )
 from xinbao.transfer.archive.signing import SIGNATURE, sign, transfer_key
-from xinbao.uploads import sm3_hex
 
 Progress = Callable[[str, int], object]
 CHUNK = 2000
+FILE_CHUNK = 2**20  # bytes of a stored file read at a time
+
+
+@dataclass
+class _PendingFile:
+    """A stored file a row names, to be copied into the archive once the kind's member closes."""
+
+    kind: Kind
+    value: FieldFile
+    registered: bool  # named by the attachment's registered digest, not one computed here
+
+    def changed(self) -> str:
+        instance = self.value.instance
+        if self.registered and isinstance(instance, Attachment):
+            return _(
+                "附件“%(name)s”与登记的 SM3 摘要不符(文件已损坏),请先运行 xinbao scrub 处理。"
+            ) % {"name": instance.original_name}
+        return _("%(kind)s 的文件 %(name)s 在导出过程中被改动,请重新导出。") % {
+            "kind": self.kind.name,
+            "name": self.value.name,
+        }
 
 
 @dataclass
@@ -113,7 +132,6 @@ def _read_only_begin(outermost: bool) -> Iterator[None]:
 
 class _Exporter:
     zip: zipfile.ZipFile  # open while ``write`` runs
-    spool: Path  # files waiting for the current member to close
 
     def __init__(self, department: Unit, progress: Progress | None, key: bytes) -> None:
         self.key = key
@@ -133,7 +151,7 @@ class _Exporter:
         }
         self.files: dict[str, int] = {}
         self.dropped: dict[str, int] = {}
-        self.pending: list[str] = []
+        self.pending: dict[str, _PendingFile] = {}  # by SM3, until the kind's member closes
 
     # --- references -------------------------------------------------------------------------
 
@@ -166,36 +184,70 @@ class _Exporter:
         )
 
     def file(self, kind: Kind, value: FieldFile) -> dict[str, str] | None:
+        """The row's reference to a stored file; the bytes follow once the kind's member is
+        closed (``copy_pending``: one open member at a time). An attachment's registered SM3
+        digest names it without reading it here (checked while it is copied); any other file is
+        read once, in chunks, for its digest."""
         if not value or not value.name:
             return None
-        try:
-            with value.storage.open(value.name, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise ArchiveError(
-                [
-                    _("%(kind)s 的文件 %(name)s 无法读取:%(error)s")
-                    % {"kind": kind.name, "name": value.name, "error": exc}
-                ]
-            ) from exc
-        digest = sm3_hex(data)
         instance = value.instance
-        if isinstance(instance, Attachment) and instance.sm3 and instance.sm3 != digest:
-            raise ArchiveError(
-                [
-                    _(
-                        "附件“%(name)s”与登记的 SM3 摘要不符(文件已损坏),"
-                        "请先运行 xinbao scrub 处理。"
-                    )
-                    % {"name": instance.original_name}
-                ]
-            )
-        if digest not in self.files:
-            # Added to the zip once the kind's member is closed (one open member at a time).
-            (self.spool / digest).write_bytes(data)
-            self.pending.append(digest)
-            self.files[digest] = len(data)
+        registered = instance.sm3 if isinstance(instance, Attachment) else ""
+        digest = registered or self.digest_of(kind, value)
+        if digest not in self.files and digest not in self.pending:
+            self.pending[digest] = _PendingFile(kind, value, registered=bool(registered))
         return {"sm3": digest, "name": Path(value.name).name}
+
+    def digest_of(self, kind: Kind, value: FieldFile) -> str:
+        digest = hashlib.new("sm3")
+        with closing(self.chunks(kind, value)) as chunks:
+            for chunk in chunks:
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def chunks(self, kind: Kind, value: FieldFile) -> Generator[bytes]:
+        """The stored file in ``FILE_CHUNK`` pieces; ``ArchiveError`` when it cannot be read."""
+        try:
+            handle = value.storage.open(value.name or "", "rb")
+        except OSError as exc:
+            raise ArchiveError([self.unreadable(kind, value, exc)]) from exc
+        with handle:
+            while True:
+                try:
+                    chunk = handle.read(FILE_CHUNK)
+                except OSError as exc:
+                    raise ArchiveError([self.unreadable(kind, value, exc)]) from exc
+                if not chunk:
+                    return
+                yield chunk
+
+    @staticmethod
+    def unreadable(kind: Kind, value: FieldFile, exc: OSError) -> str:
+        return _("%(kind)s 的文件 %(name)s 无法读取:%(error)s") % {
+            "kind": kind.name,
+            "name": value.name,
+            "error": exc,
+        }
+
+    def copy_pending(self) -> None:
+        """The files the kind's rows named, each streamed from storage into its own member in
+        ``FILE_CHUNK`` pieces (memory bounded whatever the file's size; zip64 when it needs it),
+        its SM3 digest computed on the way and compared with the name it was given."""
+        for digest, pending in self.pending.items():
+            info = zipfile.ZipInfo(FILES_DIR + digest, date_time=time.localtime()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            streamed, size = hashlib.new("sm3"), 0
+            with (
+                closing(self.chunks(pending.kind, pending.value)) as chunks,
+                self.zip.open(info, "w", force_zip64=True) as member,
+            ):
+                for chunk in chunks:
+                    streamed.update(chunk)
+                    member.write(chunk)
+                    size += len(chunk)
+            if streamed.hexdigest() != digest:
+                raise ArchiveError([pending.changed()])
+            self.files[digest] = size
+        self.pending.clear()
 
     # --- rows -------------------------------------------------------------------------------
 
@@ -256,10 +308,7 @@ class _Exporter:
                     self.progress(kind.name, 500)
         if self.progress is not None:
             self.progress(kind.name, count % 500)
-        for name in self.pending:
-            self.zip.write(self.spool / name, FILES_DIR + name)
-            (self.spool / name).unlink()
-        self.pending.clear()
+        self.copy_pending()
         return count, digest.hexdigest()
 
     def row_extra(self, kind: Kind, obj: models.Model) -> dict[str, Any]:
@@ -275,11 +324,7 @@ class _Exporter:
             User.objects.filter(unit__in=self.scope.units).values_list("pk", flat=True)
         )
         entries: dict[str, dict[str, Any]] = {}
-        with (
-            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as self.zip,
-            tempfile.TemporaryDirectory(prefix="xinbao-export-") as spool,
-        ):
-            self.spool = Path(spool)
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as self.zip:
             # Everything but units and users first: they add the units and people they name.
             for kind in KINDS:
                 if kind.model in (Unit, User):

@@ -17,12 +17,15 @@ LABELS = {
     "instruction_feedback": "批示反馈提醒",
     "retry_deliveries": "邮件和群消息重试",
     "monthly_report": "信息工作月报",
+    "disable_stale_accounts": "停用长期未登录的账号",
+    "clear_sessions": "清理过期会话",
+    "expire_exports": "删除过期的部门数据归档",
 }
 
 
 class Command(BaseCommand):
     help = (
-        "运行到期的定时任务(约稿截止与逾期、紧急信息超时、本月未报送、退回未处理、批示反馈等提醒,以及失败邮件和群消息的重试)。"
+        "运行到期的定时任务(约稿截止与逾期、紧急信息超时、本月未报送、退回未处理、批示反馈等提醒,以及失败邮件和群消息的重试、过期部门数据归档的删除)。"
         "--once 运行一次后退出,供 cron 或 systemd 定时器调用;重复运行不会重复发送。"
     )
 
