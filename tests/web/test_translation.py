@@ -73,3 +73,17 @@ def test_fill_converts_new_and_changed_entries_and_keeps_hand_edits() -> None:
     assert (new.msgstr, changed.msgstr, hand_made.msgstr) == ("新的詞條", "修改後的說明", "資訊")
     assert not changed.fuzzy and changed.previous_msgid is None
     assert translation.fill(catalog) == 0  # a second run changes nothing
+
+
+def test_error_page_titles_are_in_the_traditional_catalog() -> None:
+    """The error pages' titles are kept in a table (``web.errors.TITLES``): each is marked for
+    the catalog, so a 繁體 user's 404 or 410 page has a Traditional title."""
+    from django.utils import translation as django_translation
+
+    from xinbao.web.errors import TITLES
+
+    with django_translation.override("zh-hant"):
+        titles = {status: django_translation.gettext(title) for status, title in TITLES.items()}
+    assert titles[404] == "頁面不存在"
+    assert titles[410] == "文件已刪除"
+    assert all(titles[status] == to_traditional(TITLES[status]) for status in TITLES)

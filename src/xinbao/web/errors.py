@@ -11,15 +11,16 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 logger = logging.getLogger("xinbao.errors")
 
-TITLES = {
-    400: "请求有误",
-    403: "没有权限",
-    404: "页面不存在",
-    410: "文件已删除",
-    500: "系统出错",
+TITLES = {  # marked for the catalog here, translated when the page is rendered
+    400: gettext_noop("请求有误"),
+    403: gettext_noop("没有权限"),
+    404: gettext_noop("页面不存在"),
+    410: gettext_noop("文件已删除"),
+    500: gettext_noop("系统出错"),
 }
 
 
