@@ -294,6 +294,12 @@ def expire_department_exports(now: datetime.datetime) -> int:
     return expire_exports(now)
 
 
+def abandon_stale_department_exports(now: datetime.datetime) -> int:
+    from xinbao.transfer.exports import abandon_stale_exports
+
+    return abandon_stale_exports(now)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -313,6 +319,7 @@ JOBS: tuple[Job, ...] = (
     Job("disable_stale_accounts", disable_stale_accounts),
     Job("clear_sessions", clear_expired_sessions),
     Job("expire_exports", expire_department_exports),
+    Job("abandon_stale_exports", abandon_stale_department_exports),
 )
 
 

@@ -17,6 +17,12 @@ Retention: the archive holds the department's personal data, so it is not kept:
 job of ``xinbao schedule``) deletes the file and marks the job ``expired``; its maker may delete
 it sooner (``department_export_delete``). The row stays as the record; its download answers 410.
 
+Interrupted work: a worker that dies mid-export (killed, machine restarted) leaves its job
+``running`` and would block every later export of the department. The job's progress carries a
+heartbeat (``heartbeat_at``); ``abandon_stale_exports`` (a job of ``xinbao schedule``, and run for
+the department before a new export starts) fails a running job silent for ``STALE_RUNNING`` and
+a queued job no worker took within ``STALE_QUEUED``, audited as ``department.export_failed``.
+
 Progress: ``department_export`` reads in one transaction (a REPEATABLE READ snapshot on
 PostgreSQL, a deferred read transaction on SQLite); what it wrote on its own connection would be
 invisible to everyone else until the end. ``ProgressWriter`` therefore writes the job's progress
@@ -36,6 +42,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +57,8 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 0.5
 EXPIRE_BATCH = 100
+STALE_RUNNING = datetime.timedelta(minutes=15)  # progress is written every PROGRESS_SECONDS
+STALE_QUEUED = datetime.timedelta(hours=2)
 
 
 class ExportBusy(InvalidInput):
@@ -69,6 +78,7 @@ def department_export_start(*, actor: User) -> DepartmentExport:
     """Queue an export of the actor's department; the worker runs it after commit. One at a
     time per department (``InvalidInput`` while one is queued or running)."""
     department = check_exporter(actor)
+    abandon_stale_exports(department=department)
     with transaction.atomic():
         Unit.objects.select_for_update().filter(pk=department.pk).first()  # one start at a time
         busy = DepartmentExport.objects.filter(
@@ -121,7 +131,12 @@ class ProgressWriter:
         now = time.monotonic()
         if now - self.last >= PROGRESS_SECONDS:
             self.last = now
-            self.write(done=self.done, kinds_done=len(self.kinds) - 1, current=kind[:40])
+            self.write(
+                done=self.done,
+                kinds_done=len(self.kinds) - 1,
+                current=kind[:40],
+                heartbeat_at=timezone.now(),
+            )
 
     def write(self, **values: Any) -> None:
         if self.own is None:
@@ -144,7 +159,7 @@ def department_export_run(job_id: int) -> DepartmentExport | None:
     archive into a temporary file, store it, mark the job done or failed."""
     claimed = DepartmentExport.objects.filter(
         pk=job_id, status=DepartmentExport.Status.QUEUED
-    ).update(status=DepartmentExport.Status.RUNNING)
+    ).update(status=DepartmentExport.Status.RUNNING, heartbeat_at=timezone.now())
     if not claimed:
         return None
     job = DepartmentExport.objects.select_related("department", "started_by").get(pk=job_id)
@@ -210,6 +225,53 @@ def _failed(job: DepartmentExport, message: str) -> None:
             success=False,
         )
     job.refresh_from_db()
+
+
+def abandon_stale_exports(
+    now: datetime.datetime | None = None, department: Unit | None = None
+) -> int:
+    """Fail the exports whose worker is gone: running with no progress for ``STALE_RUNNING``,
+    or queued for ``STALE_QUEUED`` without a worker taking them (of ``department`` only, when
+    given). Each is re-checked under its row lock, so a job that just moved on is left alone;
+    running it again finds nothing. Returns how many were failed."""
+    now = now or timezone.now()
+    Status = DepartmentExport.Status
+    silent = Q(status=Status.RUNNING) & (
+        Q(heartbeat_at__lt=now - STALE_RUNNING)
+        | Q(heartbeat_at__isnull=True, started_at__lt=now - STALE_RUNNING)
+    )
+    waiting = Q(status=Status.QUEUED, started_at__lt=now - STALE_QUEUED)
+    stale = DepartmentExport.objects.filter(silent | waiting)
+    if department is not None:
+        stale = stale.filter(department=department)
+    failed = 0
+    for pk in stale.order_by("pk").values_list("pk", flat=True)[:EXPIRE_BATCH]:
+        with transaction.atomic():
+            job = (
+                DepartmentExport.objects.select_for_update()
+                .filter(pk=pk)
+                .filter(silent | waiting)
+                .select_related("started_by")
+                .first()
+            )
+            if job is None:
+                continue
+            message = (
+                _("导出中断:后台任务停止运行,未能完成。请重新导出。")
+                if job.status == Status.RUNNING
+                else _("导出未能开始:后台任务长时间没有运行。请重新导出,或联系系统管理员。")
+            )
+            job.status, job.error, job.finished_at = Status.FAILED, message, now
+            job.save(update_fields=["status", "error", "finished_at"])
+            audit_record(
+                actor=job.started_by,
+                action="department.export_failed",
+                obj=job,
+                changes={"error": message, "stale": True},
+                success=False,
+            )
+            failed += 1
+    return failed
 
 
 def department_export_download(*, actor: User, job: DepartmentExport) -> DepartmentExport:

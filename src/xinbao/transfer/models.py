@@ -104,6 +104,9 @@ class DepartmentExport(models.Model):
     sm3 = models.CharField(_("SM3 摘要"), max_length=64, blank=True)
     error = models.TextField(_("错误"), blank=True)
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    # Written with the progress while the export runs: a running job whose heartbeat stopped
+    # (the worker died) is failed by ``exports.abandon_stale_exports``, so it blocks no new one.
+    heartbeat_at = models.DateTimeField(_("最近进度时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     removed_at = models.DateTimeField(_("归档删除时间"), null=True, blank=True)
 

@@ -20,6 +20,7 @@ LABELS = {
     "disable_stale_accounts": "停用长期未登录的账号",
     "clear_sessions": "清理过期会话",
     "expire_exports": "删除过期的部门数据归档",
+    "abandon_stale_exports": "结束中断的部门数据导出",
 }
 
 
