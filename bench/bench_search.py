@@ -297,7 +297,8 @@ def bench_user(label: str, user: User, repeat: int) -> list[tuple[float, float, 
     )
     print(
         "CPU (this process + server): newest-first median "
-        f"{statistics.median(r[0] for r in cpu_rows):.2f} ms (slowest query {max(r[0] for r in cpu_rows):.2f}); relevance slowest p50 "
+        f"{statistics.median(r[0] for r in cpu_rows):.2f} ms "
+        f"(slowest query {max(r[0] for r in cpu_rows):.2f}); relevance slowest p50 "
         f"{max(r[1] for r in cpu_rows):.2f} ms; load average now "
         + "/".join(f"{x:.2f}" for x in os.getloadavg())
     )
