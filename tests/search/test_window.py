@@ -1,7 +1,9 @@
-"""PostgreSQL, newest first: the windowed read (each part of a user's view read only over its
+"""Newest first, PostgreSQL: the windowed read (each part of a user's view read only over its
 newest entries, ``search.index.newest_document_ids``) finds exactly what the full read finds,
 for every role, filter and kind of query, whether the window holds the answer or the full read
-has to follow; and both reads are answered from the indexes they were built for."""
+has to follow; and both reads are answered from the indexes they were built for. SQLite: the
+stream of matches checked against the view (forwarded items as a set of ids read once) finds
+what the items' own query finds."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from xinbao.publishing import services as publishing
 from xinbao.search import index, queries
 from xinbao.search.queries import SearchFilters, search_items
 
-pytestmark = pytest.mark.skipif(
+postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the windowed read is PostgreSQL's"
 )
 
@@ -69,6 +71,7 @@ def newest(user: User, query: str, filters: dict[str, Any], *, windowed: bool) -
     return results.ids[: queries.COUNT_CAP + 1]  # one read of COUNT_CAP + 1 ids
 
 
+@postgresql_only
 @pytest.mark.parametrize("window_per_id", [1, 3])
 def test_the_windowed_read_finds_what_the_full_read_finds(
     corpus: dict[str, User], monkeypatch: pytest.MonkeyPatch, window_per_id: int
@@ -87,6 +90,7 @@ def test_the_windowed_read_finds_what_the_full_read_finds(
                 )
 
 
+@postgresql_only
 def test_both_outcomes_of_the_window_occur(
     corpus: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,6 +124,7 @@ def nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [node, *(n for child in node.get("Plans", []) for n in nodes(child))]
 
 
+@postgresql_only
 def test_the_floors_come_from_the_newest_index(corpus: dict[str, User]) -> None:
     results = search_items(corpus["editor"], "工作")
     assert results.windows is not None
@@ -135,6 +140,7 @@ def test_the_floors_come_from_the_newest_index(corpus: dict[str, User]) -> None:
     assert not [k for k in kinds if k[0] == "Seq Scan"], kinds
 
 
+@postgresql_only
 def test_the_window_is_read_through_bitmaps_never_walking_the_entries(
     corpus: dict[str, User],
 ) -> None:
@@ -150,3 +156,26 @@ def test_the_window_is_read_through_bitmaps_never_walking_the_entries(
     entries = [n for n in nodes(tree) if n.get("Relation Name") == "search_searchdocument"]
     assert entries, tree
     assert {n["Node Type"] for n in entries} == {"Bitmap Heap Scan"}, entries
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the stream is SQLite's")
+def test_the_stream_finds_what_the_items_query_finds(corpus: dict[str, User]) -> None:
+    for role, user in corpus.items():
+        for query in QUERIES:
+            results = search_items(user, query)
+            if results.expression is None:
+                continue
+            stream = queries.NewestIds(
+                results.queryset,
+                results.expression,
+                unmatched=results.unmatched if results.unmatched is not None else results.queryset,
+                narrow=False,
+                documents=results.documents,
+                compiled=results.compiled,
+                id_sets=results.id_sets,
+            )
+            assert stream.streamed
+            expected = list(results.queryset.order_by("-pk").values_list("pk", flat=True)[:100])
+            assert stream[:100] == expected, (role, query)
+    # The city editor sees the forwarded item through the set of ids alone.
+    assert search_items(corpus["city editor"], "换届工作").ids[:10] != []
