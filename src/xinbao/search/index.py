@@ -13,6 +13,7 @@ matching item ids for ``QuerySet.filter(pk__in=…)``; ``token_strings`` feeds `
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -497,6 +498,7 @@ def newest_document_ids(
     limit: int,
     *,
     windows: Sequence[QuerySet[SearchDocument]] | None = None,
+    is_common: Callable[[str | None], bool] | None = None,
 ) -> list[int]:
     """PostgreSQL: the ids of the items whose entries are in any of ``parts`` (each already
     narrowed by visibility and filters on the copied fields) and match ``compiled.positive``,
@@ -515,15 +517,42 @@ def newest_document_ids(
     primary key's range answers visiting only the matches in the window. The matches from the
     highest such floor up are then exactly those of the full read; when ``limit`` of them are
     found (a word in at least about half of the entries) they are the answer, otherwise the full
-    read follows."""
-    if windows is None:
+    read follows. The window is tried only for a word the planner's statistics call common
+    (``common``, or ``is_common`` that remembers its answer), and not for a phrase (checked
+    exactly entry by entry, by key)."""
+    if windows is None or compiled.relaxed or not (is_common or common)(compiled.positive):
         return _newest(parts, compiled, limit)
     floors = window_floors(windows, WINDOW_PER_ID * limit)
-    found = _newest(parts, compiled, limit, floors=floors)
     floor = max((f for f in floors if f is not None), default=None)
-    if floor is None or (len(found) >= limit and found[limit - 1] >= floor):
+    if floor is None:  # every part is read whole anyway
+        return _newest(parts, compiled, limit)
+    found = _newest(parts, compiled, limit, floors=floors)
+    if len(found) >= limit and found[limit - 1] >= floor:
         return found[:limit]
     return _newest(parts, compiled, limit)
+
+
+# The windowed read is tried for an expression the planner expects in at least this share of
+# the entries: below it, the window would hold too few matches and the full read follow anyway
+# (a rarer word is cheap to read in full).
+COMMON_SHARE = 0.25
+ESTIMATE_SQL = """EXPLAIN (FORMAT JSON)
+    SELECT 1 FROM search_searchdocument WHERE vector @@ to_tsquery('simple', %s)
+    UNION ALL SELECT 1 FROM search_searchdocument"""
+
+
+def common(expression: str | None) -> bool:
+    """PostgreSQL: whether the planner's statistics (the most common lexemes of the vectors,
+    kept by ``ANALYZE``) put ``expression`` in at least ``COMMON_SHARE`` of the entries. One
+    planning, no rows read."""
+    if expression is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(ESTIMATE_SQL, [expression])
+        found = cursor.fetchone()[0]
+    plan = json.loads(found) if isinstance(found, str) else found
+    matching, total = (child["Plan Rows"] for child in plan[0]["Plan"]["Plans"])
+    return bool(total) and matching >= COMMON_SHARE * total
 
 
 def _fewer_matches_than(expression: str, limit: int) -> bool:

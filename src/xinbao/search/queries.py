@@ -144,6 +144,7 @@ class NewestIds:
     ) -> None:
         self._fetched: list[int] | None = None
         self.windows = windows
+        self._is_common: bool | None = None
         self.id_sets = id_sets  # for each of ``documents``: whether it is a set of ids
         self._limit = 0
         self.documents = documents if compiled is not None and compiled.positive else None
@@ -196,7 +197,7 @@ class NewestIds:
         stream = self._stream_sql() if self.streamed else None
         if self.documents is not None and connection.vendor == "postgresql" and self.compiled:
             fetched = index.newest_document_ids(
-                self.documents, self.compiled, limit, windows=self.windows
+                self.documents, self.compiled, limit, windows=self.windows, is_common=self._common
             )
         elif not self.streamed:
             ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
@@ -210,6 +211,12 @@ class NewestIds:
                 fetched = [row[0] for row in cursor.fetchall()]
         self._fetched, self._limit = fetched, limit
         return fetched
+
+    def _common(self, expression: str | None) -> bool:
+        """``index.common``, asked once: the count and the relevance window both read ids."""
+        if self._is_common is None:
+            self._is_common = index.common(expression)
+        return self._is_common
 
     def count(self) -> int:
         """The number of matches, counting no further than ``COUNT_CAP + 1``. Counting reads
