@@ -13,6 +13,7 @@ matching item ids for ``QuerySet.filter(pk__in=…)``; ``token_strings`` feeds `
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -399,8 +400,105 @@ def document_match(expression: str) -> Q:
     return Q(match)
 
 
+# PostgreSQL, newest first: each part of the view is first read only over its newest
+# ``WINDOW_PER_ID × limit`` entries (see ``newest_document_ids``).
+WINDOW_PER_ID = 2
+# The statement's planner settings: no sequential scan (the planner costs ``@@`` as one cheap
+# operator, not as the reading of a stored vector — kilobytes, compressed — and would rather test
+# every vector than read the index), and for the windowed read no plain index scan either (it
+# would walk the primary key newest first testing every vector, where the GIN bitmap ANDed with
+# the key's range reads only the matches). For the statement only: the transaction gets the
+# defaults back.
+PLANNER_OFF = {
+    "full": "SET LOCAL enable_seqscan = off",
+    "window": "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off",
+}
+PLANNER_BACK = "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT"
+
+
+def _union(
+    parts: Sequence[QuerySet[SearchDocument]],
+    expression: str,
+    floors: Sequence[int | None] | None = None,
+) -> tuple[str, list[Any]] | None:
+    """The ids of the entries in any of ``parts`` matching ``expression`` (those of part ``i``
+    from ``floors[i]`` up, when given and not ``None``), as one ``UNION``; ``None`` when every
+    part can match nothing (a filter on a unit that does not exist)."""
+    selects: list[str] = []
+    params: list[Any] = []
+    for i, part in enumerate(parts):
+        qs = part.filter(document_match(expression))
+        if floors is not None and floors[i] is not None:
+            qs = qs.filter(item_id__gte=floors[i])
+        try:
+            sql, part_params = qs.values_list("item_id").query.sql_with_params()
+        except EmptyResultSet:  # a filter that matches nothing (no such unit)
+            continue
+        selects.append(f"({sql})")
+        params.extend(part_params)
+    if not selects:
+        return None
+    # Django built each part and keeps its values in ``params``: no user text in the SQL.
+    return " UNION ".join(selects), params
+
+
+def _newest(
+    parts: Sequence[QuerySet[SearchDocument]],
+    compiled: CompiledQuery,
+    limit: int,
+    *,
+    floors: Sequence[int | None] | None = None,
+) -> list[int]:
+    """The newest ``limit`` matching ids of ``parts`` (see ``_union``), in one statement."""
+    if compiled.positive is None:
+        raise ValueError("newest_document_ids needs a positive expression")
+    union = _union(parts, compiled.relaxed or compiled.positive, floors)
+    if union is None:
+        return []
+    candidates, params = union
+    if compiled.relaxed:
+        sql = EXACT_SQL.replace("{candidates}", candidates)
+        params += [compiled.positive, limit]
+    else:
+        sql = f"{candidates} ORDER BY 1 DESC LIMIT %s"
+        params.append(limit)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(PLANNER_OFF["full" if floors is None else "window"])
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        cursor.execute(PLANNER_BACK)
+    return list(dict.fromkeys(row[0] for row in rows))
+
+
+def window_floors(parts: Sequence[QuerySet[SearchDocument]], rows: int) -> list[int | None]:
+    """PostgreSQL: for each of ``parts``, the id of its ``rows``-th newest entry (``None`` when
+    it has no more than ``rows`` entries, or can match nothing), in one statement answered from
+    the indexes ``fulltext.WINDOW_INDEXES`` alone."""
+    newest = RawSQL('-"search_searchdocument"."item_id"', [])  # their key, as written there
+    selects: list[str] = []
+    params: list[Any] = []
+    for part in parts:
+        qs = part.order_by(newest.asc()).values_list("item_id")[rows - 1 : rows]
+        try:
+            sql, part_params = qs.query.sql_with_params()
+        except EmptyResultSet:
+            sql, part_params = "SELECT NULL", ()
+        selects.append(f"({sql})")
+        params.extend(part_params)
+    if not selects:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        return list(cursor.fetchone())
+
+
 def newest_document_ids(
-    parts: Sequence[QuerySet[SearchDocument]], compiled: CompiledQuery, limit: int
+    parts: Sequence[QuerySet[SearchDocument]],
+    compiled: CompiledQuery,
+    limit: int,
+    *,
+    windows: Sequence[QuerySet[SearchDocument]] | None = None,
+    is_common: Callable[[str | None], bool] | None = None,
 ) -> list[int]:
     """PostgreSQL: the ids of the items whose entries are in any of ``parts`` (each already
     narrowed by visibility and filters on the copied fields) and match ``compiled.positive``,
@@ -409,40 +507,52 @@ def newest_document_ids(
     Each part asks the GIN index ``search_doc_scope_gin`` for its unit or department and the
     match together, so only visible matches are read. Phrases are asked for relaxed (all their
     tokens, which the index answers without rechecking a vector); the exact expression is then
-    checked newest first, only until ``limit`` ids are found."""
-    if compiled.positive is None:
-        raise ValueError("newest_document_ids needs a positive expression")
-    expression = compiled.relaxed or compiled.positive
-    selects: list[str] = []
-    params: list[Any] = []
-    for part in parts:
-        qs = part.filter(document_match(expression)).values_list("item_id")
-        try:
-            sql, part_params = qs.query.sql_with_params()
-        except EmptyResultSet:  # a filter that matches nothing (no such unit)
-            continue
-        selects.append(f"({sql})")
-        params.extend(part_params)
-    if not selects:
-        return []
-    # Django built each part and keeps its values in ``params``: no user text in the SQL.
-    candidates = " UNION ".join(selects)
-    if compiled.relaxed:
-        sql = EXACT_SQL.replace("{candidates}", candidates)
-        params += [compiled.positive, limit]
-    else:
-        sql = f"{candidates} ORDER BY 1 DESC LIMIT %s"
-        params.append(limit)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The planner costs ``@@`` as one cheap operator, not as the reading of a stored vector
-        # (kilobytes, compressed): for a very common word it would rather scan the whole table,
-        # testing every vector, than read the index (seconds instead of milliseconds at 100,000
-        # items). For this statement only; the enclosing transaction gets its default back.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
-    return list(dict.fromkeys(row[0] for row in rows))
+    checked newest first, only until ``limit`` ids are found.
+
+    Windowed first (``windows``: part ``i`` of the view before the filters, ``windows[i]``
+    contains ``parts[i]``): a common word matches thousands of a department's entries, and
+    reading them all to sort them costs one page visit each. So each part is first read only
+    from its ``WINDOW_PER_ID × limit``-th newest entry up (``window_floors``, from an index
+    alone; a part with fewer entries is read whole), which the GIN bitmap ANDed with the
+    primary key's range answers visiting only the matches in the window. The matches from the
+    highest such floor up are then exactly those of the full read; when ``limit`` of them are
+    found (a word in at least about half of the entries) they are the answer, otherwise the full
+    read follows. The window is tried only for a word the planner's statistics call common
+    (``common``, or ``is_common`` that remembers its answer), and not for a phrase (checked
+    exactly entry by entry, by key)."""
+    if windows is None or compiled.relaxed or not (is_common or common)(compiled.positive):
+        return _newest(parts, compiled, limit)
+    floors = window_floors(windows, WINDOW_PER_ID * limit)
+    floor = max((f for f in floors if f is not None), default=None)
+    if floor is None:  # every part is read whole anyway
+        return _newest(parts, compiled, limit)
+    found = _newest(parts, compiled, limit, floors=floors)
+    if len(found) >= limit and found[limit - 1] >= floor:
+        return found[:limit]
+    return _newest(parts, compiled, limit)
+
+
+# The windowed read is tried for an expression the planner expects in at least this share of
+# the entries: below it, the window would hold too few matches and the full read follow anyway
+# (a rarer word is cheap to read in full).
+COMMON_SHARE = 0.25
+ESTIMATE_SQL = """EXPLAIN (FORMAT JSON)
+    SELECT 1 FROM search_searchdocument WHERE vector @@ to_tsquery('simple', %s)
+    UNION ALL SELECT 1 FROM search_searchdocument"""
+
+
+def common(expression: str | None) -> bool:
+    """PostgreSQL: whether the planner's statistics (the most common lexemes of the vectors,
+    kept by ``ANALYZE``) put ``expression`` in at least ``COMMON_SHARE`` of the entries. One
+    planning, no rows read."""
+    if expression is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(ESTIMATE_SQL, [expression])
+        found = cursor.fetchone()[0]
+    plan = json.loads(found) if isinstance(found, str) else found
+    matching, total = (child["Plan Rows"] for child in plan[0]["Plan"]["Plans"])
+    return bool(total) and matching >= COMMON_SHARE * total
 
 
 def _fewer_matches_than(expression: str, limit: int) -> bool:

@@ -115,7 +115,8 @@ class NewestIds:
     department) is *streamed*: the FTS5 table yields matching ids in descending order and each is
     checked against visibility and filters (a correlated ``EXISTS`` per part of the visibility,
     ``items.permissions.visible_parts``, on the entry's copied unit, department and state in
-    their covering index; on the item itself when a filter needs other fields of it), so a page
+    their covering index; on the item itself when a filter needs other fields of it; a part that
+    names items by id alone, the forwarded ones, is read once as a set), so a page
     stops after its rows and a very common word costs no more than a rare one. A narrow view
     (one unit's items) starts from the items (the queryset), which the unit's index keeps few,
     and asks the index about each (``index.matches(per_item=True)``).
@@ -123,8 +124,10 @@ class NewestIds:
     PostgreSQL reads the full-text entries alone (``documents``: one queryset of entries per part
     of the user's visibility, ``items.permissions.visible_parts``, applied to the copied unit,
     department and state, with the filters): the GIN index on unit, department and vector gives
-    the visible matches, which are then sorted (``index.newest_document_ids``). A query that only
-    excludes words uses the queryset.
+    the visible matches, which are then sorted (``index.newest_document_ids``) — first only
+    within each part's newest entries (``windows``: the same parts without the filters), which
+    a common word fills at a fraction of the cost. A query that only excludes words uses the
+    queryset.
     """
 
     def __init__(
@@ -136,8 +139,13 @@ class NewestIds:
         narrow: bool,
         documents: list[QuerySet[SearchDocument]] | None = None,
         compiled: index.CompiledQuery | None = None,
+        windows: list[QuerySet[SearchDocument]] | None = None,
+        id_sets: list[bool] | None = None,
     ) -> None:
         self._fetched: list[int] | None = None
+        self.windows = windows
+        self._is_common: bool | None = None
+        self.id_sets = id_sets  # for each of ``documents``: whether it is a set of ids
         self._limit = 0
         self.documents = documents if compiled is not None and compiled.positive else None
         self.compiled = compiled
@@ -156,18 +164,25 @@ class NewestIds:
         rowid = RawSQL("search_fts.rowid", [])
         checks: list[str] = []
         params: list[Any] = []
-        parts: list[QuerySet[Any, Any]]
+        parts: list[tuple[QuerySet[Any, Any], bool]]
         if self.documents is None:
-            parts = [self.unmatched.filter(pk=rowid).values("pk")]
+            parts = [(self.unmatched.filter(pk=rowid).values("pk"), False)]
         else:  # the copied fields of the entry (no filter on other fields of the item)
-            parts = [part.filter(pk=rowid).values("pk") for part in self.documents]
-        for part in parts:
+            id_sets = self.id_sets or [False] * len(self.documents)
+            parts = [
+                (part.values("pk"), True) if ids else (part.filter(pk=rowid).values("pk"), False)
+                for part, ids in zip(self.documents, id_sets, strict=True)
+            ]
+        for part, ids in parts:
             try:
                 inner, part_params = part.query.sql_with_params()
             except EmptyResultSet:  # a unit that does not exist
                 continue
-            inner = inner.replace(DOCUMENTS_FROM, DOCUMENTS_FROM_INDEXED, 1)
-            checks.append(f"EXISTS ({inner})")
+            if ids:  # a few ids (forwarded items): SQLite reads them once, then looks each up
+                checks.append(f"search_fts.rowid IN ({inner})")
+            else:
+                inner = inner.replace(DOCUMENTS_FROM, DOCUMENTS_FROM_INDEXED, 1)
+                checks.append(f"EXISTS ({inner})")
             params.extend(part_params)
         if not checks:
             return None
@@ -181,7 +196,9 @@ class NewestIds:
             return self._fetched[:limit]
         stream = self._stream_sql() if self.streamed else None
         if self.documents is not None and connection.vendor == "postgresql" and self.compiled:
-            fetched = index.newest_document_ids(self.documents, self.compiled, limit)
+            fetched = index.newest_document_ids(
+                self.documents, self.compiled, limit, windows=self.windows, is_common=self._common
+            )
         elif not self.streamed:
             ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
             fetched = list(ids[:limit])
@@ -194,6 +211,12 @@ class NewestIds:
                 fetched = [row[0] for row in cursor.fetchall()]
         self._fetched, self._limit = fetched, limit
         return fetched
+
+    def _common(self, expression: str | None) -> bool:
+        """``index.common``, asked once: the count and the relevance window both read ids."""
+        if self._is_common is None:
+            self._is_common = index.common(expression)
+        return self._is_common
 
     def count(self) -> int:
         """The number of matches, counting no further than ``COUNT_CAP + 1``. Counting reads
@@ -225,6 +248,9 @@ class SearchResults:
     # PostgreSQL: the visible, filtered entries, one queryset per part of the visibility.
     documents: list[QuerySet[SearchDocument]] | None = None
     compiled: index.CompiledQuery | None = None
+    # PostgreSQL: the parts of the visibility alone (``documents`` before the filters).
+    windows: list[QuerySet[SearchDocument]] | None = None
+    id_sets: list[bool] | None = None  # for each of ``documents``: a set of ids (``ids_only``)
 
     @cached_property
     def ids(self) -> NewestIds:
@@ -236,6 +262,8 @@ class SearchResults:
             narrow=self.narrow,
             documents=self.documents,
             compiled=self.compiled,
+            windows=self.windows,
+            id_sets=self.id_sets,
         )
 
     @cached_property
@@ -390,13 +418,16 @@ def search_items(
             qs = qs.exclude(index.matches(compiled.excluded, per_item=narrow))
     if expression is None:
         order = Order.NEWEST
-    documents = None
+    documents = windows = id_sets = None
     # The entries answer alone on PostgreSQL; on SQLite when the view is streamed (wide) and no
     # filter needs the item's row.
     streamed = not (narrow or item_filter)
     if expression is not None and (connection.vendor == "postgresql" or streamed):
         parts = visible_parts(user)
         documents = [SearchDocument.objects.filter(part, scope) for part in parts or []] or None
+        id_sets = [ids_only(part) for part in parts or []]
+        if documents and connection.vendor == "postgresql":
+            windows = [SearchDocument.objects.filter(part) for part in parts or []]
     return SearchResults(
         parsed=parsed,
         order=order,
@@ -407,6 +438,16 @@ def search_items(
         narrow=narrow,
         documents=documents,
         compiled=compiled,
+        windows=windows,
+        id_sets=id_sets,
+    )
+
+
+def ids_only(part: Q) -> bool:
+    """Whether a part of the visibility names the items by id alone (``pk__in=…``: the items
+    forwarded to a department), not by unit, department or state."""
+    return not part.negated and all(
+        isinstance(child, tuple) and child[0].split("__")[0] == "pk" for child in part.children
     )
 
 
