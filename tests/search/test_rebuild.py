@@ -111,16 +111,14 @@ def wipe() -> None:
         # Tight limits: the candidate and window caps cut, ties included, and many weak
         # same-event pairs are kept.
         {"CANDIDATE_LIMIT": 2, "EVENT_WINDOW_LIMIT": 3, "EVENT_MIN": 0.03, "ESTIMATE_MIN": 0.05},
-        # A store of entries smaller than one batch's needs: it is emptied and refilled.
-        {"STORE_LIMIT": 3},
     ],
-    ids=["defaults", "tight-limits", "small-store"],
+    ids=["defaults", "tight-limits"],
 )
 def test_bulk_rebuild_equals_indexing_each_item(
     county: County, monkeypatch: pytest.MonkeyPatch, limits: dict[str, Any]
 ) -> None:
     for name, value in limits.items():
-        monkeypatch.setattr(rebuild if name == "STORE_LIMIT" else duplicates, name, value)
+        monkeypatch.setattr(duplicates, name, value)
     items = corpus(county)
     one_by_one(items)
     expected = snapshot()
