@@ -36,6 +36,7 @@ import datetime
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -74,7 +75,7 @@ class Corpus:
     _signatures: bytearray = field(default_factory=bytearray)
     _band_keys: array[int] = field(default_factory=lambda: array("q"))
     _band_items: array[int] = field(default_factory=lambda: array("i"))
-    _band_paragraph: array[int] = field(default_factory=lambda: array("b"))
+    _band_paragraph: array[int] = field(default_factory=lambda: array("h"))
     frozen: bool = False
 
     def add(
@@ -83,10 +84,10 @@ class Corpus:
         meta: tuple[int, int, datetime.datetime | None],
         text: str,
         signature: bytes,
-        keys: Sequence[tuple[int, int]],
+        bands: tuple[bytes, bytes],
     ) -> None:
-        """One item's entry — ``meta`` its (department, unit, submission time), ``keys`` its
-        (paragraph, key) bands — after every item of lower id."""
+        """One item's entry — ``meta`` its (department, unit, submission time), ``bands`` its
+        band keys and paragraphs (``parallel.pack_bands``) — after every item of lower id."""
         if self.pks and pk <= self.pks[-1]:
             raise ValueError("entries are added in id order")
         position = len(self.pks)
@@ -98,10 +99,10 @@ class Corpus:
         self._text += text.encode()
         self._text_ends.append(len(self._text))
         self._signatures += signature
-        for paragraph, key in keys:
-            self._band_keys.append(key)
-            self._band_items.append(position)
-            self._band_paragraph.append(paragraph >= 0)
+        keys, paragraphs = bands
+        self._band_keys.frombytes(keys)
+        self._band_paragraph.frombytes(paragraphs)
+        self._band_items.extend(repeat(position, len(keys) // 8))
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -121,7 +122,7 @@ class Corpus:
     def _buckets(self) -> None:
         keys = np.frombuffer(self._band_keys, dtype=np.int64)
         items = np.frombuffer(self._band_items, dtype=np.int32)
-        paragraph = np.frombuffer(self._band_paragraph, dtype=np.int8)
+        paragraph = np.frombuffer(self._band_paragraph, dtype=np.int16) >= 0
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         del keys
@@ -138,7 +139,7 @@ class Corpus:
         self.bucket_paragraph = paragraph[rows].astype(bool)
         self.bucket_sizes = sizes[shared].astype(np.int64)
         self.bucket_starts = np.cumsum(self.bucket_sizes) - self.bucket_sizes
-        self._band_keys, self._band_items, self._band_paragraph = array("q"), array("i"), array("b")
+        self._band_keys, self._band_items, self._band_paragraph = array("q"), array("i"), array("h")
         # Each item's buckets, once each (an item's key counts once, however many of its rows
         # hold it), as offsets into ``item_buckets``.
         n_buckets = len(self.bucket_sizes)

@@ -28,12 +28,15 @@ order the database returns the rows in).
 from __future__ import annotations
 
 import datetime
+import resource
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -58,6 +61,9 @@ class ReindexResult:
     seconds: float
     entries_seconds: float = 0.0  # of which the first pass (signatures and bands)
     cpu_seconds: float = 0.0  # this process's CPU time (on SQLite, the database's work too)
+    entries_cpu_seconds: float = 0.0  # of which the first pass
+    # CPU time of the worker processes of each pass (ended ones: the pools are shut down)
+    workers_cpu_seconds: tuple[float, float] = (0.0, 0.0)
 
 
 def _q(name: str) -> str:
@@ -81,7 +87,7 @@ def _in(n: int) -> str:
 # An item's department, unit and submission time; its stored text, packed signature and
 # (paragraph, key) bands.
 Meta = tuple[int, int, datetime.datetime | None]
-Stored = tuple[str, bytes, list[tuple[int, int]]]
+Stored = tuple[str, bytes, tuple[bytes, bytes]]
 
 
 def _text_batches(
@@ -107,7 +113,7 @@ def _text_batches(
         rows: list[parallel.EntryRow] = []
         for pk, title, body, *_meta in batch:
             entry = stored.get(pk)
-            text, count = (None, 0) if entry is None else (entry[0], len(entry[2]))
+            text, count = (None, 0) if entry is None else (entry[0], len(entry[2][0]) // 8)
             rows.append((pk, title, body, texts.get(pk, []), text, count))
         yield rows, {row[0]: (row[3], row[4], row[5]) for row in batch}, stored
         last_id = batch[-1][0]
@@ -118,6 +124,7 @@ def _current(ids: Sequence[int]) -> dict[int, Stored]:
     entry."""
     out: dict[int, Stored] = {}
     signatures, bands = _q(DuplicateSignature._meta.db_table), _q(LshBand._meta.db_table)
+    found: dict[int, list[tuple[int, int]]] = {}
     with connection.cursor() as cursor:
         for chunk in _chunks(ids):
             cursor.execute(
@@ -125,18 +132,18 @@ def _current(ids: Sequence[int]) -> dict[int, Stored]:
                 f"WHERE item_id IN ({_in(len(chunk))})",
                 list(chunk),
             )
-            for pk, text, signature in cursor.fetchall():
-                out[pk] = (text, bytes(signature), [])
-            if not out:
+            texts = {pk: (text, bytes(signature)) for pk, text, signature in cursor.fetchall()}
+            if not texts:
                 continue
             cursor.execute(
                 f"SELECT item_id, paragraph, {_q('key')} FROM {bands} "  # noqa: S608 - only placeholders are built
-                f"WHERE item_id IN ({_in(len(chunk))})",
+                f"WHERE item_id IN ({_in(len(chunk))}) ORDER BY id",
                 list(chunk),
             )
             for pk, paragraph, key in cursor.fetchall():
-                if pk in out:
-                    out[pk][2].append((paragraph, key))
+                found.setdefault(pk, []).append((paragraph, key))
+            for pk, (text, signature) in texts.items():
+                out[pk] = (text, signature, parallel.pack_bands(found.get(pk, [])))
     return out
 
 
@@ -155,9 +162,10 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...
             cursor.executemany(sql, list(rows))
 
 
-def write_entries(changed: Sequence[tuple[int, str, bytes, Sequence[tuple[int, int]]]]) -> None:
-    """Replace the entry of each ``(item id, stored text, packed signature, bands)``, in bulk:
-    the item's bands deleted, its signature upserted, all the bands inserted at once."""
+def write_entries(changed: Sequence[parallel.Entry]) -> None:
+    """Replace the entry of each ``(item id, stored text, packed signature, band keys, band
+    paragraphs)`` (``parallel.entries_of``), in bulk: the item's bands deleted, its signature
+    upserted, all the bands inserted at once (PostgreSQL: one binary ``COPY`` built on arrays)."""
     if not changed:
         return
     ids = [row[0] for row in changed]
@@ -173,13 +181,50 @@ def write_entries(changed: Sequence[tuple[int, str, bytes, Sequence[tuple[int, i
             f"INSERT INTO {_q(signatures)} (item_id, text, signature, computed_at) "  # noqa: S608 - constant names
             "VALUES (%s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET text = excluded.text, "
             "signature = excluded.signature, computed_at = excluded.computed_at",
-            [(pk, stored, signature, now) for pk, stored, signature, _k in changed],
+            [(pk, stored, signature, now) for pk, stored, signature, _k, _p in changed],
         )
-    _copy_rows(
-        bands,
-        ("item_id", "key", "paragraph"),
-        ((pk, key, paragraph) for pk, _s, _g, keys in changed for paragraph, key in keys),
-    )
+        keys = np.frombuffer(b"".join(row[3] for row in changed), dtype=np.int64)
+        paragraphs = np.frombuffer(b"".join(row[4] for row in changed), dtype=np.int16)
+        items = np.repeat(np.array(ids, dtype=np.int64), [len(row[3]) // 8 for row in changed])
+        columns = f"(item_id, {_q('key')}, paragraph)"
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(
+                f"COPY {_q(bands)} {columns} FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.write(_binary_bands(items, keys, paragraphs))
+        else:
+            cursor.executemany(
+                f"INSERT INTO {_q(bands)} {columns} VALUES (%s, %s, %s)",  # noqa: S608 - constant names
+                list(zip(items.tolist(), keys.tolist(), paragraphs.tolist(), strict=True)),
+            )
+
+
+# PostgreSQL's binary COPY: a header, then per row the number of fields and each field's length
+# and big-endian value (bigint, bigint, smallint), then a trailer.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_COPY_TRAILER = b"\xff\xff"
+_BAND_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("item_length", ">i4"),
+        ("item", ">i8"),
+        ("key_length", ">i4"),
+        ("key", ">i8"),
+        ("paragraph_length", ">i4"),
+        ("paragraph", ">i2"),
+    ]
+)
+
+
+def _binary_bands(
+    items: npt.NDArray[np.int64], keys: npt.NDArray[np.int64], paragraphs: npt.NDArray[np.int16]
+) -> bytes:
+    rows = np.empty(len(items), dtype=_BAND_ROW)
+    rows["fields"] = 3
+    rows["item_length"] = rows["key_length"] = 8
+    rows["paragraph_length"] = 2
+    rows["item"], rows["key"], rows["paragraph"] = items, keys, paragraphs
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
 def _entries_pass(
@@ -206,10 +251,11 @@ def _entries_pass(
         fresh = {row[0]: row for row in changed}
         for pk in meta:
             if pk in fresh:
-                _pk, text, signature, keys = fresh[pk]
+                _pk, text, signature, keys, paragraphs = fresh[pk]
+                corpus.add(pk, meta[pk], text, signature, (keys, paragraphs))
             else:
-                text, signature, keys = stored[pk]
-            corpus.add(pk, meta[pk], text, signature, keys)
+                text, signature, bands = stored[pk]
+                corpus.add(pk, meta[pk], text, signature, bands)
         written += len(changed)
         if progress is not None:
             progress(len(computed))
@@ -332,7 +378,7 @@ def reindex(
     items done per batch of each pass (so twice the number of items in all). The entries of
     the first pass are computed by ``workers`` processes (``search.parallel``; 1: in this
     one) while this process writes."""
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     restore_key_index()
     if LshBand.objects.exists():
         corpus, written = _entries_pass(batch_size, progress, workers)
@@ -346,6 +392,7 @@ def reindex(
         finally:
             restore_key_index()
     entries_seconds = time.perf_counter() - started
+    entries_cpu, entries_children = time.process_time() - cpu, _children_cpu() - children
     _pairs_pass(corpus, batch_size, progress, workers)
     analyze()
     return ReindexResult(
@@ -355,4 +402,11 @@ def reindex(
         seconds=time.perf_counter() - started,
         entries_seconds=entries_seconds,
         cpu_seconds=time.process_time() - cpu,
+        entries_cpu_seconds=entries_cpu,
+        workers_cpu_seconds=(entries_children, _children_cpu() - children - entries_children),
     )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
