@@ -139,11 +139,16 @@ def test_bulk_rebuild_equals_indexing_each_item(
 
 
 def test_worker_processes_build_the_same_index_as_one_process(county: County) -> None:
-    corpus(county, n_sources=5, seed="parallel")
+    items = corpus(county, n_sources=5, seed="parallel")
     SearchDocument.objects.all().delete()
+    one_by_one(items)
+    serial = snapshot()
+    assert any(p[5] for p in serial["pairs"]) and any(p[6] for p in serial["pairs"])
+    wipe()
     index.reindex(batch_size=4, workers=1)
     rebuild.reindex(batch_size=4, workers=1)
     expected = snapshot(), sorted(SearchDocument.objects.values_list("item_id", "tokens"))
+    assert expected[0] == serial  # pairs and novelty as indexing each item gives them
     wipe()
     SearchDocument.objects.all().delete()
     seen: list[int] = []
