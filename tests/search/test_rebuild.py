@@ -92,6 +92,11 @@ def one_by_one(items: list[Item]) -> None:
         duplicates.index_item(item)
 
 
+def band_constraints() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, LshBand._meta.db_table)
+
+
 def key_index_exists() -> bool:
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, LshBand._meta.db_table)
@@ -127,10 +132,12 @@ def test_bulk_rebuild_equals_indexing_each_item(
     assert any(e[3] is not None and e[3] < 0.5 for e in expected["entries"])
 
     wipe()  # an empty band table: the first pass runs without the key index, then builds it
+    schema = band_constraints()
     result = rebuild.reindex(batch_size=7)
     assert result.items == len(items) and result.entries_written == len(items)
     assert snapshot() == expected
     assert key_index_exists()
+    assert band_constraints() == schema  # PostgreSQL: the item index and foreign key are back
 
     # Run again over a current index: nothing rewritten, the same result.
     again = rebuild.reindex(batch_size=5)
@@ -242,11 +249,13 @@ def test_an_interrupted_first_build_gets_its_key_index_back(
     with pytest.raises(RuntimeError):
         rebuild.reindex()
     assert key_index_exists()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX {rebuild.KEY_INDEX}")
+    schema = band_constraints()
+    rebuild._drop_for_bulk()  # as a killed process would leave them
+    assert not key_index_exists()
     monkeypatch.undo()
-    rebuild.reindex()  # a later run puts it back whatever happened
+    rebuild.reindex()  # a later run puts them back whatever happened
     assert key_index_exists()
+    assert band_constraints() == schema
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
