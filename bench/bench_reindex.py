@@ -10,6 +10,7 @@ work (``search.index.reindex`` then ``search.rebuild.reindex``) with ``--workers
 - CPU seconds of this process, of the worker processes (``RUSAGE_CHILDREN`` after the pools
   are shut down) and, on PostgreSQL, of the server backend serving this connection (from
   ``/proc``, when the server runs on this machine);
+- CPU ms per item of each pass, main process and workers apart (``rebuild.ReindexResult``);
 - the index size (SQLite: pages of each search table and index, ``dbstat``; PostgreSQL:
   ``pg_total_relation_size``) and the number of band rows;
 - the load average before and after (the machine is shared).
