@@ -340,16 +340,14 @@ def _pairs_pass(
 
 
 # PostgreSQL: what a first build also drops from the band table and puts back at the end — the
-# item index and the foreign key Django created (its names are derived from the table and column
-# names, the same on every installation; a test checks them). Checking the deferred foreign key
-# of each of a million items' ~90 band rows at commit cost more than all the rest of the load;
-# adding the constraint back checks every row in one join.
+# foreign key Django created (its name is derived from the table and column names, the same on
+# every installation; a test checks it). Checking the deferred foreign key of each of a million
+# items' ~90 band rows at commit cost more than all the rest of the load; adding the constraint
+# back checks every row in one join. The item index stays: each batch deletes its items' rows
+# first (an item saved while the build runs has written its own), through it.
 ITEM_INDEX = "search_lshband_item_id_fcb7e6b9"
 ITEM_FK = "search_lshband_item_id_fcb7e6b9_fk_items_item_id"
-BULK_DROP = [
-    f"ALTER TABLE search_lshband DROP CONSTRAINT IF EXISTS {ITEM_FK}",
-    f"DROP INDEX IF EXISTS {ITEM_INDEX}",
-]
+BULK_DROP = [f"ALTER TABLE search_lshband DROP CONSTRAINT IF EXISTS {ITEM_FK}"]
 RESTORE_FK = (
     f"ALTER TABLE search_lshband ADD CONSTRAINT {ITEM_FK} FOREIGN KEY (item_id) "
     "REFERENCES items_item (id) DEFERRABLE INITIALLY DEFERRED"
