@@ -10,6 +10,7 @@ work (``search.index.reindex`` then ``search.rebuild.reindex``) with ``--workers
 - CPU seconds of this process, of the worker processes (``RUSAGE_CHILDREN`` after the pools
   are shut down) and, on PostgreSQL, of the server backend serving this connection (from
   ``/proc``, when the server runs on this machine);
+- CPU ms per item of each pass, main process and workers apart (``rebuild.ReindexResult``);
 - the index size (SQLite: pages of each search table and index, ``dbstat``; PostgreSQL:
   ``pg_total_relation_size``) and the number of band rows;
 - the load average before and after (the machine is shared).
@@ -94,6 +95,11 @@ def index_size() -> str:
     )
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def backend_cpu() -> float | None:
     """CPU seconds of the PostgreSQL backend serving this connection, when it is local."""
     if connection.vendor != "postgresql":
@@ -137,12 +143,14 @@ def main() -> int:
     total = Item.objects.count()
     wipe()
     started, cpu, backend = time.perf_counter(), time.process_time(), backend_cpu()
+    children = children_cpu()
     # The code before ``--workers`` existed (a checkout on PYTHONPATH) is measured without it.
     kwargs = {"workers": args.workers} if "workers" in signature(rebuild.reindex).parameters else {}
     workers = kwargs.get("workers", "none (code without --workers)")
     print(f"{connection.vendor}, {total} items, workers {workers}; before: {load()}")
     text = index.reindex(**kwargs)
     text_seconds = time.perf_counter() - started
+    text_cpu = time.process_time() - cpu + children_cpu() - children
     dup = rebuild.reindex(**kwargs)
     seconds = time.perf_counter() - started
     main_cpu = time.process_time() - cpu
@@ -167,6 +175,15 @@ def main() -> int:
         f"CPU: main process {main_cpu:.0f} s ({1000 * main_cpu / total:.2f} ms/item), workers "
         f"{workers_cpu:.0f} s ({1000 * workers_cpu / total:.2f} ms/item){server}"
     )
+    if hasattr(dup, "workers_cpu_seconds"):
+        pairs_main = dup.cpu_seconds - dup.entries_cpu_seconds
+        print(
+            f"CPU ms/item — duplicates entries: main {1000 * dup.entries_cpu_seconds / total:.2f}"
+            f", workers {1000 * dup.workers_cpu_seconds[0] / total:.2f}; pairs: main "
+            f"{1000 * pairs_main / total:.2f}, "
+            f"workers {1000 * dup.workers_cpu_seconds[1] / total:.2f}"
+            f"; full-text: main+workers {1000 * text_cpu / total:.2f}"
+        )
     print(f"index size: {index_size()}")
     print(f"after: {load()}")
     return 0

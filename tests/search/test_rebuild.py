@@ -92,6 +92,11 @@ def one_by_one(items: list[Item]) -> None:
         duplicates.index_item(item)
 
 
+def band_constraints() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, LshBand._meta.db_table)
+
+
 def key_index_exists() -> bool:
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, LshBand._meta.db_table)
@@ -111,16 +116,14 @@ def wipe() -> None:
         # Tight limits: the candidate and window caps cut, ties included, and many weak
         # same-event pairs are kept.
         {"CANDIDATE_LIMIT": 2, "EVENT_WINDOW_LIMIT": 3, "EVENT_MIN": 0.03, "ESTIMATE_MIN": 0.05},
-        # A store of entries smaller than one batch's needs: it is emptied and refilled.
-        {"STORE_LIMIT": 3},
     ],
-    ids=["defaults", "tight-limits", "small-store"],
+    ids=["defaults", "tight-limits"],
 )
 def test_bulk_rebuild_equals_indexing_each_item(
     county: County, monkeypatch: pytest.MonkeyPatch, limits: dict[str, Any]
 ) -> None:
     for name, value in limits.items():
-        monkeypatch.setattr(rebuild if name == "STORE_LIMIT" else duplicates, name, value)
+        monkeypatch.setattr(duplicates, name, value)
     items = corpus(county)
     one_by_one(items)
     expected = snapshot()
@@ -129,10 +132,12 @@ def test_bulk_rebuild_equals_indexing_each_item(
     assert any(e[3] is not None and e[3] < 0.5 for e in expected["entries"])
 
     wipe()  # an empty band table: the first pass runs without the key index, then builds it
+    schema = band_constraints()
     result = rebuild.reindex(batch_size=7)
     assert result.items == len(items) and result.entries_written == len(items)
     assert snapshot() == expected
     assert key_index_exists()
+    assert band_constraints() == schema  # PostgreSQL: the item index and foreign key are back
 
     # Run again over a current index: nothing rewritten, the same result.
     again = rebuild.reindex(batch_size=5)
@@ -141,11 +146,16 @@ def test_bulk_rebuild_equals_indexing_each_item(
 
 
 def test_worker_processes_build_the_same_index_as_one_process(county: County) -> None:
-    corpus(county, n_sources=5, seed="parallel")
+    items = corpus(county, n_sources=5, seed="parallel")
     SearchDocument.objects.all().delete()
+    one_by_one(items)
+    serial = snapshot()
+    assert any(p[5] for p in serial["pairs"]) and any(p[6] for p in serial["pairs"])
+    wipe()
     index.reindex(batch_size=4, workers=1)
     rebuild.reindex(batch_size=4, workers=1)
     expected = snapshot(), sorted(SearchDocument.objects.values_list("item_id", "tokens"))
+    assert expected[0] == serial  # pairs and novelty as indexing each item gives them
     wipe()
     SearchDocument.objects.all().delete()
     seen: list[int] = []
@@ -239,11 +249,13 @@ def test_an_interrupted_first_build_gets_its_key_index_back(
     with pytest.raises(RuntimeError):
         rebuild.reindex()
     assert key_index_exists()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX {rebuild.KEY_INDEX}")
+    schema = band_constraints()
+    rebuild._drop_for_bulk()  # as a killed process would leave them
+    assert not key_index_exists()
     monkeypatch.undo()
-    rebuild.reindex()  # a later run puts it back whatever happened
+    rebuild.reindex()  # a later run puts them back whatever happened
     assert key_index_exists()
+    assert band_constraints() == schema
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,9 +32,10 @@ R = TypeVar("R")
 TextRow = tuple[int, str, str, str, list[str]]
 # id, title, body, attachments' text, stored text (or None), stored band count
 EntryRow = tuple[int, str, str, list[str], str | None, int]
-# id, stored text, packed signature, (paragraph, key) bands — or None when the stored entry
-# is current
-EntryResult = tuple[int, str, bytes, list[tuple[int, int]]] | None
+# id, stored text, packed signature, the bands' keys and paragraphs (``pack_bands``) — or None
+# when the stored entry is current
+Entry = tuple[int, str, bytes, bytes, bytes]
+EntryResult = Entry | None
 
 
 def default_workers() -> int:
@@ -104,5 +106,15 @@ def entries_of(rows: Sequence[EntryRow]) -> list[EntryResult]:
             out.append(None)
             continue
         entry = dup.Entry.of_shingled(shingled)
-        out.append((pk, shingled.stored, sh.pack(entry.values), entry.keys))
+        out.append((pk, shingled.stored, sh.pack(entry.values), *pack_bands(entry.keys)))
     return out
+
+
+def pack_bands(bands: Sequence[tuple[int, int]]) -> tuple[bytes, bytes]:
+    """(paragraph, key) bands as two packed arrays, keys (int64) and paragraphs (int16): what a
+    worker sends back and the rebuild copies into the database and its arrays without a Python
+    object per band."""
+    return (
+        array("q", [key for _p, key in bands]).tobytes(),
+        array("h", [paragraph for paragraph, _k in bands]).tobytes(),
+    )
