@@ -98,6 +98,11 @@ def instrument() -> None:
     index.index_item = timed("in transaction: search index", index.index_item)
     index.scope_sync = timed("in transaction: search scope", index.scope_sync)
     duplicates.index_item = timed("in transaction: near-duplicates", duplicates.index_item)
+    try:  # the background refresh's task (``scoring.pending``), when the worker runs it
+        from xinbao.scoring import tasks
+    except ImportError:
+        return
+    tasks.drain = timed("task: scoring.pending.drain", tasks.drain)
 
 
 def seed(county_code: str) -> tuple[Any, Any, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -204,3 +205,21 @@ def test_a_failing_refresh_under_the_immediate_backend_never_fails_the_write(
     monkeypatch.undo()
     pending.drain(county.dept.pk)
     assert ScoreEntry.objects.get(fact_id=f"entry:{entry.pk}").points == 10
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_ranking_says_figures_are_being_updated_while_work_waits(
+    county: County, scene: Any
+) -> None:
+    items, pubs = scene
+    client = Client()
+    client.force_login(county.editor)
+    page = client.get(f"/scoring/ranking/?year={YEAR}").content.decode()
+    assert "统计更新中" not in page
+    with transaction.atomic():
+        carry(items[0], pubs["city"], on=datetime.date(YEAR, 4, 2))
+    page = client.get(f"/scoring/ranking/?year={YEAR}").content.decode()
+    assert 'id="updating"' in page and "统计更新中" in page
+    worker()
+    page = client.get(f"/scoring/ranking/?year={YEAR}").content.decode()
+    assert "统计更新中" not in page
