@@ -223,3 +223,33 @@ def test_the_ranking_says_figures_are_being_updated_while_work_waits(
     worker()
     page = client.get(f"/scoring/ranking/?year={YEAR}").content.decode()
     assert "统计更新中" not in page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_queue_that_is_down_leaves_the_work_noted_and_the_next_write_queues_it(
+    county: County, scene: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinbao.scoring import tasks
+
+    items, pubs = scene
+
+    class Down:
+        def enqueue(self, *args: Any) -> None:
+            raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(tasks, "refresh_department", Down())
+    with transaction.atomic():
+        first = carry(items[0], pubs["city"], on=datetime.date(YEAR, 4, 2))
+    assert first.__class__.objects.filter(pk=first.pk).exists()
+    assert not DBTaskResult.objects.exists()
+    assert not PendingRefresh.objects.filter(kind="queued").exists()  # no task is waiting
+    noted_at = PendingRefresh.objects.get(kind="ledger").noted_at
+    monkeypatch.undo()
+    with transaction.atomic():
+        carry(items[0], pubs["county"], on=datetime.date(YEAR, 4, 3))
+    # The same unit's row: renewed, still dated from the first write (how long it has waited).
+    assert PendingRefresh.objects.get(kind="ledger").noted_at == noted_at
+    assert DBTaskResult.objects.filter(task_path=TASK, status="READY").count() == 1
+    worker()
+    assert ScoreEntry.objects.filter(fact_id=f"entry:{first.pk}").exists()
+    assert signature(county) == full(county)

@@ -20,9 +20,10 @@ Why it is correct with several app servers and workers (no state in memory):
   (``FOR NO KEY UPDATE``, which does not block inserts that refer to it) while it rewrites;
   running twice, or late, only recomputes the same figures.
 - A failed task rolls back: its rows stay. ``requeue_stale`` (the ``schedule`` job
-  ``refresh_pending``) queues a task again for rows older than a few minutes; a backend that is
-  down when ``note`` queues is logged and left to that job too. The writer's commit is never
-  touched.
+  ``refresh_pending``) queues a task again for work noted more than ``STALE_AFTER`` ago (a
+  row's ``noted_at`` is when its work was first noted: later writes do not push it back); a
+  backend that is down when ``note`` queues is logged, and the next write or that job tries
+  again. The writer's commit is never touched.
 
 Under the immediate task backend (the tests, or a deployment without a worker) the task runs in
 ``note``, so the figures are current when the request returns, as before.
@@ -59,7 +60,7 @@ def note(rows: Iterable[Row]) -> None:
         objs,
         update_conflicts=True,
         unique_fields=["department", "kind", "year", "unit_id"],
-        update_fields=["mark", "noted_at"],
+        update_fields=["mark"],  # ``noted_at`` stays: how long the work has waited
     )
     for department_id in sorted({obj.department_id for obj in objs}):
         queue(department_id)
@@ -70,7 +71,7 @@ def queue(department_id: int, *, force: bool = False) -> bool:
     True when queued. A backend that is down is logged, never raised (``requeue_stale``)."""
     from xinbao.scoring.tasks import refresh_department
 
-    _marker, created = PendingRefresh.objects.get_or_create(
+    marker, created = PendingRefresh.objects.get_or_create(
         department_id=department_id, kind=Kind.QUEUED, year=0, unit_id=0
     )
     if not created and not force:
@@ -79,6 +80,8 @@ def queue(department_id: int, *, force: bool = False) -> bool:
         refresh_department.enqueue(department_id)
     except Exception:
         logger.exception("could not queue the refresh of department %s", department_id)
+        # No task waits: the next write tries again (and ``requeue_stale`` in any case).
+        PendingRefresh.objects.filter(pk=marker.pk).delete()
         return False
     return True
 
