@@ -221,7 +221,7 @@ BACKLOG = (
 def backlog(env: dict[str, str]) -> str:
     """The refresh work still noted and the task queue's rows by status, as one line."""
     answer = subprocess.run(  # noqa: S603 - our own command
-        [str(BIN / "xinbao"), "shell", "-c", BACKLOG],
+        [str(BIN / "xinbao"), "shell", "--no-imports", "-c", BACKLOG],
         env=env,
         capture_output=True,
         text=True,
@@ -229,7 +229,7 @@ def backlog(env: dict[str, str]) -> str:
     )
     if answer.returncode:
         return "unknown (" + answer.stderr.strip().splitlines()[-1:][0] + ")"
-    noted, ready, done, failed = answer.stdout.split()
+    noted, ready, done, failed = answer.stdout.split()[-4:]
     return f"{noted} refresh rows noted, tasks: {ready} queued, {done} done, {failed} failed"
 
 
