@@ -253,3 +253,17 @@ def test_a_queue_that_is_down_leaves_the_work_noted_and_the_next_write_queues_it
     worker()
     assert ScoreEntry.objects.filter(fact_id=f"entry:{first.pk}").exists()
     assert signature(county) == full(county)
+
+
+@pytest.mark.django_db
+def test_a_note_naming_a_department_that_does_not_exist_is_dropped(
+    county: County, settings: Any
+) -> None:
+    # e.g. left by a transaction that created the department and rolled back
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    missing = county.dept.pk + 10_000
+    pending.note([("ledger", missing, YEAR, 1), ("dashboard", county.dept.pk, 0, 0)])
+    assert set(PendingRefresh.objects.values_list("department_id", "kind")) == {
+        (county.dept.pk, "dashboard"),
+        (county.dept.pk, "queued"),
+    }

@@ -49,10 +49,20 @@ STALE_AFTER = datetime.timedelta(minutes=3)
 
 def note(rows: Iterable[Row]) -> None:
     """Record the work (one upsert) and queue each department's task. Called after commit."""
+    from xinbao.orgs.models import Unit
+
+    rows = sorted(set(rows))
+    if not rows:
+        return
+    # A note left by a transaction that rolled back may name a department that never was.
+    known = set(
+        Unit.objects.filter(pk__in=sorted({row[1] for row in rows})).values_list("pk", flat=True)
+    )
     now = timezone.now()
     objs = [
         PendingRefresh(kind=kind, department_id=dept, year=year, unit_id=unit, noted_at=now)
-        for kind, dept, year, unit in sorted(set(rows))
+        for kind, dept, year, unit in rows
+        if dept in known
     ]
     if not objs:
         return
