@@ -4,15 +4,24 @@ Province: PostgreSQL + Redis, two gunicorn app-server processes behind nginx. Co
 one gunicorn process, no proxy (what one machine runs). Both get the same data (bench_lists.py's
 province: 100 counties × 30 units, N items) and the same locust mix (bench/load/locustfile.py:
 officers list, create and submit; editors open the inbox, review and adopt; department leaders
-open the ranking and the dashboard). Prints throughput and p50/p95/p99 per page and the errors,
-then the province/county ratio per page.
+open the ranking and the dashboard). Beside the app servers run ``--workers`` background task
+processes (``xinbao worker``, the database task queue): they refresh the points ledger and the
+dashboard cells the writes noted (``scoring.pending``), so their CPU is counted with the servers'.
+Prints throughput and p50/p95/p99 per page and the errors, the CPU of servers and workers, the
+work still queued when the load stops, then the province/county ratio per page.
 
     make bench-load                                   # installs locust and nginx, then runs this
     .venv/bin/python bench/bench_load.py --items 300000 --users 100 --duration 60
     .venv/bin/python bench/bench_load.py --items 100000 --users 100 --think 5 15   # people at work
 
 The data is built once per database and reused (drop xinbao_load / delete the SQLite file to
-rebuild). Locust runs on the same two cores as the servers, so the figures are a floor.
+rebuild). Locust runs on the same two cores as the servers, so the figures are a floor. The
+database, SQLite file and Redis database are arguments (or XINBAO_LOAD_DATABASE_URL,
+XINBAO_LOAD_SQLITE_PATH, XINBAO_LOAD_REDIS_URL), so two runs need not share them:
+
+    .venv/bin/python bench/bench_load.py --items 20000 --users 30 --skip-sqlite \
+        --database-url postgres://postgres@127.0.0.1:5432/xinbao_mine_load \
+        --redis-url redis://127.0.0.1:6379/11
 """
 
 from __future__ import annotations
@@ -38,9 +47,13 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD = "Load-Bench-2026!"  # noqa: S105 - the generated bench accounts' password
-POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/xinbao_load"
-SQLITE_PATH = Path(tempfile.gettempdir()) / "xinbao_load.sqlite3"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+POSTGRES_URL = os.environ.get(
+    "XINBAO_LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xinbao_load"
+)
+SQLITE_PATH = os.environ.get(
+    "XINBAO_LOAD_SQLITE_PATH", str(Path(tempfile.gettempdir()) / "xinbao_load.sqlite3")
+)
+REDIS_URL = os.environ.get("XINBAO_LOAD_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def prepare(n_items: int, accounts_file: Path) -> None:
@@ -171,6 +184,56 @@ def servers(
                 proc.wait()
 
 
+@contextmanager
+def task_workers(
+    env: dict[str, str], count: int, workdir: Path
+) -> Iterator[list[subprocess.Popen]]:
+    """``count`` background task processes (``xinbao worker``, the database queue)."""
+    procs = [
+        subprocess.Popen(  # noqa: S603 - our own command
+            [str(BIN / "xinbao"), "worker", "--interval", "0.5", "--verbosity", "0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / f"worker-{n}.log").open("w"),
+        )
+        for n in range(count)
+    ]
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+BACKLOG = (
+    "from xinbao.scoring.models import PendingRefresh as P;"
+    "from django_tasks_db.models import DBTaskResult as T;"
+    "print(P.objects.exclude(kind='queued').count(), T.objects.filter(status='READY').count(),"
+    " T.objects.filter(status='SUCCESSFUL').count(), T.objects.filter(status='FAILED').count())"
+)
+
+
+def backlog(env: dict[str, str]) -> str:
+    """The refresh work still noted and the task queue's rows by status, as one line."""
+    answer = subprocess.run(  # noqa: S603 - our own command
+        [str(BIN / "xinbao"), "shell", "--no-imports", "-c", BACKLOG],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if answer.returncode:
+        return "unknown (" + answer.stderr.strip().splitlines()[-1:][0] + ")"
+    noted, ready, done, failed = answer.stdout.split()[-4:]
+    return f"{noted} refresh rows noted, tasks: {ready} queued, {done} done, {failed} failed"
+
+
 def process_cpu(procs: Sequence[subprocess.Popen]) -> float:
     """CPU seconds (user + system) used so far by these processes and their children."""
     total = 0.0
@@ -193,7 +256,7 @@ def machine_busy(before: Any, after: Any) -> float:
 
 
 def run_locust(
-    base: str, args: argparse.Namespace, workdir: Path, accounts: Path, procs: list
+    base: str, args: argparse.Namespace, workdir: Path, accounts: Path, procs: list, workers: list
 ) -> tuple[dict, dict]:
     """Runs locust: users arrive at ``--spawn-rate`` a second and sign in once each (the sign-in
     rows come from the locustfile's own file); the page statistics cover the ``--duration``
@@ -221,7 +284,7 @@ def run_locust(
     while not mark.exists() and runner.poll() is None:
         time.sleep(0.2)
     machine = psutil.cpu_times()
-    app_cpu = process_cpu(procs)
+    app_cpu, worker_cpu = process_cpu(procs), process_cpu(workers)
     locust = psutil.Process(runner.pid)
     locust_cpu = sum(locust.cpu_times()[:2]) if runner.poll() is None else 0.0
     started = time.monotonic()
@@ -234,6 +297,7 @@ def run_locust(
     figures = {
         "wall": time.monotonic() - started,
         "app_cpu": process_cpu(procs) - app_cpu,
+        "worker_cpu": process_cpu(workers) - worker_cpu,
         "locust_cpu": locust_end - locust_cpu,
         "machine_cpu": machine_busy(machine, psutil.cpu_times()),
         "loadavg": os.getloadavg(),
@@ -269,10 +333,12 @@ def print_table(title: str, rows: dict, figures: dict) -> None:
     print(f"\n== {title}")
     print(
         f"wall {figures['wall']:.0f} s; CPU: app servers {figures['app_cpu']:.0f} s, "
+        f"task workers {figures['worker_cpu']:.0f} s, "
         f"locust {figures['locust_cpu']:.0f} s, whole machine {figures['machine_cpu']:.0f} s "
         f"(of {2 * figures['wall']:.0f} on 2 cores); load average "
         + " ".join(f"{x:.2f}" for x in figures["loadavg"])
     )
+    print(f"background work left when the load stopped: {figures['backlog']}")
     print(f"{'page':<26}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}")
     for name, r in rows.items():
         print(
@@ -281,7 +347,7 @@ def print_table(title: str, rows: dict, figures: dict) -> None:
         )
 
 
-def setup_env(database_url: str, workdir: Path, redis: bool) -> dict[str, str]:
+def setup_env(database_url: str, workdir: Path, redis: str) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -291,15 +357,15 @@ def setup_env(database_url: str, workdir: Path, redis: bool) -> dict[str, str]:
         "XINBAO_API_RATE_PER_MINUTE": "100000",
     }
     if redis:
-        env["XINBAO_REDIS_URL"] = REDIS_URL
-        env["XINBAO_CACHE_PREFIX"] = "xinbao_load"
+        env["XINBAO_REDIS_URL"] = redis
+        env["XINBAO_CACHE_PREFIX"] = database_url.rsplit("/", 1)[1]
     return env
 
 
 def run_setup(label: str, database_url: str, count: int, proxy: bool, args: argparse.Namespace):
     workdir = Path(tempfile.mkdtemp(prefix="xinbao-load-"))
     print(f"{label}: logs and locust CSV files in {workdir}", flush=True)
-    env = setup_env(database_url, workdir, redis=proxy)
+    env = setup_env(database_url, workdir, redis=args.redis_url if proxy else "")
     accounts = workdir / "accounts.json"
     if database_url.startswith("postgres"):
         ensure_postgres_database(database_url)
@@ -308,8 +374,12 @@ def run_setup(label: str, database_url: str, count: int, proxy: bool, args: argp
         env=env,
         check=True,
     )
-    with servers(env, count, proxy, workdir) as (base, procs):
-        rows, figures = run_locust(base, args, workdir, accounts, procs)
+    with (
+        servers(env, count, proxy, workdir) as (base, procs),
+        task_workers(env, args.workers, workdir) as workers,
+    ):
+        rows, figures = run_locust(base, args, workdir, accounts, procs, workers)
+        figures["backlog"] = backlog(env)
         title = f"{label}: {count} app server(s){' behind nginx' if proxy else ''}"
         print_table(title, rows, figures)  # before the servers stop: that may take a while
     return rows
@@ -327,6 +397,10 @@ def main() -> int:
     parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"))
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--database-url", default=POSTGRES_URL, help="the PostgreSQL database")
+    parser.add_argument("--sqlite-path", default=SQLITE_PATH, help="the SQLite file")
+    parser.add_argument("--redis-url", default=REDIS_URL, help="Redis (cache) for PostgreSQL")
+    parser.add_argument("--workers", type=int, default=1, help="background task processes")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--accounts", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -339,12 +413,12 @@ def main() -> int:
         f"{args.users} users, think time {args.think[0]:g}–{args.think[1]:g} s, "
         f"{args.duration} s, {args.items} items; times in ms"
     )
-    province = (
-        {} if args.skip_postgres else run_setup("PostgreSQL + Redis", POSTGRES_URL, 2, True, args)
-    )
+    province = {}
+    if not args.skip_postgres:
+        province = run_setup("PostgreSQL + Redis", args.database_url, 2, True, args)
     if args.skip_sqlite:
         return 0
-    county = run_setup("SQLite", f"sqlite:///{SQLITE_PATH}", 1, False, args)
+    county = run_setup("SQLite", f"sqlite:///{args.sqlite_path}", 1, False, args)
     print("\n== p95 ratio (SQLite single process / PostgreSQL two servers)")
     for name, r in province.items():
         if name in county and r["p95"]:

@@ -1,7 +1,8 @@
 """Keep the dashboards current when facts change. Each save or delete of a fact notes what
 changed (no query at that moment); after the transaction commits, ``flush`` resolves the notes
-to units, rewrites those units' monthly cells (``aggregates.units_refresh``) and then makes the
-cached figures of their departments stale (``cache.bump``), in that order, so no request can
+to units and notes them for the department's background refresh (``scoring.pending``), whose
+task rewrites those units' monthly cells (``aggregates.units_refresh``) and then makes the
+cached figures of the department stale (``cache.bump``), in that order, so no request can
 cache figures computed from the old cells after the bump.
 
 Watched: items, their events, timeliness, upper-level adoptions, issue entries and published
@@ -15,8 +16,6 @@ bulk calls ``aggregates.department_build`` (``xinbao dashboard_rebuild``) and ``
 
 from __future__ import annotations
 
-import logging
-from collections import defaultdict
 from typing import Any
 
 from django.db.models import Model, Q
@@ -24,8 +23,6 @@ from django.db.models.signals import post_delete, post_save
 
 from xinbao.commit_notes import CommitNotes, Token
 from xinbao.dashboard.cache import bump
-
-logger = logging.getLogger(__name__)
 
 
 def note(*token: Any) -> None:
@@ -35,32 +32,28 @@ def note(*token: Any) -> None:
 
 
 def flush() -> None:
-    """Refresh the cells of every unit the noted changes touch, then bump the caches."""
-    from xinbao.dashboard.aggregates import units_refresh
+    """Resolve the noted changes to units (a few indexed queries) and hand them to each
+    department's background refresh (``scoring.pending``), whose task rewrites the cells and then
+    bumps the department's cache; a change of no known department bumps every cache now."""
+    from xinbao.scoring import pending
 
     tokens = _notes.take()
     if not tokens:
         return
-    work: dict[int, set[int]] = defaultdict(set)
-    departments: set[int | None] = set()
+    rows: set[pending.Row] = set()
+    everyone = False
     items = sorted({token[1] for token in tokens if token[0] == "item"})
     resolved = _item_units(items) if items else []
     for token in sorted(tokens, key=repr):
         resolved += _resolve(token)
     for department_id, unit_id in resolved:
-        departments.add(department_id)
-        if department_id is not None and unit_id is not None:
-            work[department_id].add(unit_id)
-    for department_id, units in sorted(work.items()):
-        try:
-            units_refresh(department_id, units)
-        except Exception:  # the page rebuilds from the facts; never lose the caller's commit
-            logger.exception("dashboard cells of department %s units %s", department_id, units)
-            from xinbao.dashboard.models import AggregateBuild
-
-            AggregateBuild.objects.filter(department_id=department_id).delete()
-    for department_id in sorted(departments, key=lambda d: d or 0):
-        bump(department_id)
+        if department_id is None:
+            everyone = True
+        else:  # unit 0: only the cached figures (bumped by the task after the ledger's refresh)
+            rows.add((pending.Kind.DASHBOARD, department_id, 0, unit_id or 0))
+    pending.note(rows)
+    if everyone:
+        bump(None)
 
 
 def _item_units(item_ids: list[int]) -> list[tuple[int | None, int | None]]:

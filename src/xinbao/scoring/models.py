@@ -9,8 +9,11 @@ is ever typed in by hand.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinbao.items.models import Item
@@ -249,3 +252,37 @@ class ScoreTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.month:%Y-%m} {self.points}"
+
+
+class PendingRefresh(models.Model):
+    """Work the background refresh of a department still owes (``scoring.pending``): a request
+    that changed facts notes here, after its commit, which units of which department (and ledger
+    year) to recompute, and queues one task for the department; the task drains the rows. One
+    row per (department, kind, year, unit): a second write before the task runs only renews the
+    row's ``mark``, so the work collapses. ``kind`` ``queued`` is the marker that a task for the
+    department is waiting (``year`` and ``unit_id`` 0)."""
+
+    class Kind(models.TextChoices):
+        LEDGER = "ledger", _("计分台账")  # year: the ledger year; unit_id 0: the whole year
+        DASHBOARD = "dashboard", _("统计看板")  # year 0; unit_id 0: only the cached figures
+        QUEUED = "queued", _("已排队")
+
+    department = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(default=0)
+    unit_id = models.PositiveIntegerField(default=0)  # not a key: a deleted unit's rows go too
+    mark = models.UUIDField(default=uuid.uuid4)  # renewed by each write: the task keeps the row
+    noted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("待更新统计")
+        verbose_name_plural = _("待更新统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "kind", "year", "unit_id"], name="pending_refresh_once"
+            )
+        ]
+        indexes = [models.Index(fields=["noted_at"], name="pending_refresh_noted_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.kind} {self.year} {self.unit_id}"

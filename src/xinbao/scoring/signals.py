@@ -1,5 +1,7 @@
-"""Incremental ledger updates: a change to a fact marks the unit-years it affects, and after the
-transaction commits ``ledger.refresh`` recomputes only those units' rows of those years.
+"""Incremental ledger updates: a change to a fact marks the unit-years it affects; after the
+transaction commits they are noted for the department's background refresh
+(``scoring.pending``), whose task runs ``ledger.refresh`` for only those units' rows of those
+years (``ledger.rebuild`` for a year whose rule set changed).
 
 Facts watched: published issue entries and their issues, upper-level adoptions, instructions,
 topic targets and topics, ``ItemReview`` and ``ManualAdjustment`` rows, a unit's assessment
@@ -14,7 +16,6 @@ rebuild`` realigns everything else (and closes periods as the calendar moves on)
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,11 +23,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from xinbao.commit_notes import CommitNotes, Token
-from xinbao.items.errors import ItemError
 from xinbao.items.models import Item
-from xinbao.orgs.models import Unit
-
-logger = logging.getLogger(__name__)
 
 
 def note(*token: Any) -> None:
@@ -36,32 +33,21 @@ def note(*token: Any) -> None:
 
 
 def flush() -> None:
-    """Resolve every noted change to unit-years and refresh each once."""
-    from xinbao.scoring import ledger
+    """Resolve every noted change to unit-years (a few indexed queries per change) and hand them
+    to the department's background refresh (``scoring.pending``: the ledger is recomputed by
+    the task, not in the request)."""
+    from xinbao.scoring import pending
 
     tokens = _notes.take()
-    work: dict[tuple[int, int], set[int]] = {}
-    whole: set[tuple[int, int]] = set()  # a rule set changed: the whole year is recomputed
+    rows: set[pending.Row] = set()
     for token in sorted(tokens, key=repr):
-        if token[0] == "ruleset":
-            whole.add((token[1], token[2]))
+        if token[0] == "ruleset":  # the whole year is recomputed
+            rows.add((pending.Kind.LEDGER, token[1], token[2], 0))
             continue
         for dept_id, year, units in _resolve(token):
             if dept_id is not None and year is not None:
-                work.setdefault((dept_id, year), set()).update(units)
-    departments = Unit.objects.in_bulk({dept_id for dept_id, _year in [*work, *whole]})
-    for dept_id, year in sorted(whole | set(work)):
-        department = departments.get(dept_id)
-        scope = work.get((dept_id, year), set())
-        if department is None or (not scope and (dept_id, year) not in whole):
-            continue
-        try:
-            if (dept_id, year) in whole:
-                ledger.rebuild(department, year)
-            else:
-                ledger.refresh(department, year, scope)
-        except ItemError:  # an invalid rule set: the editor sees it on the ranking page
-            logger.warning("ledger refresh skipped for %s %s", dept_id, year, exc_info=True)
+                rows.update((pending.Kind.LEDGER, dept_id, year, unit) for unit in units if unit)
+    pending.note(rows)
 
 
 Marks = list[tuple[int | None, int | None, set[int]]]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from xinbao.items.errors import ItemError
 from xinbao.items.queries import access_item
 from xinbao.orgs.models import CLASS_LABELS, Role, Unit, allowed_classes
-from xinbao.scoring import queries, reports, ruleset_io, services
+from xinbao.scoring import pending, queries, reports, ruleset_io, services
 from xinbao.scoring.forms import AdjustmentForm, ReviewForm, RuleSetPageForm
 from xinbao.scoring.models import ItemReview
 from xinbao.scoring.periods import Period, month_period, parse_period, quarter_period, year_period
@@ -68,6 +68,7 @@ def ranking(request: AuthedRequest) -> HttpResponse:
         "groups": result.groups,
         "overall": result.overall,
         "ruleset": queries.ruleset_of(department, period.year),
+        "updating": pending.is_pending(department.pk),
         "classes": Unit.AssessmentClass.choices,
         "is_editor": user.has_role(Role.EDITOR),
         "is_department": user.has_role(*DEPARTMENT),

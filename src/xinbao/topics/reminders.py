@@ -21,7 +21,9 @@ kind (a new stretch of idleness, the next month) is a new reminder.
   last 30 days), and not given yet, to the officers and leaders of the item's unit.
 
 Each reminder is an inbox message (and mail for those who want its kind, see ``notify``);
-``retry_deliveries`` re-sends mail and webhook messages whose retry time has come.
+``retry_deliveries`` re-sends mail and webhook messages whose retry time has come;
+``refresh_pending`` queues again the ledger and dashboard refresh of departments whose noted work
+has waited too long (a failed or lost task, ``scoring.pending``).
 """
 
 from __future__ import annotations
@@ -282,6 +284,12 @@ def remind_instruction_feedback(now: datetime.datetime) -> int:
     return sent
 
 
+def refresh_pending(now: datetime.datetime) -> int:
+    from xinbao.scoring.pending import requeue_stale
+
+    return requeue_stale(now)
+
+
 def send_monthly_reports(now: datetime.datetime) -> int:
     from xinbao.dashboard.tasks import monthly_reports_send
 
@@ -315,6 +323,7 @@ JOBS: tuple[Job, ...] = (
     Job("returned_idle", remind_returned_items),
     Job("instruction_feedback", remind_instruction_feedback),
     Job("retry_deliveries", retry_due_deliveries),
+    Job("refresh_pending", refresh_pending),
     Job("monthly_report", send_monthly_reports),
     Job("disable_stale_accounts", disable_stale_accounts),
     Job("clear_sessions", clear_expired_sessions),

@@ -16,6 +16,7 @@ LABELS = {
     "returned_idle": "退回信息未处理提醒",
     "instruction_feedback": "批示反馈提醒",
     "retry_deliveries": "邮件和群消息重试",
+    "refresh_pending": "计分与统计补更新",
     "monthly_report": "信息工作月报",
     "disable_stale_accounts": "停用长期未登录的账号",
     "clear_sessions": "清理过期会话",
@@ -26,7 +27,7 @@ LABELS = {
 
 class Command(BaseCommand):
     help = (
-        "运行到期的定时任务(约稿截止与逾期、紧急信息超时、本月未报送、退回未处理、批示反馈等提醒,以及失败邮件和群消息的重试、过期部门数据归档的删除)。"
+        "运行到期的定时任务(约稿截止与逾期、紧急信息超时、本月未报送、退回未处理、批示反馈等提醒,以及失败邮件和群消息的重试、未完成的计分与统计更新、过期部门数据归档的删除、中断导出的结束)。"
         "--once 运行一次后退出,供 cron 或 systemd 定时器调用;重复运行不会重复发送。"
     )
 
