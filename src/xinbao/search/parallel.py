@@ -8,13 +8,18 @@ the current one, and memory stays bounded whatever the number of items. Workers 
 database: the functions given to it (``tokens_of``, ``entries_of``) get plain tuples read by the
 main process and return plain tuples. On Linux the pool forks, so a worker starts with the
 OpenCC and rjieba dictionaries the main process loaded before (``warm_up``); it ends with
-``os._exit`` and so never closes the database connection it inherited.
+``os._exit`` and so never closes the database connection it inherited. Each worker asks the
+kernel to end it when the main process dies (``_die_with_parent``): a rebuild killed midway leaves
+no worker behind holding the inherited socket, and with it the main process's open transaction.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -58,6 +63,15 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context()  # pragma: no cover - not Linux
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """Pool initializer: SIGTERM this worker when the process that forked it exits (Linux)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def ordered_map(fn: Callable[[T], R], batches: Iterable[T], workers: int) -> Iterator[R]:
     """``fn(batch)`` for each of ``batches``, in order (see the module docstring)."""
     if workers <= 1:
@@ -65,7 +79,9 @@ def ordered_map(fn: Callable[[T], R], batches: Iterable[T], workers: int) -> Ite
             yield fn(batch)
         return
     warm_up()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=_die_with_parent
+    ) as pool:
         pending: deque[Future[R]] = deque()
         for batch in batches:
             pending.append(pool.submit(fn, batch))
