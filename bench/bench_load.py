@@ -235,14 +235,16 @@ def backlog(env: dict[str, str]) -> str:
 
 
 def process_cpu(procs: Sequence[subprocess.Popen]) -> float:
-    """CPU seconds (user + system) used so far by these processes and their children."""
+    """CPU seconds (user + system) used so far by these processes and their children, those
+    still running and those already ended (a gunicorn worker recycled after ``max_requests``
+    takes its CPU time to its parent's ``children_*``; without them the figure could drop)."""
     total = 0.0
     for proc in procs:
         try:
             tree = psutil.Process(proc.pid)
             for each in [tree, *tree.children(recursive=True)]:
                 times = each.cpu_times()
-                total += times.user + times.system
+                total += times.user + times.system + times.children_user + times.children_system
         except psutil.NoSuchProcess:
             continue
     return total
