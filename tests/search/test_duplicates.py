@@ -203,6 +203,23 @@ def test_reports_of_one_event_from_two_units_form_a_cluster_first_reporter_first
     assert same_event_clusters(county.other_editor) == []
 
 
+def test_clusters_are_found_among_the_newest_waiting_items(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A county's backlog must not make every inbox view read all its pairs: clusters are
+    looked for among the newest ``CLUSTER_ITEM_LIMIT`` waiting items."""
+    rng = random.Random("newest")
+    old = same_event(county, rng)
+    new = same_event(county, rng)
+    monkeypatch.setattr("xinbao.search.queries.CLUSTER_ITEM_LIMIT", 2)
+    assert [[i.pk for i in c.items] for c in same_event_clusters(county.editor)] == [
+        [new[0].pk, new[1].pk]
+    ]
+    monkeypatch.setattr("xinbao.search.queries.CLUSTER_ITEM_LIMIT", 4)
+    assert len(same_event_clusters(county.editor)) == 2
+    assert old[0].pk in {c.first.pk for c in same_event_clusters(county.editor)}
+
+
 def test_reports_far_apart_in_time_are_not_one_event(county: County) -> None:
     _first, second = same_event(county, random.Random("apart"), days_apart=10)
     transition(item=second, actor=county.officer_b, action="withdraw")

@@ -456,8 +456,11 @@ def ids_only(part: Q) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 SIMILAR_LIMIT = 10
-# The inbox reads at most this many same-event pairs to build its clusters.
+# The inbox reads at most this many same-event pairs to build its clusters, among at most this
+# many of the newest items waiting (same-event reports come within days of each other; a
+# county's backlog of thousands must not make every inbox view read all their pairs).
 CLUSTER_PAIR_LIMIT = 400
+CLUSTER_ITEM_LIMIT = 500
 
 
 def similar_items(
@@ -567,14 +570,23 @@ class Cluster:
 
 def same_event_clusters(user: User) -> list[Cluster]:
     """The same-event clusters (撞车) among the items waiting for ``user`` (an editor's inbox:
-    visible and open): connected groups of ``SimilarPair.same_event`` pairs, newest cluster
-    first. Two queries whatever the number of clusters."""
+    visible and open; the newest ``CLUSTER_ITEM_LIMIT`` of them): connected groups of
+    ``SimilarPair.same_event`` pairs, newest cluster first. Three queries whatever the number
+    of clusters: the waiting items' ids (on the inbox index), their pairs (on the pair index,
+    both ends among those ids), the clustered items."""
     if user.role not in (Role.EDITOR, Role.DEPT_LEADER):
         return []
-    waiting = items_visible_to(user).filter(state__in=INBOX_OPEN).values("pk")
+    waiting = list(
+        items_visible_to(user)
+        .filter(state__in=INBOX_OPEN)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:CLUSTER_ITEM_LIMIT]
+    )
+    if len(waiting) < 2:
+        return []
     pairs = list(
         SimilarPair.objects.filter(
-            same_event=True, item_id__lt=F("other_id"), item__in=waiting, other__in=waiting
+            same_event=True, item_id__lt=F("other_id"), item_id__in=waiting, other_id__in=waiting
         )
         .order_by("-item_id")
         .values_list("item_id", "other_id")[:CLUSTER_PAIR_LIMIT]
