@@ -5,6 +5,7 @@ dashboard never reads the items themselves."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.dashboard.conftest import YEAR, Month, at, reported
@@ -161,6 +163,25 @@ def test_incremental_refresh_after_commit_equals_a_full_build(
     assert snapshot(c.dept.pk) == incremental
     funnel = {f.key: f for f in queries.department_dashboard(c.dept, month_period(YEAR, 10))}
     assert [row[1] for row in funnel["funnel"].rows] == [5, 3, 2, 1, 0, 2]
+
+
+def test_a_units_refresh_across_years_equals_a_full_build(
+    month: Month, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A few units' cells are computed in one span over their whole history (not year by
+    year, as a department's build is): the cells must be the same on both sides of New Year."""
+    c = month.county
+    queries.department_dashboard(c.dept, month_period(YEAR, 10))  # builds the cells
+    officer_c = make_user(role=Role.OFFICER, unit=month.town_c)
+    december = timezone.make_aware(datetime.datetime(YEAR - 1, 12, 30, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        reported(officer_c, c.editor, submitted=december, adopted=at(1, 3))
+        reported(officer_c, c.editor, submitted=at(2, 14), returned=at(2, 15))
+    incremental = snapshot(c.dept.pk)
+    assert incremental[(month.town_c.pk, f"{YEAR - 1}-12")]["s"] == 1
+    assert incremental[(month.town_c.pk, f"{YEAR}-01")]["am"] == 1
+    aggregates.department_build(c.dept.pk)
+    assert snapshot(c.dept.pk) == incremental
 
 
 def test_a_built_dashboard_never_reads_the_items_themselves(month: Month) -> None:

@@ -274,9 +274,16 @@ def _compute(department_id: int, unit_ids: list[int] | None) -> dict[CellKey, Ce
             return {}
     history = _history(department_id, item_ids)
     cells: dict[CellKey, Cell] = {}
-    if history is not None:
-        for start, end in _years(*history):
-            cells.update(raw_cells(department_id, start, end, item_ids))
+    if history is None:
+        return cells
+    # A department's whole history is cut into years (small CASE buckets over many rows); a few
+    # units' items are read in one span: 13 queries instead of 13 per year (the background
+    # refresh after each write, ``scoring.pending``).
+    first, last = history
+    whole = [(first.replace(day=1), next_month(last.replace(day=1)))]
+    spans = _years(first, last) if item_ids is None else whole
+    for start, end in spans:
+        cells.update(raw_cells(department_id, start, end, item_ids))
     return cells
 
 
