@@ -105,7 +105,11 @@ def test_query_count_does_not_grow_with_results(
     with django_assert_max_num_queries(budget) as few:
         page_of(client.get("/search/", {"q": "换届", "order": order}))
     _make_submitted(county, 25)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    # On PostgreSQL a word the planner's statistics (autovacuum's ANALYZE, whenever it ran) put
+    # in a quarter of the entries is first read over a window of the newest entries
+    # (search.index, windowed read): one more query, whatever the number of results.
+    window = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(len(few.captured_queries) + window):
         page = page_of(client.get("/search/", {"q": "换届", "order": order}))
     assert len(result_titles(page)) == 20
     assert "第 1 / 2 页,共 28 条" in page

@@ -231,6 +231,12 @@ def raw_cells(
     for (unit_id, m, area_id), found in tagged.items():
         key_work = cell(unit_id, m).setdefault("kw", {})
         key_work[str(area_id)] = [len(found), len(adopted.get((unit_id, m, area_id), ()))]
+    for target in cells.values():  # hour lists in a fixed order (rows come in any order)
+        for key in ("ts", "tf", "uh"):
+            if key in target:
+                target[key].sort()
+        for hours_of_editor in target.get("ed", {}).values():
+            hours_of_editor.sort()
     return dict(cells)
 
 

@@ -36,7 +36,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xinbao.scoring.models import PendingRefresh
@@ -81,9 +81,15 @@ def queue(department_id: int, *, force: bool = False) -> bool:
     True when queued. A backend that is down is logged, never raised (``requeue_stale``)."""
     from xinbao.scoring.tasks import refresh_department
 
-    marker, created = PendingRefresh.objects.get_or_create(
-        department_id=department_id, kind=Kind.QUEUED, year=0, unit_id=0
-    )
+    try:
+        with transaction.atomic():
+            marker, created = PendingRefresh.objects.get_or_create(
+                department_id=department_id, kind=Kind.QUEUED, year=0, unit_id=0
+            )
+    except IntegrityError:
+        # Another writer put the marker in at the same moment, and its task may already have
+        # taken it away again: that task, or the one queued, reads this work (committed before).
+        return False
     if not created and not force:
         return False
     try:

@@ -67,9 +67,11 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _die_with_parent() -> None:
-    """Pool initializer: SIGTERM this worker when the process that forked it exits (Linux)."""
+    """Pool initializer: kill this worker when the process that forked it exits (Linux). SIGKILL,
+    not SIGTERM: a handler the parent had installed for SIGTERM (a server's, a test runner's) is
+    inherited by the fork and would keep the worker alive."""
     if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def ordered_map(fn: Callable[[T], R], batches: Iterable[T], workers: int) -> Iterator[R]:
