@@ -40,6 +40,7 @@ import django
 
 django.setup()
 
+from bench import pg_backend
 from bench.bench_duplicates import build
 from django.core.management import call_command
 from django.db import connection
@@ -102,16 +103,7 @@ def children_cpu() -> float:
 
 def backend_cpu() -> float | None:
     """CPU seconds of the PostgreSQL backend serving this connection, when it is local."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return pg_backend.backend_cpu(connection)
 
 
 def wipe() -> None:

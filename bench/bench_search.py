@@ -43,6 +43,7 @@ import django
 
 django.setup()
 
+from bench import pg_backend
 from bench.bench_lists import build_tree, demo_county_specs
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -188,17 +189,8 @@ CPU: dict[int, list[float]] = {}  # id(samples' list) → this process's CPU ms 
 
 def server_cpu() -> float:
     """PostgreSQL: CPU seconds of this connection's server process so far, when the server runs
-    on this machine (``/proc``); 0 on SQLite (its work is this process's) or a remote server."""
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    on this machine; 0 on SQLite (its work is this process's) or a remote server."""
+    return pg_backend.backend_cpu(connection) or 0.0
 
 
 def samples(fn: Callable[[], Any], repeat: int) -> list[float]:

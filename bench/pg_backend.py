@@ -1,0 +1,24 @@
+"""The CPU a benchmark's PostgreSQL backend spends: the server's share of a query's cost, which
+the client's own CPU clock does not see."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def backend_cpu(connection: Any) -> float | None:
+    """CPU seconds (user + system) of the PostgreSQL backend serving ``connection`` so far, read
+    from ``/proc`` when the server runs on this machine; None on SQLite (its work is this
+    process's) or for a remote server. The kernel counts in clock ticks (10 ms)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
