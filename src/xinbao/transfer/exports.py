@@ -212,16 +212,24 @@ def department_export_run(job_id: int) -> DepartmentExport | None:
         writer.close()
 
 
-def _failed(job: DepartmentExport, message: str) -> None:
+def _failed(
+    job: DepartmentExport,
+    message: str,
+    *,
+    now: datetime.datetime | None = None,
+    stale: bool = False,
+) -> None:
+    """Mark the job failed with ``message`` and audit it (``stale``: its worker is gone)."""
+    changes: dict[str, Any] = {"error": message[:500], **({"stale": True} if stale else {})}
     with transaction.atomic():
         DepartmentExport.objects.filter(pk=job.pk).update(
-            status=DepartmentExport.Status.FAILED, error=message, finished_at=timezone.now()
+            status=DepartmentExport.Status.FAILED, error=message, finished_at=now or timezone.now()
         )
         audit_record(
             actor=job.started_by,
             action="department.export_failed",
             obj=job,
-            changes={"error": message[:500]},
+            changes=changes,
             success=False,
         )
     job.refresh_from_db()
@@ -261,15 +269,7 @@ def abandon_stale_exports(
                 if job.status == Status.RUNNING
                 else _("导出未能开始:后台任务长时间没有运行。请重新导出,或联系系统管理员。")
             )
-            job.status, job.error, job.finished_at = Status.FAILED, message, now
-            job.save(update_fields=["status", "error", "finished_at"])
-            audit_record(
-                actor=job.started_by,
-                action="department.export_failed",
-                obj=job,
-                changes={"error": message, "stale": True},
-                success=False,
-            )
+            _failed(job, message, now=now, stale=True)
             failed += 1
     return failed
 
