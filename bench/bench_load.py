@@ -257,8 +257,56 @@ def machine_busy(before: Any, after: Any) -> float:
     return sum(after) - sum(before) - idle
 
 
+class WaitSampler:
+    """What the database's sessions were doing, sampled during the run (PostgreSQL only): for
+    each sample, the sessions of this database running a statement, by wait event (``CPU`` when
+    not waiting). Tells lock waits (the audit chain, row locks) from CPU and I/O."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url if database_url.startswith("postgres") else ""
+        self.samples = 0
+        self.counts: dict[str, int] = {}
+        self.conn: Any = None
+
+    def sample(self) -> None:
+        if not self.url:
+            return
+        import psycopg
+
+        if self.conn is None:
+            self.conn = psycopg.connect(self.url, autocommit=True)
+        rows = self.conn.execute(
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), count(*)"
+            " FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'"
+            " AND pid <> pg_backend_pid() GROUP BY 1"
+        ).fetchall()
+        self.samples += 1
+        for event, count in rows:
+            self.counts[event] = self.counts.get(event, 0) + count
+
+    def summary(self) -> str:
+        if self.conn is not None:
+            self.conn.close()
+        if not self.samples:
+            return ""
+        mean = {event: count / self.samples for event, count in self.counts.items()}
+        top = sorted(mean.items(), key=lambda pair: -pair[1])[:6]
+        return (
+            f"database sessions running a statement, mean of {self.samples} samples: "
+            f"{sum(mean.values()):.2f} ("
+            + ", ".join(f"{event} {value:.2f}" for event, value in top)
+            + ")"
+        )
+
+
 def run_locust(
-    base: str, args: argparse.Namespace, workdir: Path, accounts: Path, procs: list, workers: list
+    base: str,
+    args: argparse.Namespace,
+    workdir: Path,
+    accounts: Path,
+    procs: list,
+    workers: list,
+    sampler: WaitSampler | None = None,
 ) -> tuple[dict, dict]:
     """Runs locust: users arrive at ``--spawn-rate`` a second and sign in once each (the sign-in
     rows come from the locustfile's own file); the page statistics cover the ``--duration``
@@ -295,6 +343,8 @@ def run_locust(
             locust_end = sum(locust.cpu_times()[:2])
         except psutil.NoSuchProcess:
             break
+        if sampler is not None:
+            sampler.sample()
         time.sleep(0.5)
     figures = {
         "wall": time.monotonic() - started,
@@ -341,6 +391,8 @@ def print_table(title: str, rows: dict, figures: dict) -> None:
         + " ".join(f"{x:.2f}" for x in figures["loadavg"])
     )
     print(f"background work left when the load stopped: {figures['backlog']}")
+    if figures.get("waits"):
+        print(figures["waits"])
     print(f"{'page':<26}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}")
     for name, r in rows.items():
         print(
@@ -380,7 +432,9 @@ def run_setup(label: str, database_url: str, count: int, proxy: bool, args: argp
         servers(env, count, proxy, workdir) as (base, procs),
         task_workers(env, args.workers, workdir) as workers,
     ):
-        rows, figures = run_locust(base, args, workdir, accounts, procs, workers)
+        sampler = WaitSampler(database_url)
+        rows, figures = run_locust(base, args, workdir, accounts, procs, workers, sampler)
+        figures["waits"] = sampler.summary()
         figures["backlog"] = backlog(env)
         title = f"{label}: {count} app server(s){' behind nginx' if proxy else ''}"
         print_table(title, rows, figures)  # before the servers stop: that may take a while
