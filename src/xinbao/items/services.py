@@ -141,9 +141,11 @@ def item_create(*, actor: User, data: ItemData) -> Item:
             keywords=data.keywords,
             is_internal=data.is_internal,
         )
-        item.authors.set(data.authors or [actor])
-        item.co_units.set(data.co_units)
-        do_secrecy_refresh(item)
+        # A new item has no authors, co-units or attachments yet: add, without reading first.
+        item.authors.add(*(data.authors or [actor]))
+        if data.co_units:
+            item.co_units.add(*data.co_units)
+        do_secrecy_refresh(item, attachments=[])
         audit_record(actor=actor, action="item.create", obj=item, changes=summarize(snapshot(item)))
     return item
 
@@ -330,13 +332,16 @@ def check_secrecy_review(item: Item, actor: User, typed_name: str) -> None:
     )
 
 
-def do_secrecy_refresh(item: Item, *, count: int | None = None) -> None:
+def do_secrecy_refresh(
+    item: Item, *, count: int | None = None, attachments: list[Any] | None = None
+) -> None:
     """Store the number of 保密 findings of the item's current text (``count`` if the caller has
-    just computed it). Checks nothing; call it inside the transaction that changed the text."""
+    just computed it; ``attachments`` as for ``queries.item_findings``). Checks nothing; call it
+    inside the transaction that changed the text."""
     if count is None:
         from xinbao.items.queries import item_findings
 
-        count = len(item_findings(item))
+        count = len(item_findings(item, attachments=attachments))
     if item.secrecy_findings != count:
         item.secrecy_findings = count
         item.save(update_fields=["secrecy_findings"])

@@ -33,9 +33,16 @@ def note(*token: Any) -> None:
 
 
 def flush() -> None:
-    """Resolve every noted change to unit-years (a few indexed queries per change) and hand them
-    to the department's background refresh (``scoring.pending``: the ledger is recomputed by
-    the task, not in the request)."""
+    """After commit: hand what this thread noted, for the ledger and the dashboards alike, to
+    the departments' background refresh (``scoring.pending.flush_noted``)."""
+    from xinbao.scoring import pending
+
+    pending.flush_noted()
+
+
+def noted_rows() -> set[Any]:
+    """Take every change noted so far and resolve it to ledger rows of ``scoring.pending`` (a
+    few indexed queries per change): the ledger is recomputed by the task, not in the request."""
     from xinbao.scoring import pending
 
     tokens = _notes.take()
@@ -47,7 +54,7 @@ def flush() -> None:
         for dept_id, year, units in _resolve(token):
             if dept_id is not None and year is not None:
                 rows.update((pending.Kind.LEDGER, dept_id, year, unit) for unit in units if unit)
-    pending.note(rows)
+    return rows
 
 
 Marks = list[tuple[int | None, int | None, set[int]]]

@@ -175,10 +175,23 @@ def check_text(title: str, body: str, *, exclude_item_id: int | None = None) -> 
 # ---------------------------------------------------------------------------------------------
 
 
-def _write_entry(item_id: int, entry: Entry) -> None:
-    DuplicateSignature.objects.update_or_create(
-        item_id=item_id,
-        defaults={"text": entry.shingled.stored, "signature": sh.pack(entry.values)},
+def _write_entry(
+    item_id: int, entry: Entry, novelty: float | None = None, nearest_id: int | None = None
+) -> None:
+    """The item's signature row (one upsert, its novelty with it) and its band keys."""
+    DuplicateSignature.objects.bulk_create(
+        [
+            DuplicateSignature(
+                item_id=item_id,
+                text=entry.shingled.stored,
+                signature=sh.pack(entry.values),
+                novelty=novelty,
+                nearest_id=nearest_id,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["text", "signature", "novelty", "nearest", "computed_at"],
     )
     LshBand.objects.filter(item_id=item_id).delete()
     LshBand.objects.bulk_create(
@@ -275,11 +288,12 @@ def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
     entry = entry or Entry.of_item(item)
     with transaction.atomic():
         lock_pairs()
-        _write_entry(item.pk, entry)
+        # The item's own rows are left out of every read below, so they are written last,
+        # novelty and all, in one upsert.
         matches = check(entry, exclude_item_id=item.pk)
         SimilarPair.objects.filter(Q(item_id=item.pk) | Q(other_id=item.pk)).delete()
         pairs = sorted(_pairs(item, entry, matches), key=lambda p: (p.item_id, p.other_id))
         SimilarPair.objects.bulk_create(pairs)
         value, nearest = novelty(item.submitted_at, matches)
-        DuplicateSignature.objects.filter(item_id=item.pk).update(novelty=value, nearest_id=nearest)
+        _write_entry(item.pk, entry, value, nearest)
     return matches

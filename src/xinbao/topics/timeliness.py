@@ -119,7 +119,13 @@ def timeliness_refresh(item: Item) -> Timeliness | None:
     if fields is None:
         Timeliness.objects.filter(item_id=item.pk).delete()
         return None
-    record, _created = Timeliness.objects.update_or_create(item_id=item.pk, defaults=fields)
+    # Not ``update_or_create`` (a savepoint, a locking read and another savepoint to insert):
+    # the writer of an item's events holds the item's row, so one look and one write do.
+    record = Timeliness(item_id=item.pk, **fields)
+    if Timeliness.objects.filter(item_id=item.pk).exists():
+        record.save(update_fields=list(fields))  # ``escalated_at`` stays as it is
+    else:
+        record.save(force_insert=True)
     return record
 
 
