@@ -40,11 +40,11 @@ os.environ.setdefault("XINBAO_API_RATE_PER_MINUTE", "100000")
 os.environ.setdefault("XINBAO_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
 
 import bench_lists
-from pg_backend import backend_cpu
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.utils import timezone
+from pg_backend import backend_cpu
 
 Figures = dict[str, list[float]]
 
@@ -272,10 +272,10 @@ def main() -> int:
                     for part, values in parts.items():
                         figures[name].setdefault(part, []).extend(values)
     if args.profile:
-        os.makedirs(args.profile, exist_ok=True)
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
         for name, profile in PROFILES.items():
             if name not in ("dir", "counted"):
-                profile.dump_stats(os.path.join(args.profile, name.split()[0] + ".prof"))
+                profile.dump_stats(Path(args.profile) / (name.split()[0] + ".prof"))
     for name, parts in figures.items():
         print(f"\n== {name} (median of {args.repeat}; CPU ms, queries)")
         names = {p.rsplit(" ", 1)[0] for p in parts if p != "tasks run"}

@@ -22,7 +22,6 @@ from django.db.models import Model, Q
 from django.db.models.signals import post_delete, post_save
 
 from xinbao.commit_notes import CommitNotes, Token
-from xinbao.dashboard.cache import bump
 
 
 def note(*token: Any) -> None:

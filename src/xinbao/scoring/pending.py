@@ -3,9 +3,10 @@
 A write's after-commit handler (``flush_noted``, for ``scoring.signals`` and
 ``dashboard.signals`` alike) resolves what changed to units and calls ``note``: one upsert of
 ``PendingRefresh`` rows (department, kind, year, unit) and, per department, one task
-(``scoring.tasks.refresh_department``) unless one is already waiting. The task (``drain``) recomputes what the rows name from the facts as they are
-when it runs (``ledger.refresh``/``rebuild``, ``aggregates.units_refresh``), deletes the rows it
-did, and then makes the department's cached figures stale (``dashboard.cache.bump``).
+(``scoring.tasks.refresh_department``) unless one is already waiting. The task (``drain``)
+recomputes what the rows name from the facts as they are when it runs
+(``ledger.refresh``/``rebuild``, ``aggregates.units_refresh``), deletes the rows it did, and
+then makes the department's cached figures stale (``dashboard.cache.bump``).
 
 Why it is correct with several app servers and workers (no state in memory):
 

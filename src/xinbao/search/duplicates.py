@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from xinbao.audit.services import lock_chain
 from xinbao.items.models import Item
@@ -282,12 +283,26 @@ def lock_pairs() -> None:
     lock_chain()
 
 
-def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
+def _stored_entry(item_id: int) -> Entry | None:
+    """The item's entry as the index holds it (None: it has none yet)."""
+    row = DuplicateSignature.objects.filter(item_id=item_id).values_list("text", "signature")
+    found = row.first()
+    if found is None:
+        return None
+    keys = LshBand.objects.filter(item_id=item_id).order_by("id").values_list("paragraph", "key")
+    return Entry(sh.Shingled.from_stored(found[0]), list(sh.unpack(found[1])), list(keys))
+
+
+def index_item(
+    item: Item, entry: Entry | None = None, *, text_unchanged: bool = False
+) -> list[Match]:
     """(Re)index one item: its entry, its pairs and its novelty, in one transaction. Returns
-    the matches found."""
-    entry = entry or Entry.of_item(item)
+    the matches found. ``text_unchanged`` (a workflow move: the text is the one last indexed)
+    reuses the stored entry and rewrites only the pairs and the novelty."""
     with transaction.atomic():
         lock_pairs()
+        stored = _stored_entry(item.pk) if text_unchanged and entry is None else None
+        entry = stored or entry or Entry.of_item(item)
         # The item's own rows are left out of every read below, so they are written last,
         # novelty and all, in one upsert.
         matches = check(entry, exclude_item_id=item.pk)
@@ -295,5 +310,10 @@ def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
         pairs = sorted(_pairs(item, entry, matches), key=lambda p: (p.item_id, p.other_id))
         SimilarPair.objects.bulk_create(pairs)
         value, nearest = novelty(item.submitted_at, matches)
-        _write_entry(item.pk, entry, value, nearest)
+        if stored is not None:
+            DuplicateSignature.objects.filter(item_id=item.pk).update(
+                novelty=value, nearest_id=nearest, computed_at=timezone.now()
+            )
+        else:
+            _write_entry(item.pk, entry, value, nearest)
     return matches

@@ -73,7 +73,7 @@ def item_saved(
         from xinbao.search import duplicates
 
         entry = None if texts is None else duplicates.Entry.of(instance.title, instance.body, texts)
-        duplicates.index_item(instance, entry)
+        duplicates.index_item(instance, entry, text_unchanged=not text_changed)
 
 
 def item_deleting(sender: type[Item], instance: Item, **kwargs: Any) -> None:

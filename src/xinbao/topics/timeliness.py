@@ -123,7 +123,7 @@ def timeliness_refresh(item: Item) -> Timeliness | None:
     # the writer of an item's events holds the item's row, so one look and one write do.
     record = Timeliness(item_id=item.pk, **fields)
     if Timeliness.objects.filter(item_id=item.pk).exists():
-        record.save(update_fields=list(fields))  # ``escalated_at`` stays as it is
+        record.save(update_fields=[*fields, "computed_at"])  # ``escalated_at`` stays as it is
     else:
         record.save(force_insert=True)
     return record
