@@ -382,10 +382,12 @@ def units_refresh(department_id: int, unit_ids: Iterable[int]) -> int:
     history); nothing when the department was never built (its first dashboard builds it).
     Runs under the department's ``AggregateBuild`` row lock. Returns the rows written."""
     units = sorted(set(unit_ids))
-    if not units or not AggregateBuild.objects.filter(department_id=department_id).exists():
+    if not units:
         return 0
     with transaction.atomic():
-        AggregateBuild.objects.select_for_update().filter(department_id=department_id).first()
+        build = AggregateBuild.objects.select_for_update().filter(department_id=department_id)
+        if build.first() is None:
+            return 0
         cells = _compute(department_id, units)
         stale = UnitMonth.objects.filter(department_id=department_id, unit_id__in=units)
         _write(department_id, cells, stale)

@@ -256,6 +256,28 @@ def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:
     return pair_rows(item.pk, by_id.values(), set(event_ids))
 
 
+PAIR_FIELDS = ("item_id", "other_id", "similarity", "containment", "score", "flagged", "same_event")
+
+
+def _write_pairs(item_id: int, pairs: list[SimilarPair]) -> None:
+    """Make the item's pairs (both ways round) exactly ``pairs``: the rows that differ are
+    deleted and inserted, the others left alone (a recheck after a workflow move mostly finds
+    the same pairs: no rows, and no index entries, are rewritten for them)."""
+    stored = {
+        row[1:]: row[0]
+        for row in SimilarPair.objects.filter(Q(item_id=item_id) | Q(other_id=item_id)).values_list(
+            "pk", *PAIR_FIELDS
+        )
+    }
+    new = []
+    for pair in sorted(pairs, key=lambda p: (p.item_id, p.other_id)):
+        if stored.pop(tuple(getattr(pair, name) for name in PAIR_FIELDS), None) is None:
+            new.append(pair)
+    if stored:
+        SimilarPair.objects.filter(pk__in=sorted(stored.values())).delete()
+    SimilarPair.objects.bulk_create(new)
+
+
 def novelty(
     submitted_at: datetime.datetime | None, matches: Iterable[Match]
 ) -> tuple[float, int | None]:
@@ -306,9 +328,7 @@ def index_item(
         # The item's own rows are left out of every read below, so they are written last,
         # novelty and all, in one upsert.
         matches = check(entry, exclude_item_id=item.pk)
-        SimilarPair.objects.filter(Q(item_id=item.pk) | Q(other_id=item.pk)).delete()
-        pairs = sorted(_pairs(item, entry, matches), key=lambda p: (p.item_id, p.other_id))
-        SimilarPair.objects.bulk_create(pairs)
+        _write_pairs(item.pk, _pairs(item, entry, matches))
         value, nearest = novelty(item.submitted_at, matches)
         if stored is not None:
             DuplicateSignature.objects.filter(item_id=item.pk).update(
