@@ -403,7 +403,7 @@ def available_moves(*, item: Item, actor: User) -> list[Move]:
 
 def _perform(item: Item, actor: User, move: Move, comment: str) -> None:
     """Apply ``move``: caller holds the row lock and has checked permission."""
-    from_state = item.state
+    from_state, submitted_at, decided_at = item.state, item.submitted_at, item.decided_at
     now = timezone.now()
     item.state = move.target
     if move.target in (State.SUBMITTED, State.RESUBMITTED) and item.submitted_at is None:
@@ -412,7 +412,14 @@ def _perform(item: Item, actor: User, move: Move, comment: str) -> None:
         item.decided_at = now
     if move.target == State.DRAFT and move.action == "withdraw":
         item.submitted_at = None
-    item.save(update_fields=["state", "submitted_at", "decided_at", "updated_at"])
+    # Only the fields that changed: a move that changes the state alone changes no fact the
+    # ledger reads (``scoring.signals``).
+    changed = [
+        name
+        for name, before in (("submitted_at", submitted_at), ("decided_at", decided_at))
+        if getattr(item, name) != before
+    ]
+    item.save(update_fields=["state", *changed, "updated_at"])
     ItemEvent.objects.create(
         item=item,
         action=move.action,

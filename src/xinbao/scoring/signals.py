@@ -157,12 +157,26 @@ def _on_review(sender: Any, instance: Any, **kwargs: Any) -> None:
     note("item", instance.item_id, None, ())
 
 
-def _on_item(sender: Any, instance: Item, **kwargs: Any) -> None:
+# Saves of only these fields change nothing the ledger reads (an item's workflow state, a
+# timeliness record's clocks after arrival): they note no work.
+ITEM_FIELDS_NOT_READ = frozenset({"state", "decided_at", "updated_at", "secrecy_findings"})
+TIMELINESS_FIELDS_READ = frozenset({"item", "item_id", "submitted_at", "submit_due_at"})
+
+
+def _on_item(
+    sender: Any, instance: Item, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    if update_fields is not None and set(update_fields) <= ITEM_FIELDS_NOT_READ:
+        return
     if instance.submitted_at is not None:
         note("item", instance.pk, None, ())
 
 
-def _on_timeliness(sender: Any, instance: Any, **kwargs: Any) -> None:
+def _on_timeliness(
+    sender: Any, instance: Any, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    if update_fields is not None and not TIMELINESS_FIELDS_READ & set(update_fields):
+        return
     note("item", instance.item_id, None, ())
 
 
