@@ -14,7 +14,11 @@ times: an officer creates an item through the API (``POST /api/v1/items``) and s
 - the search and near-duplicate indexing inside the transaction;
 - with ``--worker``, the background tasks the round's three writes queued (``xinbao worker
   --batch``, in this process, timed the same way): the refreshes' cost moved out of the request,
-  the three writes' work coalesced; with ``--worker-each`` after every request instead.
+  the three writes' work coalesced; with ``--worker-each`` after every request instead;
+- on PostgreSQL, the CPU of the database backend serving the requests (``pg_backend``: whole
+  10 ms clock ticks, so a median of a few ticks);
+- with ``--profile DIR``, a cProfile (CPU clock) of each kind of request and of the worker,
+  counted rounds only, one ``.prof`` file each.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinbao_refresh_bench \\
         .venv/bin/python bench/bench_refresh.py --items 100000 --repeat 5 --worker

@@ -126,6 +126,12 @@ def item_create(*, actor: User, data: ItemData) -> Item:
         raise InvalidInput(_("本单位尚未设置上级组织部门,暂不能撰写信息,请联系管理员。"))
     data = clean_item_data(data, unit=unit)
     topic_id = check_topic(data.topic_id, unit=unit, item=None)
+    from xinbao.items.queries import item_findings
+
+    # The 保密 findings of the text, counted before the row is written (a new item has no
+    # attachments): one insert, no update after it.
+    draft = Item(department_id=unit.department_id, title=data.title, body=data.body)
+    findings = len(item_findings(draft, attachments=[]))
     with transaction.atomic():
         item = Item.objects.create(
             unit=unit,
@@ -140,12 +146,12 @@ def item_create(*, actor: User, data: ItemData) -> Item:
             topic_id=topic_id,
             keywords=data.keywords,
             is_internal=data.is_internal,
+            secrecy_findings=findings,
         )
         # A new item has no authors, co-units or attachments yet: add, without reading first.
         item.authors.add(*(data.authors or [actor]))
         if data.co_units:
             item.co_units.add(*data.co_units)
-        do_secrecy_refresh(item, attachments=[])
         audit_record(actor=actor, action="item.create", obj=item, changes=summarize(snapshot(item)))
     return item
 
@@ -332,16 +338,13 @@ def check_secrecy_review(item: Item, actor: User, typed_name: str) -> None:
     )
 
 
-def do_secrecy_refresh(
-    item: Item, *, count: int | None = None, attachments: list[Any] | None = None
-) -> None:
+def do_secrecy_refresh(item: Item, *, count: int | None = None) -> None:
     """Store the number of 保密 findings of the item's current text (``count`` if the caller has
-    just computed it; ``attachments`` as for ``queries.item_findings``). Checks nothing; call it
-    inside the transaction that changed the text."""
+    just computed it). Checks nothing; call it inside the transaction that changed the text."""
     if count is None:
         from xinbao.items.queries import item_findings
 
-        count = len(item_findings(item, attachments=attachments))
+        count = len(item_findings(item))
     if item.secrecy_findings != count:
         item.secrecy_findings = count
         item.save(update_fields=["secrecy_findings"])
