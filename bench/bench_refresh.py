@@ -14,7 +14,11 @@ times: an officer creates an item through the API (``POST /api/v1/items``) and s
 - the search and near-duplicate indexing inside the transaction;
 - with ``--worker``, the background tasks the round's three writes queued (``xinbao worker
   --batch``, in this process, timed the same way): the refreshes' cost moved out of the request,
-  the three writes' work coalesced; with ``--worker-each`` after every request instead.
+  the three writes' work coalesced; with ``--worker-each`` after every request instead;
+- on PostgreSQL, the CPU of the database backend serving the requests (``pg_backend``: whole
+  10 ms clock ticks, so a median of a few ticks);
+- with ``--profile DIR``, a cProfile (CPU clock) of each kind of request and of the worker,
+  counted rounds only, one ``.prof`` file each.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinbao_refresh_bench \\
         .venv/bin/python bench/bench_refresh.py --items 100000 --repeat 5 --worker
@@ -37,12 +41,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("XINBAO_DEBUG", "0")
 os.environ.setdefault("XINBAO_API_RATE_PER_MINUTE", "100000")
+os.environ.setdefault("XINBAO_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
 
 import bench_lists
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.utils import timezone
+from pg_backend import backend_cpu
 
 Figures = dict[str, list[float]]
 
@@ -133,14 +139,43 @@ def seed(county_code: str) -> tuple[Any, Any, Any]:
     )
     editor = User.objects.filter(role=Role.EDITOR, unit=county).order_by("username").first()
     assert officer is not None and editor is not None
+    # The province's accounts must change their password first (every request would redirect).
+    User.objects.filter(pk__in=[officer.pk, editor.pk]).update(must_change_password=False)
+    officer.must_change_password = editor.must_change_password = False
     return county, officer, editor
+
+
+PROFILES: dict[str, Any] = {}
+
+
+@contextmanager
+def profiled(name: str) -> Iterator[None]:
+    """With ``--profile``, every request (or worker batch) of ``name`` into one cProfile."""
+    if PROFILES.get("dir") is None or not PROFILES.get("counted"):
+        yield
+        return
+    import cProfile
+
+    profile = PROFILES.setdefault(name, cProfile.Profile(time.process_time))
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+
+
+def backend() -> float:
+    return backend_cpu(connection) or 0.0
 
 
 def request(client: Client, name: str, figures: dict[str, Figures], send: Callable) -> Any:
     METER.parts.clear()
+    pg = backend()
     cpu, queries = time.process_time(), METER.queries
-    answer = send(client)
+    with profiled(name):
+        answer = send(client)
     total = {"whole request": [time.process_time() - cpu, METER.queries - queries]}
+    total["PostgreSQL backend (10 ms ticks)"] = [backend() - pg, 0]
     assert answer.status_code < 400, (name, answer.status_code, answer.content[:300])
     for part, (part_cpu, part_queries) in {**total, **METER.parts}.items():
         figures[name].setdefault(part + " cpu", []).append(part_cpu)
@@ -155,8 +190,11 @@ def run_worker(figures: dict[str, Figures]) -> None:
 
     started = timezone.now()
     METER.parts.clear()
+    pg = backend()
     cpu, queries = time.process_time(), METER.queries
-    call_command("worker", batch=True, verbosity=0)
+    with profiled("worker"):
+        call_command("worker", batch=True, verbosity=0)
+    figures["worker"].setdefault("PostgreSQL backend (10 ms ticks) cpu", []).append(backend() - pg)
     ran = DBTaskResult.objects.filter(finished_at__gte=started).count()
     figures["worker"].setdefault("tasks run", []).append(ran)
     figures["worker"].setdefault("whole batch cpu", []).append(time.process_time() - cpu)
@@ -175,7 +213,9 @@ def main() -> int:
     parser.add_argument(
         "--worker-each", action="store_true", help="run them after each request (no coalescing)"
     )
+    parser.add_argument("--profile", help="write cProfile stats per request kind into this dir")
     args = parser.parse_args()
+    PROFILES["dir"] = args.profile
     from django.core.management import call_command
     from django.test.utils import setup_test_environment
 
@@ -200,6 +240,7 @@ def main() -> int:
     with connection.execute_wrapper(METER):
         for n in range(args.repeat + 1):  # the first round warms up and is not counted
             round_figures: dict[str, Figures] = defaultdict(dict)
+            PROFILES["counted"] = n > 0
             answer = request(
                 officer_client,
                 "create (API)",
@@ -234,6 +275,11 @@ def main() -> int:
                 for name, parts in round_figures.items():
                     for part, values in parts.items():
                         figures[name].setdefault(part, []).extend(values)
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        for name, profile in PROFILES.items():
+            if name not in ("dir", "counted"):
+                profile.dump_stats(Path(args.profile) / (name.split()[0] + ".prof"))
     for name, parts in figures.items():
         print(f"\n== {name} (median of {args.repeat}; CPU ms, queries)")
         names = {p.rsplit(" ", 1)[0] for p in parts if p != "tasks run"}

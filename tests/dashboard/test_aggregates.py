@@ -184,6 +184,27 @@ def test_a_units_refresh_across_years_equals_a_full_build(
     assert snapshot(c.dept.pk) == incremental
 
 
+def test_a_units_refresh_leaves_out_their_items_of_another_department(month: Month) -> None:
+    """A unit that moved keeps its items submitted to its former department: a refresh of the
+    unit's cells (read by the unit, not the department) must count them for neither."""
+    from xinbao.items.models import Item
+
+    c = month.county
+    officer_c = make_user(role=Role.OFFICER, unit=month.town_c)
+    reported(officer_c, c.editor, submitted=at(10, 8), adopted=at(10, 9))
+    moved = reported(officer_c, c.editor, submitted=at(10, 12))
+    Item.objects.filter(pk=moved.pk).update(department=c.other_dept)  # sent before the move
+    aggregates.department_build(c.dept.pk)
+    aggregates.department_build(c.other_dept.pk)
+    built = snapshot(c.dept.pk), snapshot(c.other_dept.pk)
+    assert built[0][(month.town_c.pk, "2026-10")]["s"] == 1
+    assert built[1][(month.town_c.pk, "2026-10")]["s"] == 1
+    UnitMonth.objects.filter(unit_id=month.town_c.pk).delete()
+    aggregates.units_refresh(c.dept.pk, [month.town_c.pk])
+    aggregates.units_refresh(c.other_dept.pk, [month.town_c.pk])
+    assert (snapshot(c.dept.pk), snapshot(c.other_dept.pk)) == built
+
+
 def test_a_built_dashboard_never_reads_the_items_themselves(month: Month) -> None:
     aggregates.department_build(month.county.dept.pk)
     with CaptureQueriesContext(connection) as captured:

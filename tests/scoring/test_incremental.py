@@ -200,3 +200,30 @@ def test_a_review_marking_an_item_reference_pays_five_and_a_low_rubric_nothing(
     line = ScoreEntry.objects.get(fact_id=f"entry:{entry.pk}")
     assert (line.points, line.rule) == (Decimal(0), "quality.min_rubric")
     assert "质量得分55分,未达到60分的质量要求" in line.reason
+
+
+def test_a_move_that_changes_only_the_state_notes_no_ledger_work(
+    county: County, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The ledger reads no item's workflow state, nor a timeliness record's clocks after
+    arrival: the county's adoption (state, decision time, first action, adoption time) leaves
+    the ledger as it is and needs no refresh, while the submission before it does."""
+    from tests.factories import make_item
+    from xinbao.dashboard import signals as dashboard_signals
+    from xinbao.items.services import transition
+
+    year = timezone.localdate().year  # of the submission
+    RuleSet.objects.create(department=county.dept, year=year, name="演示", rules=DEMO_RULES)
+    item = make_item(officer=county.officer_a, title="某镇信息", body=LONG)
+    with django_capture_on_commit_callbacks(execute=False):
+        transition(item=item, actor=county.officer_a, action="submit")
+    assert signals.noted_rows() == {("ledger", county.dept.pk, year, county.town_a.pk)}
+    ledger.rebuild(county.dept, year)
+    before = signature_of_ledger(county)
+    assert before, "the submission counts towards the quotas"
+    with django_capture_on_commit_callbacks(execute=False):
+        transition(item=item, actor=county.editor, action="adopt")
+    assert signals.noted_rows() == set()
+    ledger.rebuild(county.dept, year)
+    assert signature_of_ledger(county) == before
+    dashboard_signals.noted_rows()  # the dashboards' notes are another test's

@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -75,41 +76,79 @@ def month_bucket(field_name: str, months: list[datetime.date]) -> Any:
     return Case(*whens, default=Value(len(months) - 1), output_field=IntegerField())
 
 
+def month_number(field_name: str) -> Any:
+    """year × 12 + month − 1 of a datetime in local time. A time-zone function per row: for a
+    few units' rows (the refresh after a write) cheaper than ``month_bucket``, whose CASE of
+    every month boundary of their history Django compiles again for each query."""
+    from django.db.models.functions import ExtractMonth, ExtractYear
+
+    local = timezone.get_current_timezone()
+    return ExtractYear(field_name, tzinfo=local) * 12 + ExtractMonth(field_name, tzinfo=local) - 1
+
+
+@dataclass(frozen=True)
+class UnitItems:
+    """A few units' items of one department: those of ``unit_ids`` but ``elsewhere`` (their
+    items submitted to another department, before a unit moved). Read through the unit index
+    with a short list of units: the department's index would scan all its items, and a list of
+    every item id would be sent, and parsed, with each of ``raw_cells``' queries."""
+
+    unit_ids: list[int]
+    elsewhere: list[int]
+
+    def items(self) -> QuerySet[Item]:
+        items = Item.objects.filter(unit_id__in=self.unit_ids)
+        return items.exclude(pk__in=self.elsewhere) if self.elsewhere else items
+
+    def records(self) -> QuerySet[Timeliness]:
+        records = Timeliness.objects.filter(item__unit_id__in=self.unit_ids)
+        return records.exclude(item_id__in=self.elsewhere) if self.elsewhere else records
+
+
 def raw_cells(
     department_id: int,
     start: datetime.date,
     end: datetime.date,
-    item_ids: list[int] | None = None,
+    units: UnitItems | None = None,
 ) -> dict[CellKey, Cell]:
     """The cells of the days ``[start, end)`` (within one or more months), computed from the
-    facts of the department's items (or of ``item_ids`` only: a few units' items, found by
-    primary key rather than through the department's index): 13 grouped queries whatever the
-    number of units and items. A cell of a partial month holds only its days inside the span."""
+    facts of the department's items (or of ``units``' items only): 13 grouped queries whatever
+    the number of units and items. A cell of a partial month holds only its days inside the
+    span."""
     months = Period("range", start, end).months
     lo, hi = aware(start), aware(end)
     cells: dict[CellKey, Cell] = defaultdict(dict)
+    # ``m`` of every query below: the month's index in ``months`` (a department's items), or
+    # its ``month_number`` (a few units' items).
+    if units is None:
+        by_number: dict[int, datetime.date] | None = None
 
-    def cell(unit_id: int, index: int) -> Cell:
-        return cells[(unit_id, months[index])]
+        def bucket(field_name: str) -> Any:
+            return month_bucket(field_name, months)
+    else:
+        by_number = {m.year * 12 + m.month - 1: m for m in months}
+        bucket = month_number
+
+    def cell(unit_id: int, m: int) -> Cell:
+        return cells[(unit_id, months[m] if by_number is None else by_number[int(m)])]
 
     def add(target: Cell, key: str, n: int) -> None:
         target[key] = target.get(key, 0) + n
 
-    if item_ids is None:
+    if units is None:
         items = Item.objects.filter(department_id=department_id)
         records = Timeliness.objects.filter(item__department_id=department_id)
     else:
-        items = Item.objects.filter(pk__in=item_ids)
-        records = Timeliness.objects.filter(item_id__in=item_ids)
+        items, records = units.items(), units.records()
     base = items.filter(submitted_at__gte=lo, submitted_at__lt=hi)
-    cohort = base.annotate(m=month_bucket("submitted_at", months))
+    cohort = base.annotate(m=bucket("submitted_at"))
     ids = base.values("id")
 
     for row in cohort.values("unit_id", "m").annotate(n=Count("id"), a=ADOPTED).order_by():
         target = cell(row["unit_id"], row["m"])
         target["s"], target["a"] = row["n"], row["a"]
 
-    item_month = month_bucket("item__submitted_at", months)
+    item_month = bucket("item__submitted_at")
     upper: dict[tuple[int, int, str], set[int]] = defaultdict(set)
     entries = (
         IssueEntry.objects.filter(
@@ -158,7 +197,7 @@ def raw_cells(
 
     for unit_id, m, to_submit, to_action, urgency, due, arrived in (
         records.filter(submitted_at__gte=lo, submitted_at__lt=hi)
-        .annotate(m=month_bucket("submitted_at", months))
+        .annotate(m=bucket("submitted_at"))
         .values_list(
             "item__unit_id",
             "m",
@@ -183,7 +222,7 @@ def raw_cells(
 
     for row in (
         records.filter(adopted_at__gte=lo, adopted_at__lt=hi)
-        .annotate(m=month_bucket("adopted_at", months))
+        .annotate(m=bucket("adopted_at"))
         .values("item__unit_id", "m")
         .annotate(n=Count("item_id"))
         .order_by()
@@ -203,7 +242,7 @@ def raw_cells(
         records.filter(
             first_action_at__gte=lo, first_action_at__lt=hi, to_first_action__isnull=False
         )
-        .annotate(m=month_bucket("first_action_at", months), actor=Subquery(first_actor))
+        .annotate(m=bucket("first_action_at"), actor=Subquery(first_actor))
         .values_list("item__unit_id", "m", "actor", "to_first_action")
     ):
         if actor_id is not None:
@@ -252,33 +291,48 @@ def _years(first: datetime.date, last: datetime.date) -> list[tuple[datetime.dat
     return spans
 
 
-def _history(department_id: int, item_ids: list[int] | None) -> tuple[Any, Any] | None:
-    """The first and last local dates any cell of these items can fall on (None: no items)."""
-    if item_ids is None:
-        items = Item.objects.filter(department_id=department_id, submitted_at__isnull=False)
-    else:
-        items = Item.objects.filter(pk__in=item_ids, submitted_at__isnull=False)
+def _history(department_id: int) -> tuple[Any, Any] | None:
+    """The first and last local dates any cell of the department can fall on (None: no
+    items)."""
+    items = Item.objects.filter(department_id=department_id, submitted_at__isnull=False)
     found = items.aggregate(
         first=Min("submitted_at"),
         last=Max("submitted_at"),
         adopted=Max("timeliness__adopted_at"),
         acted=Max("timeliness__first_action_at"),
     )
-    if found["first"] is None:
+    return _span(found["first"], [found["last"], found["adopted"], found["acted"]])
+
+
+def _span(first: Any, lasts: Iterable[Any]) -> tuple[Any, Any] | None:
+    if first is None:
         return None
-    last = max(v for v in (found["last"], found["adopted"], found["acted"]) if v is not None)
-    return timezone.localdate(found["first"]), timezone.localdate(last)
+    last = max(v for v in lasts if v is not None)
+    return timezone.localdate(first), timezone.localdate(last)
 
 
 def _compute(department_id: int, unit_ids: list[int] | None) -> dict[CellKey, Cell]:
-    item_ids = None
-    if unit_ids is not None:
-        # By the unit index alone (the department's index would scan all its items).
-        rows = Item.objects.filter(unit_id__in=unit_ids).values_list("pk", "department_id")
-        item_ids = sorted(pk for pk, dept in rows if dept == department_id)
-        if not item_ids:
+    units = None
+    if unit_ids is None:
+        history = _history(department_id)
+    else:
+        # The units' items and their history in one read by the unit index.
+        rows = Item.objects.filter(unit_id__in=unit_ids).values_list(
+            "pk",
+            "department_id",
+            "submitted_at",
+            "timeliness__adopted_at",
+            "timeliness__first_action_at",
+        )
+        ours = [row for row in rows if row[1] == department_id]
+        if not ours:
             return {}
-    history = _history(department_id, item_ids)
+        units = UnitItems(
+            sorted(unit_ids), sorted(row[0] for row in rows if row[1] != department_id)
+        )
+        submitted = [row[2] for row in ours if row[2] is not None]
+        lasts = [v for row in ours if row[2] is not None for v in row[2:]]
+        history = _span(min(submitted, default=None), lasts)
     cells: dict[CellKey, Cell] = {}
     if history is None:
         return cells
@@ -287,9 +341,9 @@ def _compute(department_id: int, unit_ids: list[int] | None) -> dict[CellKey, Ce
     # refresh after each write, ``scoring.pending``).
     first, last = history
     whole = [(first.replace(day=1), next_month(last.replace(day=1)))]
-    spans = _years(first, last) if item_ids is None else whole
+    spans = _years(first, last) if units is None else whole
     for start, end in spans:
-        cells.update(raw_cells(department_id, start, end, item_ids))
+        cells.update(raw_cells(department_id, start, end, units))
     return cells
 
 
@@ -328,10 +382,12 @@ def units_refresh(department_id: int, unit_ids: Iterable[int]) -> int:
     history); nothing when the department was never built (its first dashboard builds it).
     Runs under the department's ``AggregateBuild`` row lock. Returns the rows written."""
     units = sorted(set(unit_ids))
-    if not units or not AggregateBuild.objects.filter(department_id=department_id).exists():
+    if not units:
         return 0
     with transaction.atomic():
-        AggregateBuild.objects.select_for_update().filter(department_id=department_id).first()
+        build = AggregateBuild.objects.select_for_update().filter(department_id=department_id)
+        if build.first() is None:
+            return 0
         cells = _compute(department_id, units)
         stale = UnitMonth.objects.filter(department_id=department_id, unit_id__in=units)
         _write(department_id, cells, stale)

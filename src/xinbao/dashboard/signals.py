@@ -22,7 +22,6 @@ from django.db.models import Model, Q
 from django.db.models.signals import post_delete, post_save
 
 from xinbao.commit_notes import CommitNotes, Token
-from xinbao.dashboard.cache import bump
 
 
 def note(*token: Any) -> None:
@@ -32,15 +31,24 @@ def note(*token: Any) -> None:
 
 
 def flush() -> None:
-    """Resolve the noted changes to units (a few indexed queries) and hand them to each
-    department's background refresh (``scoring.pending``), whose task rewrites the cells and then
-    bumps the department's cache; a change of no known department bumps every cache now."""
+    """After commit: hand what this thread noted, for the dashboards and the ledger alike, to
+    the departments' background refresh (``scoring.pending.flush_noted``), whose task rewrites
+    the cells and then bumps the department's cache."""
+    from xinbao.scoring import pending
+
+    pending.flush_noted()
+
+
+def noted_rows() -> tuple[set[Any], bool]:
+    """Take every change noted so far and resolve it to units (a few indexed queries): the
+    dashboard rows of ``scoring.pending``, and whether a change of no known department must
+    bump every cache."""
     from xinbao.scoring import pending
 
     tokens = _notes.take()
-    if not tokens:
-        return
     rows: set[pending.Row] = set()
+    if not tokens:
+        return rows, False
     everyone = False
     items = sorted({token[1] for token in tokens if token[0] == "item"})
     resolved = _item_units(items) if items else []
@@ -51,9 +59,7 @@ def flush() -> None:
             everyone = True
         else:  # unit 0: only the cached figures (bumped by the task after the ledger's refresh)
             rows.add((pending.Kind.DASHBOARD, department_id, 0, unit_id or 0))
-    pending.note(rows)
-    if everyone:
-        bump(None)
+    return rows, everyone
 
 
 def _item_units(item_ids: list[int]) -> list[tuple[int | None, int | None]]:

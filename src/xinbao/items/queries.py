@@ -173,7 +173,9 @@ def secrecy_terms(department_id: int | None) -> list[str]:
 
 def item_terms(item: Item) -> list[str]:
     """The internal terms for ``item``: its department's list (already loaded when the item came
-    from ``access_item``), else the default list."""
+    from ``access_item``; else read in one query), else the default list."""
+    if not Item._meta.get_field("department").is_cached(item):
+        return secrecy_terms(item.department_id)
     try:
         row = item.department.secrecy_terms
     except SecrecyTermList.DoesNotExist:

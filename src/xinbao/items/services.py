@@ -126,6 +126,12 @@ def item_create(*, actor: User, data: ItemData) -> Item:
         raise InvalidInput(_("本单位尚未设置上级组织部门,暂不能撰写信息,请联系管理员。"))
     data = clean_item_data(data, unit=unit)
     topic_id = check_topic(data.topic_id, unit=unit, item=None)
+    from xinbao.items.queries import item_findings
+
+    # The 保密 findings of the text, counted before the row is written (a new item has no
+    # attachments): one insert, no update after it.
+    draft = Item(department_id=unit.department_id, title=data.title, body=data.body)
+    findings = len(item_findings(draft, attachments=[]))
     with transaction.atomic():
         item = Item.objects.create(
             unit=unit,
@@ -140,10 +146,12 @@ def item_create(*, actor: User, data: ItemData) -> Item:
             topic_id=topic_id,
             keywords=data.keywords,
             is_internal=data.is_internal,
+            secrecy_findings=findings,
         )
-        item.authors.set(data.authors or [actor])
-        item.co_units.set(data.co_units)
-        do_secrecy_refresh(item)
+        # A new item has no authors, co-units or attachments yet: add, without reading first.
+        item.authors.add(*(data.authors or [actor]))
+        if data.co_units:
+            item.co_units.add(*data.co_units)
         audit_record(actor=actor, action="item.create", obj=item, changes=summarize(snapshot(item)))
     return item
 
@@ -398,7 +406,7 @@ def available_moves(*, item: Item, actor: User) -> list[Move]:
 
 def _perform(item: Item, actor: User, move: Move, comment: str) -> None:
     """Apply ``move``: caller holds the row lock and has checked permission."""
-    from_state = item.state
+    from_state, submitted_at, decided_at = item.state, item.submitted_at, item.decided_at
     now = timezone.now()
     item.state = move.target
     if move.target in (State.SUBMITTED, State.RESUBMITTED) and item.submitted_at is None:
@@ -407,7 +415,14 @@ def _perform(item: Item, actor: User, move: Move, comment: str) -> None:
         item.decided_at = now
     if move.target == State.DRAFT and move.action == "withdraw":
         item.submitted_at = None
-    item.save(update_fields=["state", "submitted_at", "decided_at", "updated_at"])
+    # Only the fields that changed: a move that changes the state alone changes no fact the
+    # ledger reads (``scoring.signals``).
+    changed = [
+        name
+        for name, before in (("submitted_at", submitted_at), ("decided_at", decided_at))
+        if getattr(item, name) != before
+    ]
+    item.save(update_fields=["state", *changed, "updated_at"])
     ItemEvent.objects.create(
         item=item,
         action=move.action,

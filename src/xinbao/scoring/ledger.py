@@ -137,6 +137,10 @@ def ruleset_for(department: Unit, year: int) -> RuleSet:
         raise InvalidInput(
             _("%(dept)s 尚无 %(year)d 年的考核办法。") % {"dept": department.name, "year": year}
         )
+    return _checked(ruleset)
+
+
+def _checked(ruleset: RuleSet) -> RuleSet:
     errors = validate_rules(ruleset.rules)
     if errors:
         raise InvalidInput(_("考核办法有误:") + ";".join(errors))
@@ -159,15 +163,20 @@ def refresh(
     about them changed, without touching any other unit's rows. The result equals the same
     units' rows of a full ``rebuild`` (``tests/scoring/test_incremental.py``). None when the
     year has no rule set."""
-    if not RuleSet.objects.filter(department=department, year=year).exists():
+    ruleset = RuleSet.objects.filter(department=department, year=year).first()
+    if ruleset is None:
         return None
-    return _recompute(department, year, set(units), today)
+    return _recompute(department, year, set(units), today, _checked(ruleset))
 
 
 def _recompute(
-    department: Unit, year: int, scope: set[int] | None, today: datetime.date | None
+    department: Unit,
+    year: int,
+    scope: set[int] | None,
+    today: datetime.date | None,
+    ruleset: RuleSet | None = None,
 ) -> RebuildResult:
-    ruleset = ruleset_for(department, year)
+    ruleset = ruleset or ruleset_for(department, year)
     today = today or timezone.localdate()
     now = timezone.now()
     with transaction.atomic():
@@ -247,8 +256,10 @@ def compute(
     lines += _instruction_lines(department, year, rules, co_units, reviews, closure)
     topic_lines, missed = _topic_lines(department, year, rules, units)
     lines += topic_lines
-    lines += _quota_lines(department, year, rules, today, units)
-    lines += _reference_quota_lines(department, year, rules, today, adoption_lines, units)
+    quota_rules = rules.get("quotas") or rules.get("reference_quotas")
+    classes = _unit_classes(department, units) if quota_rules else []
+    lines += _quota_lines(department, year, rules, today, units, classes)
+    lines += _reference_quota_lines(department, year, rules, today, adoption_lines, classes)
     lines += _deduction_lines(department, year, rules, units)
     if units is not None:
         lines = [line for line in lines if line.unit_id in units]
@@ -706,12 +717,13 @@ def _quota_lines(
     rules: dict[str, Any],
     today: datetime.date,
     scope: set[int] | None,
+    classes: list[tuple[int, str]],
 ) -> list[Line]:
     quotas: dict[str, dict[str, int]] = rules.get("quotas", {})
     missing = points(rules.get("missing_item_deduction", 0))
     if not quotas:
         return []
-    units = _quota_units(department, quotas, scope)
+    units = [(pk, klass) for pk, klass in classes if klass in quotas]
     per_month: Counter[tuple[int, int]] = Counter()
     items = Item.objects.filter(department=department, submitted_at__year=year)
     if scope is not None:
@@ -771,10 +783,9 @@ def _quota_lines(
     return lines
 
 
-def _quota_units(
-    department: Unit, quotas: dict[str, Any], scope: set[int] | None
-) -> list[tuple[int, str]]:
-    """(unit id, assessment class) of the department's active units whose class has quotas."""
+def _unit_classes(department: Unit, scope: set[int] | None) -> list[tuple[int, str]]:
+    """(unit id, assessment class) of the department's active units (``scope`` only), in id
+    order: the quotas of both kinds are looked up in it."""
     units = Unit.objects.filter(department=department, is_active=True).exclude(
         kind=Unit.Kind.ORG_DEPT
     )
@@ -782,9 +793,7 @@ def _quota_units(
         units = units.filter(pk__in=sorted(scope))
     result = []
     for pk, kind, klass in units.order_by("id").values_list("id", "kind", "assessment_class"):
-        effective = Unit(kind=kind, assessment_class=klass).effective_class
-        if effective in quotas:
-            result.append((pk, effective))
+        result.append((pk, Unit(kind=kind, assessment_class=klass).effective_class))
     return result
 
 
@@ -794,7 +803,7 @@ def _reference_quota_lines(
     rules: dict[str, Any],
     today: datetime.date,
     adoption_lines: list[Line],
-    scope: set[int] | None,
+    classes: list[tuple[int, str]],
 ) -> list[Line]:
     """参阅类 quotas: a unit's counted 参阅类 items (a share of a joint one counts for each of its
     units) by the month of their first counted adoption, against ``reference_quotas``; each
@@ -813,7 +822,7 @@ def _reference_quota_lines(
     )
     lines: list[Line] = []
     periods = list(_closed_periods(year, today))
-    for unit_id, kind in _quota_units(department, quotas, scope):
+    for unit_id, kind in [(pk, klass) for pk, klass in classes if klass in quotas]:
         for period, fact_id, months, label in periods:
             wanted = quotas[kind].get(period, 0)
             got = sum(per_month[(unit_id, m)] for m in months)

@@ -1,11 +1,12 @@
 """The ledger's and the dashboards' refresh, out of the request: noted after commit, run by a task.
 
-A write's after-commit handlers (``scoring.signals.flush``, ``dashboard.signals.flush``) resolve
-what changed to units and call ``note``: one upsert of ``PendingRefresh`` rows (department, kind,
-year, unit) and, per department, one task (``scoring.tasks.refresh_department``) unless one is
-already waiting. The task (``drain``) recomputes what the rows name from the facts as they are
-when it runs (``ledger.refresh``/``rebuild``, ``aggregates.units_refresh``), deletes the rows it
-did, and then makes the department's cached figures stale (``dashboard.cache.bump``).
+A write's after-commit handler (``flush_noted``, for ``scoring.signals`` and
+``dashboard.signals`` alike) resolves what changed to units and calls ``note``: one upsert of
+``PendingRefresh`` rows (department, kind, year, unit) and, per department, one task
+(``scoring.tasks.refresh_department``) unless one is already waiting. The task (``drain``)
+recomputes what the rows name from the facts as they are when it runs
+(``ledger.refresh``/``rebuild``, ``aggregates.units_refresh``), deletes the rows it did, and
+then makes the department's cached figures stale (``dashboard.cache.bump``).
 
 Why it is correct with several app servers and workers (no state in memory):
 
@@ -47,6 +48,22 @@ Row = tuple[str, int, int, int]  # kind, department id, year (0: none), unit id 
 STALE_AFTER = datetime.timedelta(minutes=3)
 
 
+def flush_noted() -> None:
+    """The one after-commit handler of the ledger's and the dashboards' notes
+    (``scoring.signals``, ``dashboard.signals``): both resolved, then noted together (one
+    upsert and one look for the department's task, however many watchers noted something); a
+    dashboard change of no known department bumps every cache now."""
+    from xinbao.dashboard import signals as dashboard_signals
+    from xinbao.dashboard.cache import bump
+    from xinbao.scoring import signals as scoring_signals
+
+    rows = scoring_signals.noted_rows()
+    cells, everyone = dashboard_signals.noted_rows()
+    note(rows | cells)
+    if everyone:
+        bump(None)
+
+
 def note(rows: Iterable[Row]) -> None:
     """Record the work (one upsert) and queue each department's task. Called after commit."""
     from xinbao.orgs.models import Unit
@@ -81,11 +98,10 @@ def queue(department_id: int, *, force: bool = False) -> bool:
     True when queued. A backend that is down is logged, never raised (``requeue_stale``)."""
     from xinbao.scoring.tasks import refresh_department
 
-    try:
-        with transaction.atomic():
-            marker, created = PendingRefresh.objects.get_or_create(
-                department_id=department_id, kind=Kind.QUEUED, year=0, unit_id=0
-            )
+    try:  # get_or_create inserts in a savepoint of its own and reads again on a conflict
+        marker, created = PendingRefresh.objects.get_or_create(
+            department_id=department_id, kind=Kind.QUEUED, year=0, unit_id=0
+        )
     except IntegrityError:
         # Another writer put the marker in at the same moment, and its task may already have
         # taken it away again: that task, or the one queued, reads this work (committed before).

@@ -33,9 +33,16 @@ def note(*token: Any) -> None:
 
 
 def flush() -> None:
-    """Resolve every noted change to unit-years (a few indexed queries per change) and hand them
-    to the department's background refresh (``scoring.pending``: the ledger is recomputed by
-    the task, not in the request)."""
+    """After commit: hand what this thread noted, for the ledger and the dashboards alike, to
+    the departments' background refresh (``scoring.pending.flush_noted``)."""
+    from xinbao.scoring import pending
+
+    pending.flush_noted()
+
+
+def noted_rows() -> set[Any]:
+    """Take every change noted so far and resolve it to ledger rows of ``scoring.pending`` (a
+    few indexed queries per change): the ledger is recomputed by the task, not in the request."""
     from xinbao.scoring import pending
 
     tokens = _notes.take()
@@ -47,7 +54,7 @@ def flush() -> None:
         for dept_id, year, units in _resolve(token):
             if dept_id is not None and year is not None:
                 rows.update((pending.Kind.LEDGER, dept_id, year, unit) for unit in units if unit)
-    pending.note(rows)
+    return rows
 
 
 Marks = list[tuple[int | None, int | None, set[int]]]
@@ -150,12 +157,26 @@ def _on_review(sender: Any, instance: Any, **kwargs: Any) -> None:
     note("item", instance.item_id, None, ())
 
 
-def _on_item(sender: Any, instance: Item, **kwargs: Any) -> None:
+# Saves of only these fields change nothing the ledger reads (an item's workflow state, a
+# timeliness record's clocks after arrival): they note no work.
+ITEM_FIELDS_NOT_READ = frozenset({"state", "decided_at", "updated_at", "secrecy_findings"})
+TIMELINESS_FIELDS_READ = frozenset({"item", "item_id", "submitted_at", "submit_due_at"})
+
+
+def _on_item(
+    sender: Any, instance: Item, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    if update_fields is not None and set(update_fields) <= ITEM_FIELDS_NOT_READ:
+        return
     if instance.submitted_at is not None:
         note("item", instance.pk, None, ())
 
 
-def _on_timeliness(sender: Any, instance: Any, **kwargs: Any) -> None:
+def _on_timeliness(
+    sender: Any, instance: Any, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    if update_fields is not None and not TIMELINESS_FIELDS_READ & set(update_fields):
+        return
     note("item", instance.item_id, None, ())
 
 

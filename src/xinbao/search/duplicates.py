@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from xinbao.audit.services import lock_chain
 from xinbao.items.models import Item
@@ -175,10 +176,23 @@ def check_text(title: str, body: str, *, exclude_item_id: int | None = None) -> 
 # ---------------------------------------------------------------------------------------------
 
 
-def _write_entry(item_id: int, entry: Entry) -> None:
-    DuplicateSignature.objects.update_or_create(
-        item_id=item_id,
-        defaults={"text": entry.shingled.stored, "signature": sh.pack(entry.values)},
+def _write_entry(
+    item_id: int, entry: Entry, novelty: float | None = None, nearest_id: int | None = None
+) -> None:
+    """The item's signature row (one upsert, its novelty with it) and its band keys."""
+    DuplicateSignature.objects.bulk_create(
+        [
+            DuplicateSignature(
+                item_id=item_id,
+                text=entry.shingled.stored,
+                signature=sh.pack(entry.values),
+                novelty=novelty,
+                nearest_id=nearest_id,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["text", "signature", "novelty", "nearest", "computed_at"],
     )
     LshBand.objects.filter(item_id=item_id).delete()
     LshBand.objects.bulk_create(
@@ -242,6 +256,28 @@ def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:
     return pair_rows(item.pk, by_id.values(), set(event_ids))
 
 
+PAIR_FIELDS = ("item_id", "other_id", "similarity", "containment", "score", "flagged", "same_event")
+
+
+def _write_pairs(item_id: int, pairs: list[SimilarPair]) -> None:
+    """Make the item's pairs (both ways round) exactly ``pairs``: the rows that differ are
+    deleted and inserted, the others left alone (a recheck after a workflow move mostly finds
+    the same pairs: no rows, and no index entries, are rewritten for them)."""
+    stored = {
+        row[1:]: row[0]
+        for row in SimilarPair.objects.filter(Q(item_id=item_id) | Q(other_id=item_id)).values_list(
+            "pk", *PAIR_FIELDS
+        )
+    }
+    new = []
+    for pair in sorted(pairs, key=lambda p: (p.item_id, p.other_id)):
+        if stored.pop(tuple(getattr(pair, name) for name in PAIR_FIELDS), None) is None:
+            new.append(pair)
+    if stored:
+        SimilarPair.objects.filter(pk__in=sorted(stored.values())).delete()
+    SimilarPair.objects.bulk_create(new)
+
+
 def novelty(
     submitted_at: datetime.datetime | None, matches: Iterable[Match]
 ) -> tuple[float, int | None]:
@@ -269,17 +305,35 @@ def lock_pairs() -> None:
     lock_chain()
 
 
-def index_item(item: Item, entry: Entry | None = None) -> list[Match]:
+def _stored_entry(item_id: int) -> Entry | None:
+    """The item's entry as the index holds it (None: it has none yet)."""
+    row = DuplicateSignature.objects.filter(item_id=item_id).values_list("text", "signature")
+    found = row.first()
+    if found is None:
+        return None
+    keys = LshBand.objects.filter(item_id=item_id).order_by("id").values_list("paragraph", "key")
+    return Entry(sh.Shingled.from_stored(found[0]), list(sh.unpack(found[1])), list(keys))
+
+
+def index_item(
+    item: Item, entry: Entry | None = None, *, text_unchanged: bool = False
+) -> list[Match]:
     """(Re)index one item: its entry, its pairs and its novelty, in one transaction. Returns
-    the matches found."""
-    entry = entry or Entry.of_item(item)
+    the matches found. ``text_unchanged`` (a workflow move: the text is the one last indexed)
+    reuses the stored entry and rewrites only the pairs and the novelty."""
     with transaction.atomic():
         lock_pairs()
-        _write_entry(item.pk, entry)
+        stored = _stored_entry(item.pk) if text_unchanged and entry is None else None
+        entry = stored or entry or Entry.of_item(item)
+        # The item's own rows are left out of every read below, so they are written last,
+        # novelty and all, in one upsert.
         matches = check(entry, exclude_item_id=item.pk)
-        SimilarPair.objects.filter(Q(item_id=item.pk) | Q(other_id=item.pk)).delete()
-        pairs = sorted(_pairs(item, entry, matches), key=lambda p: (p.item_id, p.other_id))
-        SimilarPair.objects.bulk_create(pairs)
+        _write_pairs(item.pk, _pairs(item, entry, matches))
         value, nearest = novelty(item.submitted_at, matches)
-        DuplicateSignature.objects.filter(item_id=item.pk).update(novelty=value, nearest_id=nearest)
+        if stored is not None:
+            DuplicateSignature.objects.filter(item_id=item.pk).update(
+                novelty=value, nearest_id=nearest, computed_at=timezone.now()
+            )
+        else:
+            _write_entry(item.pk, entry, value, nearest)
     return matches

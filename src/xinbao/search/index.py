@@ -77,10 +77,11 @@ def _upsert(documents: list[SearchDocument]) -> None:
     )
 
 
-def index_item(item: Item) -> None:
-    """(Re)index one item from its current title, keywords, body and attachment text, with its
-    current unit, department and state."""
-    texts = attachment_texts_of([item.pk]).get(item.pk, [])
+def index_item(item: Item, texts: list[str] | None = None) -> None:
+    """(Re)index one item from its current title, keywords, body and attachment text (``texts``
+    when the caller has read them), with its current unit, department and state."""
+    if texts is None:
+        texts = attachment_texts_of([item.pk]).get(item.pk, [])
     tokens = document_tokens(item_fields(item, texts))
     _upsert([SearchDocument(item_id=item.pk, tokens=tokens, **scope_of(item))])
 

@@ -51,21 +51,29 @@ def item_saved(
 ) -> None:
     if raw:
         return
+    from xinbao.search.index import attachment_texts_of
+
     text_changed = update_fields is None or bool(INDEXED_FIELDS & set(update_fields))
+    recheck = text_changed or (
+        "state" in (update_fields or ()) and instance.state in DUPLICATE_CHECK_STATES
+    )
+    # The attachments' text, read once for both indexes (a new item has none).
+    texts: list[str] | None = [] if kwargs.get("created") else None
+    if texts is None and text_changed:
+        texts = attachment_texts_of([instance.pk]).get(instance.pk, [])
     if text_changed:
         from xinbao.search.index import index_item
 
-        index_item(instance)
+        index_item(instance, texts)
     elif SCOPE_FIELDS & set(update_fields or ()):
         from xinbao.search.index import scope_sync
 
         scope_sync(instance)
-    if text_changed or (
-        "state" in (update_fields or ()) and instance.state in DUPLICATE_CHECK_STATES
-    ):
+    if recheck:
         from xinbao.search import duplicates
 
-        duplicates.index_item(instance)
+        entry = None if texts is None else duplicates.Entry.of(instance.title, instance.body, texts)
+        duplicates.index_item(instance, entry, text_unchanged=not text_changed)
 
 
 def item_deleting(sender: type[Item], instance: Item, **kwargs: Any) -> None:

@@ -119,7 +119,19 @@ def timeliness_refresh(item: Item) -> Timeliness | None:
     if fields is None:
         Timeliness.objects.filter(item_id=item.pk).delete()
         return None
-    record, _created = Timeliness.objects.update_or_create(item_id=item.pk, defaults=fields)
+    # Not ``update_or_create`` (a savepoint, a locking read and another savepoint to insert):
+    # the writer of an item's events holds the item's row, so one read and one write do. Only
+    # the fields that changed are written (``escalated_at`` stays as it is), so watchers see
+    # what changed (``scoring.signals``: the clocks after arrival are not the ledger's).
+    record = Timeliness.objects.filter(item_id=item.pk).first()
+    if record is None:
+        record = Timeliness(item_id=item.pk, **fields)
+        record.save(force_insert=True)
+        return record
+    changed = [name for name, value in fields.items() if getattr(record, name) != value]
+    for name in changed:
+        setattr(record, name, fields[name])
+    record.save(update_fields=[*changed, "computed_at"])
     return record
 
 

@@ -143,7 +143,7 @@ def _item_create(request: ApiRequest, payload: ItemCreate) -> ItemOut:
         co_units=units_with_ids(payload.co_units),
     )
     item = services.item_create(actor=request.user, data=data)
-    return item_detail(request.user, item.pk)
+    return item_detail(request.user, item.pk, new=True)
 
 
 @router.get("/items/{item_id}", response={200: ItemOut, **READ_ERRORS}, summary="一条信息")
@@ -349,14 +349,15 @@ def item_forward(
     return Status(201, ForwardingOut.build(forwarding))
 
 
-def item_detail(user: User, pk: int) -> ItemOut:
-    """The item as ``user`` sees it now, with the moves open to them."""
+def item_detail(user: User, pk: int, *, new: bool = False) -> ItemOut:
+    """The item as ``user`` sees it now, with the moves open to them (``new``: just created,
+    so without attachments)."""
     item = queries.access_item(user, pk)
     return ItemOut.build_detail(
         item,
         moves=services.available_moves(item=item, actor=user),
         can_edit=permissions.can_edit(user, item),
-        attachments=queries.item_attachments(item),
+        attachments=[] if new else queries.item_attachments(item),
     )
 
 
