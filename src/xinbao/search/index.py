@@ -599,10 +599,26 @@ def _fewer_matches_than(expression: str, limit: int) -> bool:
         return int(cursor.fetchone()[0]) < limit
 
 
+# The ids as one parameter (an array; on SQLite a JSON list), not one literal each: the
+# relevance window sends a thousand.
+TOKENS_SQL = {
+    "postgresql": "SELECT item_id, tokens FROM search_searchdocument WHERE item_id = ANY(%s)",
+    "sqlite": "SELECT item_id, tokens FROM search_searchdocument"
+    " WHERE item_id IN (SELECT value FROM json_each(%s))",
+}
+
+
 def token_strings(ids: Sequence[int]) -> dict[int, str]:
-    """The stored token string of each of ``ids`` that is indexed."""
-    rows = SearchDocument.objects.filter(item_id__in=list(ids)).values_list("item_id", "tokens")
-    return dict(rows)
+    """The stored token string of each of ``ids`` that is indexed. A plain cursor (these are
+    the ranked window's strings, kilobytes each: Django's rows cost as much again)."""
+    ids = [int(pk) for pk in ids]
+    if not ids:
+        return {}
+    _syntax()
+    with connection.cursor() as cursor:
+        keys = json.dumps(ids) if connection.vendor == "sqlite" else ids
+        cursor.execute(TOKENS_SQL[connection.vendor], [keys])
+        return dict(cursor.fetchall())
 
 
 def search_ids(query: str | ParsedQuery, *, limit: int | None = None) -> list[int]:
