@@ -297,8 +297,7 @@ def bench_user(label: str, user: User, repeat: int) -> list[tuple[float, float, 
         f"{statistics.median(r[0] for r in cpu_rows):.2f} ms "
         f"(slowest query {max(r[0] for r in cpu_rows):.2f}); relevance slowest p50 "
         f"{max(r[1] for r in cpu_rows):.2f} ms, worst p95 {max(r[2] for r in cpu_rows):.2f} ms;"
-        " load average now "
-        + "/".join(f"{x:.2f}" for x in os.getloadavg())
+        " load average now " + "/".join(f"{x:.2f}" for x in os.getloadavg())
     )
     return rows
 

@@ -66,7 +66,9 @@ def _reference_matches(text: str, marks: list[str]) -> list[tuple[int, int]]:
     if pattern is None or not text:
         return []
     normalized = normalize_with_map(text)
-    return [normalized.original_span(*m.span()) for m in pattern.collapsed.finditer(normalized.text)]
+    return [
+        normalized.original_span(*m.span()) for m in pattern.collapsed.finditer(normalized.text)
+    ]
 
 
 def _reference_snippet(text: str, marks: list[str], context: int = 40) -> str:
@@ -132,4 +134,6 @@ def test_snippets_and_highlights_are_those_of_the_mapped_normal_form(
     text = "".join(pieces)
     marks = parse_query(query).marks
     assert str(snippet(text, marks, context=context)) == _reference_snippet(text, marks, context)
-    assert str(highlight(text, marks)) == _render(text, _reference_matches(text, marks), 0, len(text))
+    assert str(highlight(text, marks)) == _render(
+        text, _reference_matches(text, marks), 0, len(text)
+    )

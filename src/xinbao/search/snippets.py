@@ -4,9 +4,9 @@ The query's marks (normalized words and phrases) are looked for in the normalize
 the one space that punctuation folds to between any two characters. The body is usually folded in
 place (``normalize.fold_in_place``: same length, so a match's offsets are the original text's, a
 run of spaces allowed where normalization leaves one); otherwise it is normalized with its offset
-map (``normalize_with_map``). Both find the same matches. The first match fixes the window: ``CONTEXT`` original
-characters either side. Matches inside the window are wrapped in ``<mark>``; everything else is
-HTML-escaped, so text in an item can never become markup.
+map (``normalize_with_map``). Both find the same matches. The first match fixes the window:
+``CONTEXT`` original characters either side. Matches inside the window are wrapped in
+``<mark>``; everything else is HTML-escaped, so text in an item can never become markup.
 """
 
 from __future__ import annotations
