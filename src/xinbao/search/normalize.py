@@ -189,15 +189,17 @@ def _fold_array(text: str) -> str | None:
     """``text.translate(_IN_PLACE)`` through ``_CODES``; ``None`` when a character of ``text``
     has no one-character fold."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    folded = _CODES[codes]
-    if folded.max(initial=0) >= _IRREGULAR:
-        for code in np.unique(codes[folded == _UNSEEN]).tolist():
-            out = _IN_PLACE[code]
-            _CODES[code] = ord(out) if len(out) == 1 else _IRREGULAR
-        folded = _CODES[codes]
-        if folded.max(initial=0) >= _IRREGULAR:
-            return None
-    return folded.tobytes().decode("utf-32-le")
+    try:  # ``_UNSEEN`` and ``_IRREGULAR`` are no code points: decoding refuses them
+        return _CODES[codes].tobytes().decode("utf-32-le")
+    except UnicodeDecodeError:
+        pass
+    for code in np.unique(codes[_CODES[codes] == _UNSEEN]).tolist():
+        out = _IN_PLACE[code]
+        _CODES[code] = ord(out) if len(out) == 1 else _IRREGULAR
+    try:
+        return _CODES[codes].tobytes().decode("utf-32-le")
+    except UnicodeDecodeError:
+        return None
 
 
 def _collapse(folded: str) -> Normalized:

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from xinbao.search.normalize import fold_in_place, normalize_with_map
@@ -71,6 +70,12 @@ def _matches(
         found = pattern.collapsed.finditer(normalized.text)
         spans = (normalized.original_span(*m.span()) for m in found)
     return list(itertools.islice(spans, 1)) if first else list(spans)
+
+
+def escape(text: str) -> str:
+    """``django.utils.html.escape`` without its lazy-string wrapper and ``SafeString`` per piece
+    (the same ``html.escape``; the whole rendering is marked safe once, ``_safe``)."""
+    return html.escape(text)
 
 
 def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
