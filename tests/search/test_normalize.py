@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinbao.search.normalize import normalize, normalize_with_map
+from xinbao.search.normalize import (
+    _IN_PLACE,
+    fold_in_place,
+    normalize,
+    normalize_with_map,
+    to_simplified,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +83,33 @@ def test_the_mapped_form_is_the_normal_form_and_offsets_increase(text: str) -> N
 @given(st.text(ALPHABET, max_size=60))
 def test_normalizing_twice_changes_nothing(text: str) -> None:
     assert normalize(normalize(text)) == normalize(text)
+
+
+@settings(deadline=None)  # the first example fills the tables
+@given(st.text(ALPHABET, max_size=80))
+def test_folding_in_place_keeps_offsets_and_the_words_of_the_normal_form(text: str) -> None:
+    folded = fold_in_place(text)
+    if folded is None:  # a character that folds to nothing or to several (here \u200b)
+        assert "\u200b" in text
+        return
+    assert len(folded) == len(text)
+    assert " ".join(folded.split()) == normalize(text)
+    # each character is the fold of the one at its offset
+    assert all(normalize(a) == b for a, b in zip(text, folded, strict=True) if b != " ")
+
+
+def test_folding_in_place_by_array_and_by_table_agree_on_every_kind_of_character() -> None:
+    # long enough for the array (``_ARRAY_FROM``); first sight of these characters included
+    samples = [
+        "今年以來,城關鎮堅持把換屆工作作為基層組織建設的重點。" * 2,
+        "ＡＢＣ１２３　ＸｉＮｂａｏ①②〇★《》〔〕…—·" * 3,
+        "Ελληνικά ÀÉÎ КИРИЛЛИЦА 𠀀𠀁 \U0001d400\U0001d401 tab\there\n" * 2,
+    ]
+    for text in samples:
+        assert fold_in_place(text) == to_simplified(text).translate(_IN_PLACE)
+    # … folds to three spaces: one in place
+    assert fold_in_place("换届……工作") == "换届  工作"
+    # a character folding to two (ﬁ → fi) or to none (zero-width space): no in-place form
+    assert fold_in_place("换届工作" * 10 + "ﬁ") is None
+    assert fold_in_place("换届工作" * 10 + "\u200b") is None
+    assert fold_in_place("ﬁ") is None

@@ -375,3 +375,10 @@ def test_postgresql_vectors_missing_since_the_upgrade_are_backfilled_once(
             [items["b"].pk],
         )
     assert vector_match("'新词'") == {items["b"].pk}
+
+
+def test_token_strings_are_the_stored_ones_of_the_indexed_ids(items: dict) -> None:
+    ids = [item.pk for item in items.values()]
+    stored = dict(SearchDocument.objects.values_list("item_id", "tokens"))
+    assert index.token_strings([*ids, 999_999]) == {pk: stored[pk] for pk in ids}
+    assert index.token_strings([]) == {}

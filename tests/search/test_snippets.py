@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from xinbao.search.snippets import highlight, plain, snippet
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xinbao.search.normalize import normalize_with_map
+from xinbao.search.query import parse_query
+from xinbao.search.snippets import _render, highlight, mark_pattern, plain, snippet
 
 
 def test_the_snippet_marks_the_match_in_the_original_script() -> None:
@@ -50,3 +55,85 @@ def test_plain_text_for_the_terminal() -> None:
 def test_the_first_match_may_be_in_a_later_paragraph_and_span_a_space() -> None:
     body = "第一段没有。\n第二段 abc def 在这里。\n第三段。"
     assert str(snippet(body, ["abc def"], context=3)) == "…二段 <mark>abc def</mark> 在这…"
+
+
+# The snippet as first written (every paragraph up to the match normalized with its offset map,
+# then the window): the in-place folding must mark exactly the same.
+
+
+def _reference_matches(text: str, marks: list[str]) -> list[tuple[int, int]]:
+    pattern = mark_pattern(marks)
+    if pattern is None or not text:
+        return []
+    normalized = normalize_with_map(text)
+    return [
+        normalized.original_span(*m.span()) for m in pattern.collapsed.finditer(normalized.text)
+    ]
+
+
+def _reference_snippet(text: str, marks: list[str], context: int = 40) -> str:
+    paragraphs = [flat for line in text.splitlines() if (flat := " ".join(line.split()))]
+    flat = " ".join(paragraphs)
+    first, offset = None, 0
+    for paragraph in paragraphs:
+        spans = _reference_matches(paragraph, marks)
+        if spans:
+            first = spans[0][0] + offset, spans[0][1] + offset
+            break
+        offset += len(paragraph) + 1
+    if first is None:
+        start, end = 0, min(len(flat), 2 * context)
+    else:
+        start, end = max(0, first[0] - context), min(len(flat), first[1] + context)
+    spans = [(a + start, b + start) for a, b in _reference_matches(flat[start:end], marks)]
+    rendered = _render(flat, spans, start, end)
+    return ("…" if start > 0 else "") + rendered + ("…" if end < len(flat) else "")
+
+
+PIECES = st.sampled_from(
+    [
+        "换届",
+        "換屆",
+        "选举",
+        "選舉",
+        "党建",
+        "黨建",
+        "工作",
+        "组织",
+        "組織",
+        "基层",
+        "，",
+        "。",
+        "……",
+        "——",
+        "“",
+        "”",
+        " ",
+        "\u3000",
+        "\n",
+        "\n\n",
+        "ＡＢ",
+        "ab",
+        "①",
+        "2025",
+        "\u200b",
+        "ﬁ",
+        "<b>",
+        "&",
+        "甲乙丙丁戊己庚辛壬癸" * 3,
+    ]
+)
+QUERIES = ["换届", "换届选举", "党建 工作", '"组织 基层"', "换 OR 选举", "ab", "ＡＢ2025", "组织"]
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(PIECES, max_size=60), st.sampled_from(QUERIES), st.integers(1, 40))
+def test_snippets_and_highlights_are_those_of_the_mapped_normal_form(
+    pieces: list[str], query: str, context: int
+) -> None:
+    text = "".join(pieces)
+    marks = parse_query(query).marks
+    assert str(snippet(text, marks, context=context)) == _reference_snippet(text, marks, context)
+    assert str(highlight(text, marks)) == _render(
+        text, _reference_matches(text, marks), 0, len(text)
+    )

@@ -192,3 +192,21 @@ def test_the_stream_finds_what_the_items_query_finds(corpus: dict[str, User]) ->
             assert stream[:100] == expected, (role, query)
     # The city editor sees the forwarded item through the set of ids alone.
     assert search_items(corpus["city editor"], "换届工作").ids[:10] != []
+
+
+def _setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s)", [name])
+        return str(cursor.fetchone()[0])
+
+
+@postgresql_only
+@pytest.mark.parametrize("fixture", ["db", "transactional_db"])  # in a transaction, or not
+def test_the_planner_settings_hold_for_the_one_statement(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
+    request.getfixturevalue(fixture)
+    sql = "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), %s"
+    assert index._planned(sql, [7], index.PLANNER_OFF["window"]) == [("off", "off", 7)]
+    assert index._planned(sql, [8], index.PLANNER_OFF["full"]) == [("off", "on", 8)]
+    assert (_setting("enable_seqscan"), _setting("enable_indexscan")) == ("on", "on")

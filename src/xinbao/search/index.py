@@ -498,12 +498,33 @@ def _newest(
     else:
         sql = f"{candidates} ORDER BY 1 DESC LIMIT %s"
         params.append(limit)
+    rows = _planned(sql, params, PLANNER_OFF["full" if floors is None else "window"])
+    return list(dict.fromkeys(row[0] for row in rows))
+
+
+def _planned(sql: str, params: list[Any], planner: str) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` run with the ``planner`` settings for that statement only.
+
+    With client-side binding (Django's default for psycopg 3) the settings, the statement and
+    their reset go as one query string: one round trip, where a transaction of its own would
+    take five (BEGIN, SET, the statement, the reset, COMMIT). Outside a transaction the string
+    is one implicit transaction, whose end ends the ``SET LOCAL``; inside one the reset does.
+    With server-side binding (no several statements in one) they go one by one."""
+    import psycopg
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if isinstance(raw, psycopg.ClientCursor):
+            cursor.execute(f"{planner}; {sql}; {PLANNER_BACK}", params)
+            while raw.description is None and raw.nextset():  # past the settings' results
+                pass
+            return list(raw.fetchall())
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(PLANNER_OFF["full" if floors is None else "window"])
+        cursor.execute(planner)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         cursor.execute(PLANNER_BACK)
-    return list(dict.fromkeys(row[0] for row in rows))
+    return list(rows)
 
 
 def window_floors(parts: Sequence[QuerySet[SearchDocument]], rows: int) -> list[int | None]:
@@ -600,10 +621,26 @@ def _fewer_matches_than(expression: str, limit: int) -> bool:
         return int(cursor.fetchone()[0]) < limit
 
 
+# The ids as one parameter (an array; on SQLite a JSON list), not one literal each: the
+# relevance window sends a thousand.
+TOKENS_SQL = {
+    "postgresql": "SELECT item_id, tokens FROM search_searchdocument WHERE item_id = ANY(%s)",
+    "sqlite": "SELECT item_id, tokens FROM search_searchdocument"
+    " WHERE item_id IN (SELECT value FROM json_each(%s))",
+}
+
+
 def token_strings(ids: Sequence[int]) -> dict[int, str]:
-    """The stored token string of each of ``ids`` that is indexed."""
-    rows = SearchDocument.objects.filter(item_id__in=list(ids)).values_list("item_id", "tokens")
-    return dict(rows)
+    """The stored token string of each of ``ids`` that is indexed. A plain cursor (these are
+    the ranked window's strings, kilobytes each: Django's rows cost as much again)."""
+    ids = [int(pk) for pk in ids]
+    if not ids:
+        return {}
+    _syntax()
+    with connection.cursor() as cursor:
+        keys = json.dumps(ids) if connection.vendor == "sqlite" else ids
+        cursor.execute(TOKENS_SQL[connection.vendor], [keys])
+        return dict(cursor.fetchall())
 
 
 def search_ids(query: str | ParsedQuery, *, limit: int | None = None) -> list[int]:

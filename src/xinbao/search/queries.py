@@ -12,7 +12,7 @@ in) or by relevance. Relevance (``search.ranking``) is computed only over the ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -132,15 +132,16 @@ class NewestIds:
 
     def __init__(
         self,
-        queryset: QuerySet[Item],
+        queryset: QuerySet[Item] | Callable[[], QuerySet[Item]],
         expression: str | None,
         *,
-        unmatched: QuerySet[Item],
+        unmatched: QuerySet[Item] | Callable[[], QuerySet[Item]],
         narrow: bool,
         documents: list[QuerySet[SearchDocument]] | None = None,
         compiled: index.CompiledQuery | None = None,
         windows: list[QuerySet[SearchDocument]] | None = None,
         id_sets: list[bool] | None = None,
+        visible: bool | None = None,
     ) -> None:
         self._fetched: list[int] | None = None
         self.windows = windows
@@ -149,15 +150,29 @@ class NewestIds:
         self._limit = 0
         self.documents = documents if compiled is not None and compiled.positive else None
         self.compiled = compiled
-        self.queryset = queryset  # visible, filtered and matching
-        self.unmatched = unmatched  # visible and filtered: what each streamed match must be in
+        # Querysets or what builds them, when first needed (a read of the entries alone, on
+        # PostgreSQL or streamed, never builds the items' querysets).
+        self._queryset = queryset
+        self._unmatched = unmatched
         self.expression = expression
+        if visible is None:
+            visible = not self.unmatched.query.is_empty()
         self.streamed = (
             expression is not None
             and connection.vendor == "sqlite"
             and not narrow
-            and not unmatched.query.is_empty()  # nothing visible: no SQL to embed
+            and visible  # nothing visible: no SQL to embed
         )
+
+    @cached_property
+    def queryset(self) -> QuerySet[Item]:
+        """Visible, filtered and matching."""
+        return _built(self._queryset)
+
+    @cached_property
+    def unmatched(self) -> QuerySet[Item]:
+        """Visible and filtered: what each streamed match must be in."""
+        return _built(self._unmatched)
 
     def _stream_sql(self) -> tuple[str, list[Any]] | None:
         """The streaming query, or ``None`` when a part of it can match nothing at all."""
@@ -233,18 +248,24 @@ class NewestIds:
         return self._fetch(max(stop, COUNT_CAP + 1))[start:stop]
 
 
+def _built(queryset: QuerySet[Item] | Callable[[], QuerySet[Item]]) -> QuerySet[Item]:
+    return queryset if isinstance(queryset, QuerySet) else queryset()
+
+
 @dataclass
 class SearchResults:
     """The items a search found, lazily: ``count`` and ``page(n)`` run the queries."""
 
     parsed: ParsedQuery
     order: str
-    queryset: QuerySet[Item]
+    # Builds the visible, filtered items, then those of them matching (``queryset`` and
+    # ``unmatched``), when first asked for: the read of the entries alone does without them.
+    items: Callable[[], tuple[QuerySet[Item], QuerySet[Item]]]
     expression: str | None  # the compiled full-text expression (None: no words to match)
     notices: list[str] = field(default_factory=list)
 
-    unmatched: QuerySet[Item] | None = None  # ``queryset`` before the full-text match
     narrow: bool = False  # the user sees, or asked for, one unit's items
+    visible: bool = True  # the user sees any item at all
     # PostgreSQL: the visible, filtered entries, one queryset per part of the visibility.
     documents: list[QuerySet[SearchDocument]] | None = None
     compiled: index.CompiledQuery | None = None
@@ -253,17 +274,31 @@ class SearchResults:
     id_sets: list[bool] | None = None  # for each of ``documents``: a set of ids (``ids_only``)
 
     @cached_property
+    def _built(self) -> tuple[QuerySet[Item], QuerySet[Item]]:
+        return self.items()
+
+    @property
+    def queryset(self) -> QuerySet[Item]:
+        """The visible, filtered and matching items."""
+        return self._built[0]
+
+    @property
+    def unmatched(self) -> QuerySet[Item]:
+        """``queryset`` before the full-text match."""
+        return self._built[1]
+
+    @cached_property
     def ids(self) -> NewestIds:
-        unmatched = self.queryset if self.unmatched is None else self.unmatched
         return NewestIds(
-            self.queryset,
+            lambda: self.queryset,
             self.expression,
-            unmatched=unmatched,
+            unmatched=lambda: self.unmatched,
             narrow=self.narrow,
             documents=self.documents,
             compiled=self.compiled,
             windows=self.windows,
             id_sets=self.id_sets,
+            visible=self.visible,
         )
 
     @cached_property
@@ -388,34 +423,36 @@ def search_items(
     parsed = parse_query(query) if isinstance(query, str) else query
     order = order if order in Order.values else Order.NEWEST
     filters = filters or SearchFilters()
-    qs = apply_filters(items_visible_to(user), filters)
+    parts = visible_parts(user)
     # The same narrowing on the full-text entries' copied fields (PostgreSQL reads them alone).
     scope = Q()
     item_filter = filters != SearchFilters()  # a filter on fields the entries have no copy of
     if item_filter:
         scope &= Q(pk__in=apply_filters(Item.objects.all(), filters).values("pk"))
     notices: list[str] = []
+    units = Q()
     if parsed.units:
         ids, unknown = units_named(parsed.units)
         notices += [_("没有找到单位“%(name)s”。") % {"name": name} for name in unknown]
-        qs = qs.filter(unit_id__in=ids)
-        scope &= Q(unit_id__in=ids)
+        units &= Q(unit_id__in=ids)
     if parsed.excluded_units:
         ids, unknown = units_named(parsed.excluded_units)
         notices += [_("没有找到要排除的单位“%(name)s”。") % {"name": name} for name in unknown]
-        qs = qs.exclude(unit_id__in=ids)
-        scope &= ~Q(unit_id__in=ids)
-    expression = None
-    unmatched = qs
+        units &= ~Q(unit_id__in=ids)
+    scope &= units
     narrow = user.role in UNIT_ROLES or bool(parsed.units) or bool(filters.unit_id)
-    compiled = None
-    if parsed.has_text:
-        compiled = index.compile_query(parsed)
-        if compiled.positive:
-            expression = compiled.positive
+    compiled = index.compile_query(parsed) if parsed.has_text else None
+    expression = compiled.positive if compiled is not None else None
+
+    def items() -> tuple[QuerySet[Item], QuerySet[Item]]:
+        unmatched = apply_filters(items_visible_to(user), filters).filter(units)
+        qs = unmatched
+        if compiled is not None and compiled.positive:
             qs = qs.filter(index.matches(compiled.positive, per_item=narrow))
-        elif compiled.excluded:
+        elif compiled is not None and compiled.excluded:
             qs = qs.exclude(index.matches(compiled.excluded, per_item=narrow))
+        return qs, unmatched
+
     if expression is None:
         order = Order.NEWEST
     documents = windows = id_sets = None
@@ -423,7 +460,6 @@ def search_items(
     # filter needs the item's row.
     streamed = not (narrow or item_filter)
     if expression is not None and (connection.vendor == "postgresql" or streamed):
-        parts = visible_parts(user)
         documents = [SearchDocument.objects.filter(part, scope) for part in parts or []] or None
         id_sets = [ids_only(part) for part in parts or []]
         if documents and connection.vendor == "postgresql":
@@ -431,11 +467,11 @@ def search_items(
     return SearchResults(
         parsed=parsed,
         order=order,
-        queryset=qs,
+        items=items,
         expression=expression,
         notices=notices,
-        unmatched=unmatched,
         narrow=narrow,
+        visible=parts is not None,
         documents=documents,
         compiled=compiled,
         windows=windows,

@@ -1,50 +1,81 @@
 """Highlighted snippets, made on the server from the original text.
 
-The body is normalized with its offset map (``normalize_with_map``); the query's marks (normalized
-words and phrases) are looked for in the normalized body, allowing the one space that punctuation
-folds to between any two characters. The first match fixes the window: ``CONTEXT`` original
-characters either side. Matches inside the window are wrapped in ``<mark>``; everything else is
-HTML-escaped, so text in an item can never become markup.
+The query's marks (normalized words and phrases) are looked for in the normalized body, allowing
+the one space that punctuation folds to between any two characters. The body is usually folded in
+place (``normalize.fold_in_place``: same length, so a match's offsets are the original text's, a
+run of spaces allowed where normalization leaves one); otherwise it is normalized with its offset
+map (``normalize_with_map``). Both find the same matches. The first match fixes the window:
+``CONTEXT`` original characters either side. Matches inside the window are wrapped in
+``<mark>``; everything else is HTML-escaped, so text in an item can never become markup.
 """
 
 from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from xinbao.search.normalize import normalize, normalize_with_map
+from xinbao.search.normalize import fold_in_place, normalize_with_map
 
 CONTEXT = 40
 ELLIPSIS = "…"
 
 
-def mark_pattern(marks: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex for all marks, longest first, each character optionally followed by a space
-    (built once per set of marks: a page asks for it once per hit)."""
+@dataclass(frozen=True)
+class MarkPattern:
+    """The marks as regexes, longest first: ``collapsed`` for a normalized text (each character
+    optionally followed by the one space normalization leaves), ``folded`` for a text folded in
+    place (``normalize.fold_in_place``: each character followed by any run of spaces)."""
+
+    collapsed: re.Pattern[str]
+    folded: re.Pattern[str]
+
+
+def mark_pattern(marks: Sequence[str]) -> MarkPattern | None:
+    """The patterns of a set of marks (built once per set: a page asks for them per hit)."""
     return _mark_pattern(tuple(marks))
 
 
 @functools.lru_cache(maxsize=256)
-def _mark_pattern(marks: tuple[str, ...]) -> re.Pattern[str] | None:
-    alternatives = []
-    for mark in sorted({m.replace(" ", "") for m in marks if m.strip()}, key=len, reverse=True):
-        alternatives.append(" ?".join(re.escape(char) for char in mark))
-    if not alternatives:
+def _mark_pattern(marks: tuple[str, ...]) -> MarkPattern | None:
+    ordered = sorted({m.replace(" ", "") for m in marks if m.strip()}, key=len, reverse=True)
+    if not ordered:
         return None
-    return re.compile("|".join(alternatives))
+
+    def joined(between: str) -> re.Pattern[str]:
+        return re.compile("|".join(between.join(map(re.escape, mark)) for mark in ordered))
+
+    return MarkPattern(collapsed=joined(" ?"), folded=joined(" *"))
 
 
-def _matches(text: str, pattern: re.Pattern[str] | None) -> list[tuple[int, int]]:
-    """Spans of the original ``text`` matched by ``pattern`` in its normalized form."""
+def _matches(
+    text: str, pattern: MarkPattern | None, *, first: bool = False
+) -> list[tuple[int, int]]:
+    """Spans of the original ``text`` matched by ``pattern`` in its normalized form (only the
+    first with ``first``). Usually the text folds in place and the spans are read off directly;
+    otherwise through the offset map of ``normalize_with_map``."""
     if pattern is None or not text:
         return []
-    normalized = normalize_with_map(text)
-    return [normalized.original_span(*m.span()) for m in pattern.finditer(normalized.text)]
+    folded = fold_in_place(text)
+    if folded is not None:
+        found = pattern.folded.finditer(folded)
+        spans: Iterable[tuple[int, int]] = (m.span() for m in found)
+    else:
+        normalized = normalize_with_map(text)
+        found = pattern.collapsed.finditer(normalized.text)
+        spans = (normalized.original_span(*m.span()) for m in found)
+    return list(itertools.islice(spans, 1)) if first else list(spans)
+
+
+def escape(text: str) -> str:
+    """``django.utils.html.escape`` without its lazy-string wrapper and ``SafeString`` per piece
+    (the same ``html.escape``; the whole rendering is marked safe once, ``_safe``)."""
+    return html.escape(text)
 
 
 def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
@@ -78,8 +109,8 @@ def snippet(text: str, marks: Sequence[str], *, context: int = CONTEXT) -> SafeS
     marked; the start of the text when nothing matches (the match was in the title, keywords or
     an attachment). Line breaks become spaces.
 
-    Only the paragraph with the first match is mapped (the others are tested with the fast
-    ``normalize``), then only the window around it: the cost does not grow with the body."""
+    The paragraphs are folded (``normalize.fold_in_place``) up to the first with a match, then
+    only the window around it: the cost does not grow with the body."""
     paragraphs = [flat for line in text.splitlines() if (flat := " ".join(line.split()))]
     flat = " ".join(paragraphs)
     pattern = mark_pattern(marks)
@@ -95,15 +126,31 @@ def snippet(text: str, marks: Sequence[str], *, context: int = CONTEXT) -> SafeS
     return _safe(prefix + rendered + suffix)
 
 
-def _first_match(paragraphs: list[str], pattern: re.Pattern[str]) -> tuple[int, int] | None:
+def _first_match(paragraphs: list[str], pattern: MarkPattern) -> tuple[int, int] | None:
     """The span of the first match in the paragraphs joined by spaces, looking paragraph by
-    paragraph (a match across two paragraphs is not looked for)."""
-    offset = 0
-    for paragraph in paragraphs:
-        if pattern.search(normalize(paragraph)):
-            spans = _matches(paragraph, pattern)
-            if spans:
-                return spans[0][0] + offset, spans[0][1] + offset
+    paragraph (a match across two paragraphs is not looked for).
+
+    The first paragraph is folded alone (the match is often there); the others, when needed,
+    together (one conversion and one fold of a longer text cost much less than one each),
+    then searched one by one within their bounds."""
+    if not paragraphs:
+        return None
+    first, *rest = paragraphs
+    spans = _matches(first, pattern, first=True)
+    if spans or not rest:
+        return spans[0] if spans else None
+    offset = len(first) + 1
+    folded = fold_in_place(" ".join(rest))
+    for paragraph in rest:
+        if folded is None:
+            spans = _matches(paragraph, pattern, first=True)
+            found = spans[0] if spans else None
+        else:
+            start = offset - len(first) - 1
+            match = pattern.folded.search(folded, start, start + len(paragraph))
+            found = (match.start() - start, match.end() - start) if match else None
+        if found is not None:
+            return found[0] + offset, found[1] + offset
         offset += len(paragraph) + 1
     return None
 
