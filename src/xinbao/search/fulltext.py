@@ -40,6 +40,21 @@ from django.db import connection, transaction
 TABLE = "search_searchdocument"
 FTS = "search_fts"
 
+# A session that sets this (``search.index.bulk_session``: a rebuild, whose workers compute
+# each document's vector as ``to_tsvector`` would, ``tokens.tsvector``) stores a vector it
+# gives with the tokens as it is; the trigger computes every other one. Such a session must
+# give the vector with every write of ``tokens`` (NULL: the server computes it).
+GIVEN_VECTORS = "xinbao.given_vectors"
+VECTOR_FUNCTION = """CREATE OR REPLACE FUNCTION search_doc_vector() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.vector IS NULL
+                        OR current_setting('xinbao.given_vectors', true) IS DISTINCT FROM 'on' THEN
+                    NEW.vector := to_tsvector('simple'::regconfig, NEW.tokens);
+                END IF;
+                RETURN NEW;
+            END $$;"""
+
 # The SQL is written out with the table names (no string building): it is all constant.
 CREATE = {
     "sqlite": [
@@ -70,12 +85,7 @@ CREATE = {
     ],
     "postgresql": [
         "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS vector tsvector;",
-        """CREATE OR REPLACE FUNCTION search_doc_vector() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
-                NEW.vector := to_tsvector('simple'::regconfig, NEW.tokens);
-                RETURN NEW;
-            END $$;""",
+        VECTOR_FUNCTION,
         """CREATE OR REPLACE TRIGGER search_doc_vector
             BEFORE INSERT OR UPDATE OF tokens ON search_searchdocument
             FOR EACH ROW EXECUTE FUNCTION search_doc_vector();""",
