@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from xinbao.search.normalize import normalize
@@ -130,6 +131,7 @@ _PLAIN_TOKENS = re.compile(f"{_PLAIN_WORD}(?: {_PLAIN_WORD})*")
 MAX_POSITIONS = 255
 # … and positions up to this (later ones are clamped to it, which only the server does here).
 MAX_POSITION = 16383
+_POSITION_TEXT = [str(position) for position in range(1, MAX_POSITION + 1)]
 
 
 def tsvector(tokens: Sequence[str], joined: str | None = None) -> str | None:
@@ -142,11 +144,7 @@ def tsvector(tokens: Sequence[str], joined: str | None = None) -> str | None:
     text = " ".join(tokens) if joined is None else joined
     if text and not _PLAIN_TOKENS.fullmatch(text):
         return None
-    positions: dict[str, list[int]] = {}
-    for position, token in enumerate(tokens, 1):
-        found = positions.get(token)
-        if found is None:
-            positions[token] = [position]
-        elif len(found) < MAX_POSITIONS:
-            found.append(position)
-    return " ".join(f"{token}:{','.join(map(str, at))}" for token, at in positions.items())
+    positions: defaultdict[str, list[str]] = defaultdict(list)
+    for token, at in zip(tokens, _POSITION_TEXT, strict=False):
+        positions[token].append(at)
+    return " ".join([f"{token}:{','.join(at[:MAX_POSITIONS])}" for token, at in positions.items()])
