@@ -9,8 +9,8 @@ punctuation, so the precomputed Chinese tokens (换届, 组织部) are indexed e
 
 PostgreSQL: a ``vector tsvector`` column kept equal to ``to_tsvector('simple', tokens)`` by a
 ``BEFORE INSERT OR UPDATE OF tokens`` trigger, and a GIN index on it (a rebuild's session gives
-the vector its workers computed instead, which the trigger then keeps: ``GIVEN_VECTORS``). The ``simple``
-configuration only lower-cases; its parser splits on the spaces between our tokens (a token has
+the vector its workers computed instead, which the trigger then keeps: ``GIVEN_VECTORS``).
+The ``simple`` configuration only lower-cases; its parser splits on the spaces between our tokens (a token has
 no punctuation to split on). Not a generated column: adding one rewrites the whole table (74 s
 for a million documents), while a plain nullable column and a trigger are catalog changes; the
 documents that existed before are given their vector by ``backfill`` (``xinbao backfill``), in
