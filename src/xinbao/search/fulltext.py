@@ -8,17 +8,17 @@ punctuation, so the precomputed Chinese tokens (换届, 组织部) are indexed e
 ``detail=full`` keeps positions, which phrase queries need.
 
 PostgreSQL: a ``vector tsvector`` column kept equal to ``to_tsvector('simple', tokens)`` by a
-``BEFORE INSERT OR UPDATE OF tokens`` trigger, and a GIN index on it (a rebuild's session gives
-the vector its workers computed instead, which the trigger then keeps: ``GIVEN_VECTORS``).
-The ``simple`` configuration only lower-cases; its parser splits on the spaces between our tokens (a token has
-no punctuation to split on). Not a generated column: adding one rewrites the whole table (74 s
-for a million documents), while a plain nullable column and a trigger are catalog changes; the
+``BEFORE INSERT OR UPDATE OF tokens`` trigger, and a GIN index on it (a rebuild's session gives the
+vector its workers computed instead, which the trigger then keeps: ``GIVEN_VECTORS``). The
+``simple`` configuration only lower-cases; its parser splits on the spaces between our tokens (a
+token has no punctuation to split on). Not a generated column: adding one rewrites the whole table
+(74 s for a million documents), while a plain nullable column and a trigger are catalog changes; the
 documents that existed before are given their vector by ``backfill`` (``xinbao backfill``), in
-batches while the system runs. Until then those rows (``vector`` NULL) match no query. The index
-is built ``CONCURRENTLY`` (migrations ``search/0002`` and ``search/0004`` are not atomic), so
-writers are never blocked. ``search/0004`` turns the generated column of installations that ran
-the earlier ``search/0002`` into this one (``DROP EXPRESSION`` keeps the stored values, no
-rewrite), so every installation ends in the same schema.
+batches while the system runs. Until then those rows (``vector`` NULL) match no query. The index is
+built ``CONCURRENTLY`` (migrations ``search/0002`` and ``search/0004`` are not atomic), so writers
+are never blocked. ``search/0004`` turns the generated column of installations that ran the earlier
+``search/0002`` into this one (``DROP EXPRESSION`` keeps the stored values, no rewrite), so every
+installation ends in the same schema.
 
 Migration ``search/0004`` copies the item fields that visibility reads onto
 ``search_searchdocument`` (``unit_id``, ``department_id``, ``state``) and, on PostgreSQL, indexes
