@@ -9,7 +9,8 @@ work (``search.index.reindex`` then ``search.rebuild.reindex``) with ``--workers
 - wall seconds and items/s of each pass and of the whole, with the 1,000,000-item estimate;
 - CPU seconds of this process, of the worker processes (``RUSAGE_CHILDREN`` after the pools
   are shut down) and, on PostgreSQL, of the server backend serving this connection (from
-  ``/proc``, when the server runs on this machine);
+  ``/proc``, when the server runs on this machine; per item, the full-text pass and the
+  duplicate passes apart);
 - CPU ms per item of each pass, main process and workers apart (``rebuild.ReindexResult``);
 - the index size (SQLite: pages of each search table and index, ``dbstat``; PostgreSQL:
   ``pg_total_relation_size``) and the number of band rows;
@@ -143,6 +144,7 @@ def main() -> int:
     text = index.reindex(**kwargs)
     text_seconds = time.perf_counter() - started
     text_cpu = time.process_time() - cpu + children_cpu() - children
+    text_backend = backend_cpu()
     dup = rebuild.reindex(**kwargs)
     seconds = time.perf_counter() - started
     main_cpu = time.process_time() - cpu
@@ -150,8 +152,11 @@ def main() -> int:
     workers_cpu = children.ru_utime + children.ru_stime
     after_backend = backend_cpu()
     server = (
-        f", PostgreSQL backend {after_backend - backend:.0f} s"
-        if backend is not None and after_backend is not None
+        f", PostgreSQL backend {after_backend - backend:.0f} s "
+        f"({1000 * (after_backend - backend) / total:.2f} ms/item: full-text "
+        f"{1000 * (text_backend - backend) / total:.2f}, duplicates "
+        f"{1000 * (after_backend - text_backend) / total:.2f})"
+        if backend is not None and after_backend is not None and text_backend is not None
         else ""
     )
     print(

@@ -16,7 +16,7 @@ from tests.conftest import County
 from tests.factories import category, make_item, make_unit, make_user
 from xinbao.items.models import Item, State
 from xinbao.orgs.models import Role
-from xinbao.search import duplicates, index, rebuild
+from xinbao.search import duplicates, index, parallel, rebuild
 from xinbao.search import shingles as sh
 from xinbao.search.models import DuplicateSignature, LshBand, SearchDocument, SimilarPair
 
@@ -268,3 +268,41 @@ def test_a_rebuild_leaves_the_planner_statistics_of_the_band_table(county: Count
             [LshBand._meta.db_table],
         )
         assert cursor.fetchone()[0] == 1  # the planner knows how selective a key is
+
+
+# Texts whose tokens the workers' vector covers (Han, Latin words, numbers, Traditional
+# script, one lexeme more than ``MAX_POSITIONS`` times) and those it leaves to the server
+# (letter-digit mixes the parser cuts, other scripts, 〇, more than ``MAX_POSITION`` tokens).
+VECTOR_TEXTS = [
+    ("换届工作会议", "2025年县委组织部召开换届工作会议，abc 与 ABC 同为一词。"),
+    ("換屆選舉", "繁體：基層組織建設。\n" + "党建" * 300),
+    ("混合", "covid19 疫情；5g 基站 1e5x 参数"),
+    ("外文", "café Ünïcode カタカナ 한국어 〇一二"),
+    ("长文", "基层组织建设" * 3000),
+]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tsvector is PostgreSQL's")
+def test_the_vectors_a_rebuild_gives_are_the_servers_own(county: County) -> None:
+    items = [make_item(officer=county.officer_a, title=t, body=b) for t, b in VECTOR_TEXTS]
+    SearchDocument.objects.all().delete()
+    given = parallel.tokens_of(
+        [(i.pk, i.title, i.keywords, i.body, []) for i in items], vectors=True
+    )
+    assert [v is not None for _pk, _t, v in given] == [True, True, False, False, False]
+    index.reindex(batch_size=2, workers=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE vector IS DISTINCT FROM"
+            " to_tsvector('simple', tokens)) FROM search_searchdocument"
+        )
+        assert cursor.fetchone() == (len(items), 0)
+        # Outside a rebuild's session the trigger computes the vector whatever is given.
+        cursor.execute(
+            "UPDATE search_searchdocument SET tokens = 'x y', vector = 'z:1' WHERE item_id = %s",
+            [items[0].pk],
+        )
+        cursor.execute(
+            "SELECT vector::text FROM search_searchdocument WHERE item_id = %s", [items[0].pk]
+        )
+        assert cursor.fetchone()[0] == "'x':1 'y':2"

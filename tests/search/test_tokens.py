@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from xinbao.search.tokens import document_tokens, long_words, stream
+from xinbao.search.tokens import (
+    MAX_POSITION,
+    MAX_POSITIONS,
+    document_tokens,
+    long_words,
+    stream,
+    tsvector,
+)
 
 
 def test_a_han_run_becomes_its_overlapping_pairs() -> None:
@@ -33,3 +40,19 @@ def test_document_tokens_are_normalized_and_space_separated() -> None:
     assert "abc" in tokens
     assert "党建" in tokens
     assert all(token and not any(c in token for c in ' ,!"') for token in tokens)
+
+
+def test_the_vector_holds_each_token_with_its_first_positions() -> None:
+    tokens = ["党建", "abc", "党建", "2025", *(["换届"] * (MAX_POSITIONS + 5))]
+    vector = tsvector(tokens)
+    assert vector is not None
+    lexemes = dict(part.split(":") for part in vector.split(" "))
+    assert lexemes["党建"] == "1,3" and lexemes["abc"] == "2" and lexemes["2025"] == "4"
+    assert lexemes["换届"].split(",") == [str(p) for p in range(5, 5 + MAX_POSITIONS)]
+
+
+def test_the_vector_is_left_to_the_server_for_tokens_its_parser_may_cut() -> None:
+    assert tsvector(["1e5x"]) is None  # the parser reads a number then a word
+    assert tsvector(["café"]) is None and tsvector(["〇一"]) is None
+    assert tsvector(["基层"] * (MAX_POSITION + 1)) is None
+    assert tsvector([]) == ""

@@ -224,25 +224,41 @@ def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
     return near
 
 
-def pair_rows(item_id: int, matches: Iterable[Match], event_ids: Set[int]) -> list[SimilarPair]:
+# item id, other id, similarity, containment, score, flagged, same event
+PairValues = tuple[int, int, float, float, float, bool, bool]
+
+
+def pair_values(item_id: int, matches: Iterable[Match], event_ids: Set[int]) -> list[PairValues]:
     """The pairs of item ``item_id``, both ways round, from its ``matches``: the flagged ones
-    and the same-event ones (``event_ids``)."""
+    and the same-event ones (``event_ids``), as plain tuples (what ``search.rebuild`` writes)."""
     pairs = []
     for match in matches:
         flagged = match.measures.flagged
         same_event = match.item_id in event_ids
         if not (flagged or same_event):
             continue
-        values = {
-            "similarity": match.similarity,
-            "containment": match.containment,
-            "score": match.score,
-            "flagged": flagged,
-            "same_event": same_event,
-        }
-        pairs.append(SimilarPair(item_id=item_id, other_id=match.item_id, **values))
-        pairs.append(SimilarPair(item_id=match.item_id, other_id=item_id, **values))
+        values = (match.similarity, match.containment, match.score, flagged, same_event)
+        pairs.append((item_id, match.item_id, *values))
+        pairs.append((match.item_id, item_id, *values))
     return pairs
+
+
+def pair_rows(item_id: int, matches: Iterable[Match], event_ids: Set[int]) -> list[SimilarPair]:
+    """``pair_values`` as unsaved ``SimilarPair`` rows."""
+    return [
+        SimilarPair(
+            item_id=pk,
+            other_id=other,
+            similarity=similarity,
+            containment=containment,
+            score=score,
+            flagged=flagged,
+            same_event=same_event,
+        )
+        for pk, other, similarity, containment, score, flagged, same_event in pair_values(
+            item_id, matches, event_ids
+        )
+    ]
 
 
 def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:

@@ -8,16 +8,17 @@ punctuation, so the precomputed Chinese tokens (换届, 组织部) are indexed e
 ``detail=full`` keeps positions, which phrase queries need.
 
 PostgreSQL: a ``vector tsvector`` column kept equal to ``to_tsvector('simple', tokens)`` by a
-``BEFORE INSERT OR UPDATE OF tokens`` trigger, and a GIN index on it. The ``simple``
-configuration only lower-cases; its parser splits on the spaces between our tokens (a token has
-no punctuation to split on). Not a generated column: adding one rewrites the whole table (74 s
-for a million documents), while a plain nullable column and a trigger are catalog changes; the
+``BEFORE INSERT OR UPDATE OF tokens`` trigger, and a GIN index on it (a rebuild's session gives the
+vector its workers computed instead, which the trigger then keeps: ``GIVEN_VECTORS``). The
+``simple`` configuration only lower-cases; its parser splits on the spaces between our tokens (a
+token has no punctuation to split on). Not a generated column: adding one rewrites the whole table
+(74 s for a million documents), while a plain nullable column and a trigger are catalog changes; the
 documents that existed before are given their vector by ``backfill`` (``xinbao backfill``), in
-batches while the system runs. Until then those rows (``vector`` NULL) match no query. The index
-is built ``CONCURRENTLY`` (migrations ``search/0002`` and ``search/0004`` are not atomic), so
-writers are never blocked. ``search/0004`` turns the generated column of installations that ran
-the earlier ``search/0002`` into this one (``DROP EXPRESSION`` keeps the stored values, no
-rewrite), so every installation ends in the same schema.
+batches while the system runs. Until then those rows (``vector`` NULL) match no query. The index is
+built ``CONCURRENTLY`` (migrations ``search/0002`` and ``search/0004`` are not atomic), so writers
+are never blocked. ``search/0004`` turns the generated column of installations that ran the earlier
+``search/0002`` into this one (``DROP EXPRESSION`` keeps the stored values, no rewrite), so every
+installation ends in the same schema.
 
 Migration ``search/0004`` copies the item fields that visibility reads onto
 ``search_searchdocument`` (``unit_id``, ``department_id``, ``state``) and, on PostgreSQL, indexes
@@ -39,6 +40,21 @@ from django.db import connection, transaction
 
 TABLE = "search_searchdocument"
 FTS = "search_fts"
+
+# A session that sets this (``search.index.bulk_session``: a rebuild, whose workers compute
+# each document's vector as ``to_tsvector`` would, ``tokens.tsvector``) stores a vector it
+# gives with the tokens as it is; the trigger computes every other one. Such a session must
+# give the vector with every write of ``tokens`` (NULL: the server computes it).
+GIVEN_VECTORS = "xinbao.given_vectors"
+VECTOR_FUNCTION = """CREATE OR REPLACE FUNCTION search_doc_vector() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.vector IS NULL
+                        OR current_setting('xinbao.given_vectors', true) IS DISTINCT FROM 'on' THEN
+                    NEW.vector := to_tsvector('simple'::regconfig, NEW.tokens);
+                END IF;
+                RETURN NEW;
+            END $$;"""
 
 # The SQL is written out with the table names (no string building): it is all constant.
 CREATE = {
@@ -70,12 +86,7 @@ CREATE = {
     ],
     "postgresql": [
         "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS vector tsvector;",
-        """CREATE OR REPLACE FUNCTION search_doc_vector() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
-                NEW.vector := to_tsvector('simple'::regconfig, NEW.tokens);
-                RETURN NEW;
-            END $$;""",
+        VECTOR_FUNCTION,
         """CREATE OR REPLACE TRIGGER search_doc_vector
             BEFORE INSERT OR UPDATE OF tokens ON search_searchdocument
             FOR EACH ROW EXECUTE FUNCTION search_doc_vector();""",

@@ -13,6 +13,7 @@ matching item ids for ``QuerySet.filter(pk__in=…)``; ``token_strings`` feeds `
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -119,10 +120,12 @@ def _text_batches(batch_size: int) -> Iterator[list[parallel.TextRow]]:
         last_id = batch[-1][0]
 
 
-def _write_documents(computed: list[tuple[int, str]]) -> int:
-    """Upsert the documents of ``computed`` (id, tokens) whose tokens or copied fields
-    (``SCOPE_FIELDS``, read here from the items) changed; how many."""
-    ids = [pk for pk, _t in computed]
+def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
+    """Upsert the documents of ``computed`` (id, tokens, tsvector or None: see
+    ``parallel.tokens_of``) whose tokens or copied fields (``SCOPE_FIELDS``, read here from the
+    items) changed; how many. On PostgreSQL a given vector is stored as it is (the session's
+    ``fulltext.GIVEN_VECTORS``), a missing one is computed by the server's trigger."""
+    ids = [row[0] for row in computed]
     scopes = {
         row[0]: row[1:] for row in Item.objects.filter(pk__in=ids).values_list("pk", *SCOPE_FIELDS)
     }
@@ -133,22 +136,34 @@ def _write_documents(computed: list[tuple[int, str]]) -> int:
         )
     }
     changed = [
-        (pk, tokens, *scopes[pk])
-        for pk, tokens in computed
+        (pk, tokens, vector, *scopes[pk])
+        for pk, tokens, vector in computed
         if pk in scopes and current.get(pk) != (tokens, *scopes[pk])
     ]
     if changed:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.executemany(
+        if connection.vendor == "postgresql":
+            sql = (
+                "INSERT INTO search_searchdocument"
+                " (item_id, tokens, vector, unit_id, department_id, state, indexed_at)"
+                " VALUES (%s, %s, %s::tsvector, %s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET"
+                " tokens = excluded.tokens, vector = excluded.vector,"
+                " unit_id = excluded.unit_id, department_id = excluded.department_id,"
+                " state = excluded.state, indexed_at = excluded.indexed_at"
+            )
+            rows = [(*row, now) for row in changed]
+        else:
+            sql = (
                 "INSERT INTO search_searchdocument"
                 " (item_id, tokens, unit_id, department_id, state, indexed_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET"
                 " tokens = excluded.tokens, unit_id = excluded.unit_id,"
                 " department_id = excluded.department_id, state = excluded.state,"
-                " indexed_at = excluded.indexed_at",
-                [(*row, now) for row in changed],
+                " indexed_at = excluded.indexed_at"
             )
+            rows = [(pk, tokens, *rest, now) for pk, tokens, _v, *rest in changed]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
     return len(changed)
 
 
@@ -177,8 +192,13 @@ def reindex(
 # A rebuild's session on PostgreSQL: memory to build the indexes in (sorted in one piece: the
 # GIN build over a million entries is several times faster than with the default 64 MB), and
 # commits that do not wait for the disk (a crash loses at most the last batches, which the
-# next run redoes).
-BULK_SETTINGS = {"maintenance_work_mem": "512MB", "synchronous_commit": "off"}
+# next run redoes), and the vectors computed by the workers stored as given (the server's own
+# ``to_tsvector`` of every document cost more CPU than all the rest of the full-text pass).
+BULK_SETTINGS = {
+    "maintenance_work_mem": "512MB",
+    "synchronous_commit": "off",
+    fulltext.GIVEN_VECTORS: "on",
+}
 
 
 @contextmanager
@@ -211,9 +231,8 @@ def _reindex(
     if bulk:
         _run(fulltext.BULK_DROP)
     try:
-        for computed in parallel.ordered_map(
-            parallel.tokens_of, _text_batches(batch_size), workers
-        ):
+        tokens_of = functools.partial(parallel.tokens_of, vectors=connection.vendor == "postgresql")
+        for computed in parallel.ordered_map(tokens_of, _text_batches(batch_size), workers):
             with transaction.atomic():
                 written += _write_documents(computed)
             done += len(computed)

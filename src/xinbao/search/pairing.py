@@ -264,19 +264,9 @@ class Corpus:
                 event_ids.add(other_pk)
                 if other_pk not in by_id:
                     by_id[other_pk] = match(position, other)
-            for p in dup.pair_rows(pk, by_id.values(), event_ids):
-                if max(p.item_id, p.other_id) == pk:
-                    pairs.append(
-                        (
-                            p.item_id,
-                            p.other_id,
-                            p.similarity,
-                            p.containment,
-                            p.score,
-                            p.flagged,
-                            p.same_event,
-                        )
-                    )
+            pairs += [
+                p for p in dup.pair_values(pk, by_id.values(), event_ids) if max(p[0], p[1]) == pk
+            ]
             novelty, nearest = dup.novelty(self.submitted[position], matches)
             novelties.append((novelty, nearest, pk))
         return pairs, novelties

@@ -28,7 +28,7 @@ from typing import TypeVar
 
 from xinbao.search import shingles as sh
 from xinbao.search.normalize import normalize
-from xinbao.search.tokens import _cutter, document_tokens
+from xinbao.search.tokens import _cutter, document_token_list, tsvector
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -99,12 +99,16 @@ def fields(title: str, keywords: str, body: str, attachments: Sequence[str]) -> 
     return [title, title, keywords, body, *attachments]
 
 
-def tokens_of(rows: Sequence[TextRow]) -> list[tuple[int, str]]:
-    """The full-text token string of each item (``search.index``)."""
-    return [
-        (pk, document_tokens(fields(title, keywords, body, attachments)))
-        for pk, title, keywords, body, attachments in rows
-    ]
+def tokens_of(rows: Sequence[TextRow], vectors: bool = False) -> list[tuple[int, str, str | None]]:
+    """The full-text token string of each item (``search.index``) and, with ``vectors`` (for
+    PostgreSQL), its ``tsvector`` in text form (``tokens.tsvector``; None: left to the
+    server)."""
+    out: list[tuple[int, str, str | None]] = []
+    for pk, title, keywords, body, attachments in rows:
+        tokens = document_token_list(fields(title, keywords, body, attachments))
+        joined = " ".join(tokens)
+        out.append((pk, joined, tsvector(tokens, joined) if vectors else None))
+    return out
 
 
 def _band_count(shingled: sh.Shingled) -> int:

@@ -345,18 +345,25 @@ def _pairs_pass(
 # items' ~90 band rows at commit cost more than all the rest of the load; adding the constraint
 # back checks every row in one join. The item index stays: each batch deletes its items' rows
 # first (an item saved while the build runs has written its own), through it.
+# The primary key's index goes too (each of those rows maintained a second btree; it is built
+# once, sorted, at the end).
 ITEM_INDEX = "search_lshband_item_id_fcb7e6b9"
 ITEM_FK = "search_lshband_item_id_fcb7e6b9_fk_items_item_id"
-BULK_DROP = [f"ALTER TABLE search_lshband DROP CONSTRAINT IF EXISTS {ITEM_FK}"]
+PKEY = "search_lshband_pkey"
+BULK_DROP = [
+    f"ALTER TABLE search_lshband DROP CONSTRAINT IF EXISTS {ITEM_FK}",
+    f"ALTER TABLE search_lshband DROP CONSTRAINT IF EXISTS {PKEY}",
+]
 RESTORE_FK = (
     f"ALTER TABLE search_lshband ADD CONSTRAINT {ITEM_FK} FOREIGN KEY (item_id) "
     "REFERENCES items_item (id) DEFERRABLE INITIALLY DEFERRED"
 )
+RESTORE_PKEY = f"ALTER TABLE search_lshband ADD CONSTRAINT {PKEY} PRIMARY KEY (id)"
 
 
 def restore_key_index() -> None:
-    """Create the band table's key index — and on PostgreSQL its item index and foreign key —
-    if a rebuild left them dropped (interrupted).
+    """Create the band table's key index — and on PostgreSQL its item index, primary key and
+    foreign key — if a rebuild left them dropped (interrupted).
 
     PostgreSQL refuses to index a table with foreign-key checks still pending (Django's are
     deferred to the commit): inside an enclosing transaction they are run first, then deferred
@@ -371,9 +378,14 @@ def restore_key_index() -> None:
         )
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {ITEM_INDEX} ON search_lshband (item_id)")
-            cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [ITEM_FK])
-            if cursor.fetchone() is None:
-                cursor.execute(RESTORE_FK)
+            for name, sql in ((PKEY, RESTORE_PKEY), (ITEM_FK, RESTORE_FK)):
+                cursor.execute(
+                    "SELECT 1 FROM pg_constraint WHERE conname = %s"
+                    " AND conrelid = 'search_lshband'::regclass",
+                    [name],
+                )
+                if cursor.fetchone() is None:
+                    cursor.execute(sql)
         if pending:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 

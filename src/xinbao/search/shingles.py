@@ -212,7 +212,7 @@ def measure(a: Shingled, b: Shingled) -> Measures:
     if not a.whole or not b.whole:
         return Measures(0.0, 0.0)
     common = len(a.whole & b.whole)
-    similarity = common / len(a.whole | b.whole)
+    similarity = common / (len(a.whole) + len(b.whole) - common)  # |A ∪ B|, without building it
     containment = common / min(len(a.whole), len(b.whole))
     for mine, theirs in ((a, b), (b, a)):
         for shingles in mine.long.values():

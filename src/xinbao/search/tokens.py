@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from xinbao.search.normalize import normalize
 
@@ -94,13 +95,56 @@ def long_words(normalized: str) -> list[str]:
     ]
 
 
-def document_tokens(fields: Iterable[str]) -> str:
-    """The token string of a document made of ``fields`` (each an original, unnormalized text):
-    every field's stream, in order, then the long words of all of them."""
-    normalized = [normalize(text) for text in fields]
+def document_token_list(fields: Iterable[str]) -> list[str]:
+    """The tokens of a document made of ``fields`` (each an original, unnormalized text): every
+    field's stream, in order, then the long words of all of them. A field given twice (the
+    title) is normalized and cut once."""
+    seen: dict[str, tuple[list[str], list[str]]] = {}
+    parts = []
+    for text in fields:
+        found = seen.get(text)
+        if found is None:
+            normalized = normalize(text)
+            found = seen[text] = (stream(normalized), long_words(normalized))
+        parts.append(found)
     tokens: list[str] = []
-    for text in normalized:
-        tokens.extend(stream(text))
-    for text in normalized:
-        tokens.extend(long_words(text))
-    return " ".join(tokens)
+    for streamed, _words in parts:
+        tokens.extend(streamed)
+    for _streamed, found_words in parts:
+        tokens.extend(found_words)
+    return tokens
+
+
+def document_tokens(fields: Iterable[str]) -> str:
+    """The token string of a document made of ``fields`` (``document_token_list``)."""
+    return " ".join(document_token_list(fields))
+
+
+# PostgreSQL's ``to_tsvector('simple', …)`` of a token string, computed here (``tsvector``):
+# its parser reads a token made only of these characters as exactly one word, which the
+# ``simple`` dictionary keeps as it is (tokens are lower-cased already). Any other token (a
+# letter-digit mix such as ``1e5x``, which the parser cuts in two; other scripts, whose
+# classes depend on the server's locale) leaves the document to the server.
+_PLAIN_WORD = "(?:[a-z]+|[0-9]+|[\u3400-\u4dbf\u4e00-\u9fff]+)"
+_PLAIN_TOKENS = re.compile(f"{_PLAIN_WORD}(?: {_PLAIN_WORD})*")
+# ``to_tsvector`` keeps at most this many positions of a lexeme (the first ones) …
+MAX_POSITIONS = 255
+# … and positions up to this (later ones are clamped to it, which only the server does here).
+MAX_POSITION = 16383
+_POSITION_TEXT = [str(position) for position in range(1, MAX_POSITION + 1)]
+
+
+def tsvector(tokens: Sequence[str], joined: str | None = None) -> str | None:
+    """``to_tsvector('simple', ' '.join(tokens))`` as PostgreSQL's text form of a ``tsvector``
+    (each lexeme with its positions), or None when only the server can say (see
+    ``_PLAIN_TOKENS``; more than ``MAX_POSITION`` tokens). A full rebuild sends it with the
+    row instead of having the server parse every document (``fulltext.GIVEN_VECTORS``)."""
+    if len(tokens) > MAX_POSITION:
+        return None
+    text = " ".join(tokens) if joined is None else joined
+    if text and not _PLAIN_TOKENS.fullmatch(text):
+        return None
+    positions: defaultdict[str, list[str]] = defaultdict(list)
+    for token, at in zip(tokens, _POSITION_TEXT, strict=False):
+        positions[token].append(at)
+    return " ".join([f"{token}:{','.join(at[:MAX_POSITIONS])}" for token, at in positions.items()])
