@@ -263,14 +263,17 @@ def transition(
     保密 findings also needs a confirmation (``secrecy_name``, see ``check_secrecy_review``).
 
     ``locked``: the caller read ``item`` under the same row lock in its open transaction
-    (``queries.access_item(..., lock=True)``), so it is not read again.
+    (``queries.access_item(..., lock=True)``), so it is not read again; a refusal then fails
+    the caller's transaction (no savepoint), which the caller leaves.
     """
     comment = comment.strip()
     if action not in ACTIONS:
         raise IllegalMove(_("未知的操作:%(action)s") % {"action": action})
     if locked and not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition(locked=True) outside the lock's transaction")
-    with transaction.atomic():
+    # Under the caller's lock, in the caller's transaction (no savepoint: a refusal is raised
+    # before any write, and fails that transaction).
+    with transaction.atomic(savepoint=not locked):
         row = item if locked else lock_item(item.pk)
         if not permissions.can_see(actor, row):
             raise NotAllowed(_("您无权处理这条信息。"))
