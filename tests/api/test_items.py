@@ -136,6 +136,21 @@ def test_create_with_only_the_three_required_fields(county: County, api: Api) ->
     assert response.json()["urgency"] == 0 and response.json()["authors"][0]["username"] == "off_a"
 
 
+@pytest.mark.parametrize("case", ["plain", "co_unit", "two_authors"])
+def test_create_answers_the_item_as_a_read_of_it_does(county: County, api: Api, case: str) -> None:
+    # The answer is built from the item as created, not read back: it must be the same.
+    payload: dict[str, object] = {**NEW, "keywords": "网格,治理"}
+    if case == "co_unit":
+        payload["co_units"] = [county.town_b.pk]
+    if case == "two_authors":
+        payload["authors"] = [county.officer_a2.username, county.officer_a.username]
+        payload["event_date"] = timezone.localdate().isoformat()
+    client = api(county.officer_a)
+    created = client.post("/items", payload)
+    assert created.status_code == 201
+    assert created.json() == client.get(f"/items/{created.json()['id']}").json()
+
+
 @pytest.mark.parametrize(
     ("change", "status", "words"),
     [

@@ -13,12 +13,15 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from tests.conftest import County
 from tests.factories import make_item
 from xinbao.audit.services import lock_chain
 from xinbao.items.models import Item, ItemEvent, State
-from xinbao.items.services import lock_item
+from xinbao.items.services import lock_item, transition
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -67,3 +70,26 @@ def test_a_locked_item_does_not_block_inserts_that_reference_it(county: County) 
         thread.join(30)
     assert errors == []
     assert Item.objects.filter(unit=item.unit).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_move_through_the_page_reads_its_item_once_under_the_lock(county: County) -> None:
+    item = make_item(officer=county.officer_a)
+    officer = Client()
+    officer.force_login(county.officer_a)
+    url = reverse("items:move", args=[item.pk])
+    with CaptureQueriesContext(connection) as captured:
+        assert officer.post(url, {"action": "submit"}).status_code == 302
+    reads = [q["sql"] for q in captured if q["sql"].startswith('SELECT "items_item"."id"')]
+    assert len(reads) == 1
+    if connection.vendor == "postgresql":
+        assert 'FOR NO KEY UPDATE OF "items_item"' in reads[0]
+    item.refresh_from_db()
+    assert item.state == State.SUBMITTED
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_locked_transition_outside_a_transaction_is_refused(county: County) -> None:
+    item = make_item(officer=county.officer_a)
+    with pytest.raises(RuntimeError):
+        transition(item=item, actor=county.officer_a, action="submit", locked=True)

@@ -30,7 +30,11 @@ def access_token(user: User, pk: int) -> ApiToken:
 
 def token_by_digest(digest: str) -> ApiToken | None:
     """The token with this digest and its owner, whatever its state (the caller checks it)."""
-    return ApiToken.objects.select_related("user", "user__unit").filter(digest=digest).first()
+    return (
+        ApiToken.objects.select_related("user", "user__unit__department")
+        .filter(digest=digest)
+        .first()
+    )
 
 
 def units_for(user: User) -> QuerySet[Unit]:

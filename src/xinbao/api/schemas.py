@@ -434,15 +434,28 @@ class ItemOut(ItemSummary):
 
     @classmethod
     def build_detail(
-        cls, item: Item, *, moves: list[Move], can_edit: bool, attachments: list[Attachment]
+        cls,
+        item: Item,
+        *,
+        moves: list[Move],
+        can_edit: bool,
+        attachments: list[Attachment],
+        authors: list[User] | None = None,
+        co_units: list[Unit] | None = None,
     ) -> ItemOut:
+        """``authors`` and ``co_units``, when the caller holds them (an item just created): used
+        as they are when there is at most one (else read, in the database's collation)."""
+        if authors is None or len(authors) > 1:
+            authors = list(item.authors.order_by("username"))
+        if co_units is None or len(co_units) > 1:
+            co_units = list(item.co_units.order_by("sort_order", "code"))
         return cls(
             **cls.fields_of(item),
             body=item.body,
             department=UnitRef.build(item.department),
             created_by=UserRef.build(item.created_by),
-            authors=[UserRef.build(u) for u in item.authors.order_by("username")],
-            co_units=[UnitRef.build(u) for u in item.co_units.order_by("sort_order", "code")],
+            authors=[UserRef.build(u) for u in authors],
+            co_units=[UnitRef.build(u) for u in co_units],
             attachments=[AttachmentOut.build(a) for a in attachments],
             moves=[MoveOut.build(m) for m in moves],
             can_edit=can_edit,

@@ -39,21 +39,24 @@ def items_visible_to(user: User) -> QuerySet[Item]:
     return Item.objects.filter(condition)
 
 
-def access_item(user: User, pk: int | str) -> Item:
-    """The item with this id if ``user`` may see it; otherwise 404 (never 403: no probing)."""
+def access_item(user: User, pk: int | str, *, lock: bool = False) -> Item:
+    """The item with this id if ``user`` may see it; otherwise 404 (never 403: no probing).
+
+    With ``lock``, the item row is also locked as ``services.lock_item`` locks it (its caller is
+    in a transaction and passes ``locked=True`` to ``services.transition``): one read, not two.
+    """
+    items = items_visible_to(user)
+    if lock:
+        items = items.select_for_update(no_key=True, of=("self",))
     try:
-        return (
-            items_visible_to(user)
-            .select_related(
-                "unit",
-                "unit__department",
-                "department",
-                "department__secrecy_terms",  # the 保密 self-check's term list, if set
-                "category",
-                "created_by",
-            )
-            .get(pk=int(pk))
-        )
+        return items.select_related(
+            "unit",
+            "unit__department",
+            "department",
+            "department__secrecy_terms",  # the 保密 self-check's term list, if set
+            "category",
+            "created_by",
+        ).get(pk=int(pk))
     except (Item.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

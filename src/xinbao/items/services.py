@@ -246,7 +246,13 @@ def lock_item(pk: int) -> Item:
 
 
 def transition(
-    *, item: Item, actor: User, action: str, comment: str = "", secrecy_name: str = ""
+    *,
+    item: Item,
+    actor: User,
+    action: str,
+    comment: str = "",
+    secrecy_name: str = "",
+    locked: bool = False,
 ) -> Item:
     """Perform one workflow move, or refuse it and change nothing.
 
@@ -255,23 +261,31 @@ def transition(
     then updates the state, records an ``ItemEvent``, snapshots a revision on submission and
     writes the audit record, all in one transaction. An officer's submission of an item with
     保密 findings also needs a confirmation (``secrecy_name``, see ``check_secrecy_review``).
+
+    ``locked``: the caller read ``item`` under the same row lock in its open transaction
+    (``queries.access_item(..., lock=True)``), so it is not read again; a refusal then fails
+    the caller's transaction (no savepoint), which the caller leaves.
     """
     comment = comment.strip()
     if action not in ACTIONS:
         raise IllegalMove(_("未知的操作:%(action)s") % {"action": action})
-    with transaction.atomic():
-        locked = lock_item(item.pk)
-        if not permissions.can_see(actor, locked):
+    if locked and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition(locked=True) outside the lock's transaction")
+    # Under the caller's lock, in the caller's transaction (no savepoint: a refusal is raised
+    # before any write, and fails that transaction).
+    with transaction.atomic(savepoint=not locked):
+        row = item if locked else lock_item(item.pk)
+        if not permissions.can_see(actor, row):
             raise NotAllowed(_("您无权处理这条信息。"))
-        move = find_move_or_raise(locked, action)
-        if not permissions.plays(actor, locked, move.actor):
+        move = find_move_or_raise(row, action)
+        if not permissions.plays(actor, row, move.actor):
             raise NotAllowed(_("您无权对这条信息执行“%(label)s”。") % {"label": move.label})
         if move.needs_comment and not comment:
             raise InvalidInput(_("“%(label)s”须填写意见。") % {"label": move.label})
         if move.action in SUBMIT_ACTIONS and move.actor is Part.OFFICER:
-            check_secrecy_review(locked, actor, secrecy_name)
-        _perform(locked, actor, move, comment)
-    return locked
+            check_secrecy_review(row, actor, secrecy_name)
+        _perform(row, actor, move, comment)
+    return row
 
 
 SUBMIT_ACTIONS = frozenset({"submit", "resubmit"})

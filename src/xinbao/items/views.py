@@ -240,19 +240,22 @@ def save_form(request: AuthedRequest, form: ItemForm, item: Item) -> bool:
 
 @require_POST
 def item_move(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.access_item(request.user, pk)
     form = MoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("意见不能超过 2000 字,姓名不能超过 150 字。"))
-        return redirect("items:detail", pk=item.pk)
     try:
-        item = services.transition(
-            item=item,
-            actor=request.user,
-            action=form.cleaned_data["action"],
-            comment=form.cleaned_data["comment"],
-            secrecy_name=form.cleaned_data["secrecy_name"],
-        )
+        # The item is read once, locked, for both the access check and the move.
+        with transaction.atomic():
+            item = queries.access_item(request.user, pk, lock=True)
+            if not form.is_valid():
+                messages.error(request, _("意见不能超过 2000 字,姓名不能超过 150 字。"))
+                return redirect("items:detail", pk=item.pk)
+            item = services.transition(
+                item=item,
+                actor=request.user,
+                action=form.cleaned_data["action"],
+                comment=form.cleaned_data["comment"],
+                secrecy_name=form.cleaned_data["secrecy_name"],
+                locked=True,
+            )
     except ItemError as error:
         messages.error(request, str(error))
         context = detail_context(

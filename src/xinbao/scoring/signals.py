@@ -65,28 +65,49 @@ def _item_marks(
 ) -> Marks:
     """The item's department, unit and co-units for ``years`` (None: every year the item
     matters to: submitted, carried, adopted upstairs)."""
+    from django.db.models import DateField, DateTimeField, IntegerField, QuerySet, Value
+    from django.db.models.functions import Cast
+
     from xinbao.publishing.models import ExternalAdoption, IssueEntry
 
-    row = (
+    # One query for the four reads: (part, number, unit, submitted, adopted) rows, of which
+    # part 0 is the item's (department, unit, submission), 1 a co-unit, 2 the year of an issue
+    # that carries it, 3 the day of an upper-level adoption (those two only with ``years``
+    # None).
+    # Typed NULLs: PostgreSQL matches a UNION's column types branch by branch.
+    none_int = Cast(Value(None), output_field=IntegerField())
+    none_day = Cast(Value(None), output_field=DateField())
+    none_time = Cast(Value(None), output_field=DateTimeField())
+    parts: list[QuerySet[Any, Any]] = [
+        Item.co_units.through.objects.filter(item_id=item_id)
+        .order_by()
+        .values_list(Value(1), "unit_id", none_int, none_time, none_day)
+    ]
+    if years is None:
+        parts.append(
+            IssueEntry.objects.filter(item_id=item_id)
+            .order_by()
+            .values_list(Value(2), "issue__year", none_int, none_time, none_day)
+        )
+        parts.append(
+            ExternalAdoption.objects.filter(item_id=item_id)
+            .order_by()
+            .values_list(Value(3), none_int, none_int, none_time, "adopted_on")
+        )
+    found_rows = list(
         Item.objects.filter(pk=item_id)
-        .values_list("department_id", "unit_id", "submitted_at")
-        .first()
+        .order_by()
+        .values_list(Value(0), "department_id", "unit_id", "submitted_at", none_day)
+        .union(*parts, all=True)
     )
+    row = next(((r[1], r[2], r[3]) for r in found_rows if r[0] == 0), None)
     if row is None:
         return []
-    through = Item.co_units.through
-    co = through.objects.filter(item_id=item_id).values_list("unit_id", flat=True)
-    units = {row[1], *extra, *co}
+    units = {row[1], *extra, *(r[1] for r in found_rows if r[0] == 1)}
     if years is None:
         found = {_local_year(row[2])}
-        carried = IssueEntry.objects.filter(item_id=item_id).values_list("issue__year", flat=True)
-        found |= set(carried)
-        found |= {
-            day.year
-            for day in ExternalAdoption.objects.filter(item_id=item_id).values_list(
-                "adopted_on", flat=True
-            )
-        }
+        found |= {r[1] for r in found_rows if r[0] == 2}
+        found |= {r[4].year for r in found_rows if r[0] == 3}
         years = found
     return [(row[0], year, units) for year in sorted(y for y in years if y is not None)]
 

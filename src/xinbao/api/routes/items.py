@@ -143,7 +143,19 @@ def _item_create(request: ApiRequest, payload: ItemCreate) -> ItemOut:
         co_units=units_with_ids(payload.co_units),
     )
     item = services.item_create(actor=request.user, data=data)
-    return item_detail(request.user, item.pk, new=True)
+    # The new item as created (no read back): the officer's own unit's draft, which they see.
+    unit = item.unit
+    department = unit.department if Unit._meta.get_field("department").is_cached(unit) else None
+    if department is not None:
+        item.department = department
+    return ItemOut.build_detail(
+        item,
+        moves=services.available_moves(item=item, actor=request.user),
+        can_edit=permissions.can_edit(request.user, item),
+        attachments=[],
+        authors=list(data.authors or [request.user]),
+        co_units=list(data.co_units or []),
+    )
 
 
 @router.get("/items/{item_id}", response={200: ItemOut, **READ_ERRORS}, summary="一条信息")
@@ -349,15 +361,14 @@ def item_forward(
     return Status(201, ForwardingOut.build(forwarding))
 
 
-def item_detail(user: User, pk: int, *, new: bool = False) -> ItemOut:
-    """The item as ``user`` sees it now, with the moves open to them (``new``: just created,
-    so without attachments)."""
+def item_detail(user: User, pk: int) -> ItemOut:
+    """The item as ``user`` sees it now, with the moves open to them."""
     item = queries.access_item(user, pk)
     return ItemOut.build_detail(
         item,
         moves=services.available_moves(item=item, actor=user),
         can_edit=permissions.can_edit(user, item),
-        attachments=[] if new else queries.item_attachments(item),
+        attachments=queries.item_attachments(item),
     )
 
 
