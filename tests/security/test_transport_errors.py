@@ -58,6 +58,25 @@ def test_r25_csrf_failure_page_is_chinese_and_generic(county: County) -> None:
 
 
 @pytest.mark.urls("tests.security.error_urls")
+def test_r26_a_database_error_is_logged_with_the_drivers_own_code(
+    county: County, settings: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.DEBUG = False  # type: ignore[attr-defined]
+    narrowed = dataclasses.replace(
+        get_matrix(), public_views=get_matrix().public_views | {"test_database_fails"}
+    )
+    caplog.set_level(logging.ERROR, logger="xinbao.errors")
+    client = Client(raise_request_exception=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(middleware, "get_matrix", lambda: narrowed)
+        response = client.get("/test-only/database-fails/")
+    assert response.status_code == 500
+    assert "SQLITE_ERROR" not in response.content.decode()
+    logged = [r.getMessage() for r in caplog.records if r.name == "xinbao.errors"]
+    assert any(message.endswith("(database: SQLITE_ERROR)") for message in logged), logged
+
+
+@pytest.mark.urls("tests.security.error_urls")
 def test_r26_server_error_page_shows_incident_id_and_logs_it_with_the_exception(
     county: County, settings: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -28,6 +28,23 @@ def new_incident_id() -> str:
     return secrets.token_hex(6).upper()
 
 
+def database_error_code(error: BaseException | None) -> str:
+    """The database driver's own code of the error behind ``error`` (SQLite's extended name such
+    as ``SQLITE_IOERR_SHORT_READ``, PostgreSQL's SQLSTATE), or "": the message alone ("disk I/O
+    error") does not say which of a dozen causes it was."""
+    seen = 0
+    while error is not None and seen < 10:
+        name = getattr(error, "sqlite_errorname", None)
+        if name:
+            return str(name)
+        sqlstate = getattr(getattr(error, "diag", None), "sqlstate", None)
+        if sqlstate:
+            return f"SQLSTATE {sqlstate}"
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return ""
+
+
 def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
     """Render a standalone page (no context processors, so it works when the database or the
     session is what failed)."""
@@ -35,8 +52,15 @@ def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
     context = {"status": status, "title": _(TITLES[status]), "message": message}
     context["incident"] = incident
     if status >= 500:
+        error = sys.exc_info()
+        code = database_error_code(error[1])
         logger.error(
-            "incident %s: %s %s", incident, request.method, request.path, exc_info=sys.exc_info()
+            "incident %s: %s %s%s",
+            incident,
+            request.method,
+            request.path,
+            f" (database: {code})" if code else "",
+            exc_info=error,
         )
     else:
         logger.warning("incident %s: %s %s -> %s", incident, request.method, request.path, status)
