@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from tests.conftest import County
@@ -57,19 +58,25 @@ def test_r25_csrf_failure_page_is_chinese_and_generic(county: County) -> None:
     assert "事件编号" in text and "CSRF" not in text and "Referer" not in text
 
 
+def get_failing_view(view_name: str, path: str) -> HttpResponse:
+    """The response to ``path`` (a test-only view of ``error_urls`` that raises), opened to
+    anonymous users for this request only; DEBUG must be off (the ``settings`` fixture)."""
+    narrowed = dataclasses.replace(
+        get_matrix(), public_views=get_matrix().public_views | {view_name}
+    )
+    client = Client(raise_request_exception=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(middleware, "get_matrix", lambda: narrowed)
+        return client.get(path)
+
+
 @pytest.mark.urls("tests.security.error_urls")
 def test_r26_a_database_error_is_logged_with_the_drivers_own_code(
     county: County, settings: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.DEBUG = False  # type: ignore[attr-defined]
-    narrowed = dataclasses.replace(
-        get_matrix(), public_views=get_matrix().public_views | {"test_database_fails"}
-    )
     caplog.set_level(logging.ERROR, logger="xinbao.errors")
-    client = Client(raise_request_exception=False)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(middleware, "get_matrix", lambda: narrowed)
-        response = client.get("/test-only/database-fails/")
+    response = get_failing_view("test_database_fails", "/test-only/database-fails/")
     assert response.status_code == 500
     assert "SQLITE_ERROR" not in response.content.decode()
     logged = [r.getMessage() for r in caplog.records if r.name == "xinbao.errors"]
@@ -81,14 +88,8 @@ def test_r26_server_error_page_shows_incident_id_and_logs_it_with_the_exception(
     county: County, settings: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.DEBUG = False  # type: ignore[attr-defined]
-    narrowed = dataclasses.replace(
-        get_matrix(), public_views=get_matrix().public_views | {"test_explode"}
-    )
     caplog.set_level(logging.ERROR, logger="xinbao.errors")
-    client = Client(raise_request_exception=False)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(middleware, "get_matrix", lambda: narrowed)
-        response = client.get("/test-only/explode/")
+    response = get_failing_view("test_explode", "/test-only/explode/")
     assert response.status_code == 500
     body = response.content.decode()
     incident = re.search(r"<code>([0-9A-F]{12})</code>", body)
