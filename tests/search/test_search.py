@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -257,6 +258,79 @@ def test_fts5_keeps_chinese_tokens_intact_and_stays_consistent(county: County, i
         cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
     assert whole == {items["a"].pk, items["draft_b"].pk}
     assert half == []
+
+
+def fts_scope(token: str) -> set[int]:
+    """SQLite: the entries whose scope tokens (``fulltext.SCOPED_CREATE``) include ``token``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH ?", [f'scope : "{token}"']
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 is SQLite's")
+def test_fts5_scope_tokens_follow_the_entry(county: County, items: dict) -> None:
+    a, b = county.town_a, county.town_b
+    item = items["a"]
+    assert item.pk in fts_scope(f"u{a.pk}") & fts_scope(f"d{county.dept.pk}")
+    Item.objects.filter(pk=item.pk).update(unit=b)
+    item.refresh_from_db()
+    index.scope_sync(item)
+    assert item.pk in fts_scope(f"u{b.pk}")
+    assert item.pk not in fts_scope(f"u{a.pk}")
+    assert found(county.officer_b, "换届") == [items["draft_b"].pk, item.pk]
+    assert found(county.officer_a, "换届") == [items["draft_a"].pk]
+    item.delete()
+    assert item.pk not in fts_scope(f"u{b.pk}")
+    with connection.cursor() as cursor:  # raises when the index is inconsistent
+        cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 is SQLite's")
+def test_a_workflow_move_leaves_the_fts5_entry_alone(county: County, items: dict) -> None:
+    """The copied state changes with every move; the FTS5 entry only with the tokens, unit or
+    department (its update trigger's condition), so a move costs no re-indexing."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT total_changes()")
+        before = cursor.fetchone()[0]
+        SearchDocument.objects.filter(item_id=items["a"].pk).update(state=State.ADOPTED)
+        cursor.execute("SELECT total_changes()")
+        after = cursor.fetchone()[0]
+    assert after - before == 1  # the entry's row alone, no FTS5 delete and insert
+
+
+def test_a_word_that_reads_like_a_scope_token_matches_text_only(
+    county: County, items: dict
+) -> None:
+    """SQLite's FTS5 table also indexes each entry's department and unit as ``d<id> u<id>``;
+    a query's words are asked of the text alone."""
+    unit, dept = county.town_a.pk, county.dept.pk
+    assert found(county.editor, f"u{unit}") == []
+    assert found(county.editor, f"d{dept}") == []
+    assert found(county.officer_a, f"u{unit} OR d{dept}") == []
+    named = put_in_state(
+        make_item(officer=county.officer_b, title="编号", body=f"档案编号 u{unit} 已归档。"),
+        State.SUBMITTED,
+    )
+    assert found(county.editor, f"u{unit}") == [named.pk]
+
+
+@pytest.mark.parametrize("who", ["officer_a", "editor"])
+def test_a_newest_first_page_costs_the_same_few_queries(
+    county: County, items: dict, who: str, django_assert_max_num_queries: Any
+) -> None:
+    """SQLite: one read of the ids (counted and paged together), one of the page's items,
+    whatever the role. PostgreSQL: the planner's estimate of the word (``index.common``), at
+    most two reads of the ids (windowed, then in full), one of the items."""
+    user = getattr(county, who)
+    for i in range(3):
+        put_in_state(make_item(officer=county.officer_a, title=f"换届{i}"), State.SUBMITTED)
+    budget = 2 if connection.vendor == "sqlite" else 5
+    with django_assert_max_num_queries(budget):
+        results = search_items(user, "换届")
+        page = results.page(1)
+        assert results.count == len(page.object_list) > 0
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="tsvector is PostgreSQL's")

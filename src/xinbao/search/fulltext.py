@@ -26,8 +26,17 @@ them with the vector in one GIN index (``btree_gin`` for the integer columns): a
 ``unit_id = U`` or ``department_id = D`` and ``vector @@ query`` intersects the posting lists inside
 the index and reads only the visible matches.
 
+Migration ``search/0008`` gives SQLite's FTS5 table a second column, ``scope``: the entry's
+*scope tokens*, ``d<department id> u<unit id>`` (``SCOPED_CREATE``), written by the triggers from
+the copied fields. The table is then contentless (the triggers give it both columns; nothing reads
+columns back from it) and is filled with ``FILL`` instead of ``rebuild``. A search asks for its
+words in the ``tokens`` column only (``search.index.compile_query``) and may add a scope token
+(``search.index.scoped``): FTS5 then intersects the word's entries with the department's or unit's
+inside the index, so a department's newest matches cost about as much as the matches read, not
+as all the matches of every department walked past (ten times as many at ten counties).
+
 Note for later migrations: on SQLite, Django alters a table by rebuilding it, which drops its
-triggers; any schema change to ``SearchDocument`` must run ``install`` again afterwards.
+triggers; any schema change to ``SearchDocument`` must run ``install_scoped`` again afterwards.
 """
 
 from __future__ import annotations
@@ -115,10 +124,83 @@ DROP = {
 }
 
 
+# SQLite, from ``search/0008``: the FTS5 table with the scope column (contentless: the triggers
+# give it both columns, the deletes included). The update trigger re-indexes an entry only when
+# its tokens or its unit or department changed (a workflow move rewrites the copied state, which
+# the scope tokens do not hold). An entry's scope tokens are ``d<department id> u<unit id>``
+# (none while they are NULL: such an entry matches no search until ``scope_backfill``, as
+# before). Before ``search/0008``: ``CREATE["sqlite"]``.
+SCOPED_CREATE = {
+    "sqlite": [
+        """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+            tokens,
+            scope,
+            content='',
+            tokenize='ascii',
+            detail=full
+        );""",
+        """CREATE TRIGGER IF NOT EXISTS search_doc_ai
+            AFTER INSERT ON search_searchdocument BEGIN
+                INSERT INTO search_fts(rowid, tokens, scope) VALUES (
+                    new.item_id, new.tokens, 'd' || new.department_id || ' u' || new.unit_id
+                );
+            END;""",
+        """CREATE TRIGGER IF NOT EXISTS search_doc_ad
+            AFTER DELETE ON search_searchdocument BEGIN
+                INSERT INTO search_fts(search_fts, rowid, tokens, scope) VALUES (
+                    'delete', old.item_id, old.tokens,
+                    'd' || old.department_id || ' u' || old.unit_id
+                );
+            END;""",
+        """CREATE TRIGGER IF NOT EXISTS search_doc_au
+            AFTER UPDATE OF tokens, unit_id, department_id ON search_searchdocument
+            WHEN old.tokens IS NOT new.tokens OR old.unit_id IS NOT new.unit_id
+                OR old.department_id IS NOT new.department_id BEGIN
+                INSERT INTO search_fts(search_fts, rowid, tokens, scope) VALUES (
+                    'delete', old.item_id, old.tokens,
+                    'd' || old.department_id || ' u' || old.unit_id
+                );
+                INSERT INTO search_fts(rowid, tokens, scope) VALUES (
+                    new.item_id, new.tokens, 'd' || new.department_id || ' u' || new.unit_id
+                );
+            END;""",
+    ],
+}
+# The contentless table's ``rebuild``: emptied, then every entry added again, then merged into
+# one segment (a fill leaves many, each of which every query reads; ``reindex`` merges too).
+FILL = {
+    "sqlite": [
+        "INSERT INTO search_fts(search_fts) VALUES ('delete-all');",
+        """INSERT INTO search_fts(rowid, tokens, scope)
+            SELECT item_id, tokens, 'd' || department_id || ' u' || unit_id
+            FROM search_searchdocument;""",
+        "INSERT INTO search_fts(search_fts) VALUES ('optimize');",
+    ]
+}
+
+
+def install_scoped(schema_editor: Any) -> None:
+    """SQLite: the FTS5 table with the scope column and its triggers, in place of those of
+    ``install``, filled from the entries. Nothing elsewhere."""
+    vendor = schema_editor.connection.vendor
+    if vendor != "sqlite":
+        return
+    for sql in [*DROP["sqlite"], *SCOPED_CREATE["sqlite"], *FILL["sqlite"]]:
+        schema_editor.execute(sql)
+
+
+def remove_scoped(schema_editor: Any) -> None:
+    """SQLite: back to the table of ``install`` (rebuilt from the entries)."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for sql in [*DROP["sqlite"], *CREATE["sqlite"]]:
+        schema_editor.execute(sql)
+
+
 # A first build (``search.index.reindex`` into an empty table) loads the rows without the
 # per-row maintenance and builds the backend indexes once at the end: on SQLite without the
-# insert trigger, then FTS5 ``rebuild`` (a third of the CPU of the trigger's row-by-row
-# inserts); on PostgreSQL without the two GIN indexes, then one sorted build of each (inside
+# insert trigger, then ``FILL`` (a third of the CPU of the trigger's row-by-row inserts); on
+# PostgreSQL without the two GIN indexes, then one sorted build of each (inside
 # the rebuild's transaction, not CONCURRENTLY: the table was empty when it began).
 BULK_DROP = {
     "sqlite": ["DROP TRIGGER IF EXISTS search_doc_ai;"],
@@ -128,7 +210,7 @@ BULK_DROP = {
     ],
 }
 BULK_RESTORE = {
-    "sqlite": [CREATE["sqlite"][1]],
+    "sqlite": [SCOPED_CREATE["sqlite"][1]],
     "postgresql": [
         "CREATE INDEX IF NOT EXISTS search_doc_vector_gin ON search_searchdocument"
         " USING gin (vector);",
@@ -136,9 +218,9 @@ BULK_RESTORE = {
         " USING gin (unit_id, department_id, vector);",
     ],
 }
-# After a bulk load on SQLite the FTS table must be rebuilt from the rows (``rebuild`` also
+# After a bulk load on SQLite the FTS table must be filled again from the rows (which also
 # repairs entries the missing trigger did not add while a load was interrupted).
-BULK_FINISH = {"sqlite": ["INSERT INTO search_fts(search_fts) VALUES ('rebuild');"]}
+BULK_FINISH = FILL
 
 
 SCOPE_CREATE = {

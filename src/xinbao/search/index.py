@@ -282,16 +282,15 @@ def restore_backend() -> None:
 
 
 def rebuild_backend() -> None:
-    """Rebuild the database's own index structure from ``SearchDocument`` (FTS5 ``rebuild``;
-    PostgreSQL: the vectors still missing since the upgrade, then ``REINDEX`` of the GIN index —
-    the trigger keeps every other vector current)."""
+    """Rebuild the database's own index structure from ``SearchDocument`` (SQLite: the FTS5
+    table filled again, ``fulltext.FILL``; PostgreSQL: the vectors still missing since the
+    upgrade, then ``REINDEX`` of the GIN index — the trigger keeps every other vector current)."""
     if connection.vendor == "postgresql":
         fulltext.backfill()
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
-        elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("REINDEX INDEX search_doc_vector_gin")
+    else:
+        _run(fulltext.FILL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,7 +381,7 @@ def compile_query(parsed: ParsedQuery) -> CompiledQuery:
         else None
     )
     if not groups:
-        return CompiledQuery(positive=None, excluded=excluded)
+        return CompiledQuery(positive=None, excluded=_in_tokens(excluded))
     positive = syntax.and_.join(groups)
     relaxed = None
     if connection.vendor == "postgresql":
@@ -392,7 +391,40 @@ def compile_query(parsed: ParsedQuery) -> CompiledQuery:
     if excluded:
         positive = f"({positive}){syntax.and_not}{excluded}"
         relaxed = f"({relaxed}){syntax.and_not}{excluded}" if relaxed else None
-    return CompiledQuery(positive=positive, excluded=None, relaxed=relaxed)
+    return CompiledQuery(positive=_in_tokens(positive), excluded=None, relaxed=relaxed)
+
+
+def _in_tokens(expression: str | None) -> str | None:
+    """SQLite: ``expression`` asked of the ``tokens`` column only (the FTS5 table also indexes
+    the scope tokens, ``fulltext.SCOPED_CREATE``, which a word such as ``u12`` must not match)."""
+    if expression is None or connection.vendor != "sqlite":
+        return expression
+    return f"tokens : ({expression})"
+
+
+def scope_token(part: Q) -> str | None:
+    """SQLite: the scope token (``fulltext.SCOPED_CREATE``) that every entry of a part of the
+    visibility (``items.permissions.visible_parts``) has: ``u<id>`` for a part that names one
+    unit, ``d<id>`` for one that names one department; ``None`` for any other part (the items
+    forwarded to a department, named by id)."""
+    if part.negated or part.connector != Q.AND:
+        return None
+    fields: dict[str, Any] = dict(c for c in part.children if isinstance(c, tuple))
+    if fields.get("unit_id") is not None:
+        return f"u{int(fields['unit_id'])}"
+    if fields.get("department_id") is not None:
+        return f"d{int(fields['department_id'])}"
+    return None
+
+
+def scoped(expression: str, token: str | None) -> str:
+    """SQLite: ``expression`` (from ``compile_query``) matched only by entries with the scope
+    token ``token`` (``scope_token``; ``None``: all entries). FTS5 intersects the two inside the
+    index, so a department's newest matches are found without walking past the matches of every
+    other department."""
+    if token is None:
+        return expression
+    return f"({expression}) AND scope : {_fts5_string(token)}"
 
 
 # ---------------------------------------------------------------------------------------------

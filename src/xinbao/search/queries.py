@@ -45,11 +45,8 @@ if TYPE_CHECKING:
 RELEVANCE_WINDOW = 1000
 # Beyond this many matches the page says "more than" and lists only the newest ones.
 COUNT_CAP = 500
-STREAM_SQL = """
-    SELECT search_fts.rowid FROM search_fts
-    WHERE search_fts MATCH %s AND ({visible})
-    ORDER BY search_fts.rowid DESC
-"""
+# One arm of the stream per part of the visibility; the arms' union is read newest first.
+STREAM_ARM_SQL = "SELECT search_fts.rowid FROM search_fts WHERE search_fts MATCH %s AND {check}"
 # SQLite: each streamed match is checked in the covering index of the entries' copied fields;
 # left to itself the planner seeks the unique index on ``item_id`` and reads the row, whose
 # copied fields come after the token string (overflow pages).
@@ -111,15 +108,17 @@ class NewestIds:
     read once, by whichever of the count and the page comes first (the scan that counts them
     finds them anyway); the relevance window reads further.
 
-    How SQLite finds them depends on how much the user sees. A wide view (an editor's whole
-    department) is *streamed*: the FTS5 table yields matching ids in descending order and each is
-    checked against visibility and filters (a correlated ``EXISTS`` per part of the visibility,
-    ``items.permissions.visible_parts``, on the entry's copied unit, department and state in
-    their covering index; on the item itself when a filter needs other fields of it; a part that
-    names items by id alone, the forwarded ones, is read once as a set), so a page
-    stops after its rows and a very common word costs no more than a rare one. A narrow view
-    (one unit's items) starts from the items (the queryset), which the unit's index keeps few,
-    and asks the index about each (``index.matches(per_item=True)``).
+    SQLite *streams* them: for each part of the visibility (``items.permissions.visible_parts``,
+    ``documents``) the FTS5 table yields the matching ids that carry the part's scope token
+    (``tokens``: its department or unit, ``index.scoped``) in descending order, and each is
+    checked against the part and the filters (a correlated ``EXISTS`` on the entry's copied unit,
+    department and state in their covering index; on the item itself when a filter needs other
+    fields of it); a part that names items by id alone, the forwarded ones, is read once as a
+    set. The parts' union is read newest first, so a page stops after its rows: a very common
+    word costs no more than a rare one, and one unit's view no more than a department's.
+    Without ``documents`` (a caller's own querysets) a wide view streams the matches checked
+    against ``unmatched`` and a narrow one starts from the items (the queryset), asking the index
+    about each (``index.matches(per_item=True)``).
 
     PostgreSQL reads the full-text entries alone (``documents``: one queryset of entries per part
     of the user's visibility, ``items.permissions.visible_parts``, applied to the copied unit,
@@ -137,16 +136,18 @@ class NewestIds:
         *,
         unmatched: QuerySet[Item] | Callable[[], QuerySet[Item]],
         narrow: bool,
-        documents: list[QuerySet[SearchDocument]] | None = None,
+        documents: list[QuerySet[Any]] | None = None,
         compiled: index.CompiledQuery | None = None,
         windows: list[QuerySet[SearchDocument]] | None = None,
         id_sets: list[bool] | None = None,
         visible: bool | None = None,
+        tokens: list[str | None] | None = None,
     ) -> None:
         self._fetched: list[int] | None = None
         self.windows = windows
         self._is_common: bool | None = None
         self.id_sets = id_sets  # for each of ``documents``: whether it is a set of ids
+        self.tokens = tokens  # SQLite, for each of ``documents``: its scope token, if any
         self._limit = 0
         self.documents = documents if compiled is not None and compiled.positive else None
         self.compiled = compiled
@@ -160,7 +161,7 @@ class NewestIds:
         self.streamed = (
             expression is not None
             and connection.vendor == "sqlite"
-            and not narrow
+            and (self.documents is not None or not narrow)
             and visible  # nothing visible: no SQL to embed
         )
 
@@ -175,35 +176,44 @@ class NewestIds:
         return _built(self._unmatched)
 
     def _stream_sql(self) -> tuple[str, list[Any]] | None:
-        """The streaming query, or ``None`` when a part of it can match nothing at all."""
+        """The streaming query, or ``None`` when every part of it can match nothing at all."""
+        if self.expression is None:
+            return None
         rowid = RawSQL("search_fts.rowid", [])
-        checks: list[str] = []
-        params: list[Any] = []
-        parts: list[tuple[QuerySet[Any, Any], bool]]
+        arms: list[tuple[QuerySet[Any, Any], bool, str | None]]
         if self.documents is None:
-            parts = [(self.unmatched.filter(pk=rowid).values("pk"), False)]
-        else:  # the copied fields of the entry (no filter on other fields of the item)
-            id_sets = self.id_sets or [False] * len(self.documents)
-            parts = [
-                (part.values("pk"), True) if ids else (part.filter(pk=rowid).values("pk"), False)
-                for part, ids in zip(self.documents, id_sets, strict=True)
+            arms = [(self.unmatched.filter(pk=rowid).values("pk"), False, None)]
+        else:
+            n = len(self.documents)
+            arms = [
+                (part.values("pk"), True, token)
+                if ids
+                else (part.filter(pk=rowid).values("pk"), False, token)
+                for part, ids, token in zip(
+                    self.documents,
+                    self.id_sets or [False] * n,
+                    self.tokens or [None] * n,
+                    strict=True,
+                )
             ]
-        for part, ids in parts:
+        selects: list[str] = []
+        params: list[Any] = []
+        for part, ids, token in arms:
             try:
                 inner, part_params = part.query.sql_with_params()
             except EmptyResultSet:  # a unit that does not exist
                 continue
             if ids:  # a few ids (forwarded items): SQLite reads them once, then looks each up
-                checks.append(f"search_fts.rowid IN ({inner})")
+                check = f"search_fts.rowid IN ({inner})"
             else:
                 inner = inner.replace(DOCUMENTS_FROM, DOCUMENTS_FROM_INDEXED, 1)
-                checks.append(f"EXISTS ({inner})")
-            params.extend(part_params)
-        if not checks:
+                check = f"EXISTS ({inner})"
+            selects.append(STREAM_ARM_SQL.replace("{check}", check))
+            params += [index.scoped(self.expression, token), *part_params]
+        if not selects:
             return None
         # Django built each ``inner`` and keeps its values in ``params``: no user text in the SQL.
-        sql = STREAM_SQL.replace("{visible}", " OR ".join(checks))
-        return sql, [self.expression, *params]
+        return " UNION ".join(selects) + " ORDER BY 1 DESC", params
 
     def _fetch(self, limit: int) -> list[int]:
         """The first ``limit`` ids, in one query; a later call for no more reuses them."""
@@ -266,12 +276,14 @@ class SearchResults:
 
     narrow: bool = False  # the user sees, or asked for, one unit's items
     visible: bool = True  # the user sees any item at all
-    # PostgreSQL: the visible, filtered entries, one queryset per part of the visibility.
-    documents: list[QuerySet[SearchDocument]] | None = None
+    # The visible, filtered entries, one queryset per part of the visibility (on SQLite, when a
+    # filter needs the item's own fields, the visible, filtered items of each part).
+    documents: list[QuerySet[Any]] | None = None
     compiled: index.CompiledQuery | None = None
     # PostgreSQL: the parts of the visibility alone (``documents`` before the filters).
     windows: list[QuerySet[SearchDocument]] | None = None
     id_sets: list[bool] | None = None  # for each of ``documents``: a set of ids (``ids_only``)
+    tokens: list[str | None] | None = None  # SQLite: each part's scope token (``NewestIds``)
 
     @cached_property
     def _built(self) -> tuple[QuerySet[Item], QuerySet[Item]]:
@@ -299,6 +311,7 @@ class SearchResults:
             windows=self.windows,
             id_sets=self.id_sets,
             visible=self.visible,
+            tokens=self.tokens,
         )
 
     @cached_property
@@ -455,15 +468,20 @@ def search_items(
 
     if expression is None:
         order = Order.NEWEST
-    documents = windows = id_sets = None
-    # The entries answer alone on PostgreSQL; on SQLite when the view is streamed (wide) and no
-    # filter needs the item's row.
-    streamed = not (narrow or item_filter)
-    if expression is not None and (connection.vendor == "postgresql" or streamed):
-        documents = [SearchDocument.objects.filter(part, scope) for part in parts or []] or None
-        id_sets = [ids_only(part) for part in parts or []]
-        if documents and connection.vendor == "postgresql":
-            windows = [SearchDocument.objects.filter(part) for part in parts or []]
+    documents: list[QuerySet[Any]] | None = None
+    windows = id_sets = tokens = None
+    if expression is not None and parts:
+        id_sets = [ids_only(part) for part in parts]
+        if connection.vendor == "postgresql" or not item_filter:  # the entries answer alone
+            documents = [SearchDocument.objects.filter(part, scope) for part in parts]
+        else:  # SQLite, a filter on the item's own fields: each part's items, filtered
+            documents = [
+                apply_filters(Item.objects.filter(part), filters).filter(units) for part in parts
+            ]
+        if connection.vendor == "postgresql":
+            windows = [SearchDocument.objects.filter(part) for part in parts]
+        else:
+            tokens = [index.scope_token(part) for part in parts]
     return SearchResults(
         parsed=parsed,
         order=order,
@@ -476,6 +494,7 @@ def search_items(
         compiled=compiled,
         windows=windows,
         id_sets=id_sets,
+        tokens=tokens,
     )
 
 
