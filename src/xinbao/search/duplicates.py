@@ -109,6 +109,16 @@ def _placeholders(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
+def _in(values: Sequence[int]) -> tuple[str, list[Any]]:
+    """The condition "is one of ``values``" and its parameters: on PostgreSQL ``= ANY`` of one
+    array, so that the statement's text is the same for any number of values (psycopg parses
+    a statement's placeholders once and caches it, but not one of more than 50 parameters,
+    which it parses again on every call); elsewhere ``IN (%s, …)``."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s::bigint[])", [list(values)]
+    return f"IN ({_placeholders(len(values))})", list(values)
+
+
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
@@ -155,10 +165,10 @@ def candidates(
         where = f"IN (SELECT {key} FROM {bands} WHERE item_id = %s)"  # noqa: S608 - names only
         params = [keys_of]
     else:
-        params = sorted({k for _p, k in entry.keys})
-        if not params:
+        keys = sorted({k for _p, k in entry.keys})
+        if not keys:
             return []
-        where = f"IN ({_placeholders(len(params))})"
+        where, params = _in(keys)
     if exclude_item_id is not None:
         where += " AND item_id <> %s"
         params = [*params, exclude_item_id]
@@ -187,10 +197,11 @@ def _entries(ids: list[int]) -> list[tuple[int, str, bytes, datetime.datetime | 
     sql = (
         f"SELECT s.item_id, s.text, s.signature, i.submitted_at, i.unit_id "  # noqa: S608 - only placeholders are built
         f"FROM {_table(DuplicateSignature)} s JOIN {_table(Item)} i ON i.id = s.item_id "
-        f"WHERE s.item_id IN ({_placeholders(len(ids))})"
+        "WHERE s.item_id {}"
     )
+    where, params = _in(ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
+        cursor.execute(sql.format(where), params)
         rows = cursor.fetchall()
     read = _datetime_reader()
     return [
@@ -235,9 +246,23 @@ INSERT_ROWS = 120
 def _insert(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """``rows`` inserted with as few multi-row ``INSERT`` statements as the parameter limit
-    allows (plain SQL: no model instance built per row)."""
+    """``rows`` inserted in plain SQL (no model instance built per row): on PostgreSQL in one
+    statement, one array per column (``unnest``: the same statement text for any number of
+    rows, see ``_in``); elsewhere with as few multi-row ``INSERT`` as the parameter limit
+    allows."""
+    if not rows:
+        return
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql":
+        fields = [cast("models.Field[Any, Any]", model._meta.get_field(c)) for c in columns]
+        types = [field.db_type(connection) for field in fields]
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_table(model)} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608 - only placeholders and names are built
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        return
     one = f"({_placeholders(len(columns))})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_ROWS):
@@ -373,8 +398,8 @@ def _write_pairs(item_id: int, pairs: list[PairValues], *, created: bool = False
             stored = {row[1:]: row[0] for row in cursor.fetchall()}
         new = [pair for pair in sorted(pairs) if stored.pop(pair, None) is None]
         if stored:
-            gone = sorted(stored.values())
-            cursor.execute(f"DELETE FROM {table} WHERE id IN ({_placeholders(len(gone))})", gone)  # noqa: S608 - only placeholders are built
+            where, params = _in(sorted(stored.values()))
+            cursor.execute(f"DELETE FROM {table} WHERE id {where}", params)  # noqa: S608 - only placeholders are built
     _insert(SimilarPair, PAIR_COLUMNS, new)
 
 
