@@ -239,9 +239,6 @@ def check_text(title: str, body: str, *, exclude_item_id: int | None = None) -> 
 # Writes
 # ---------------------------------------------------------------------------------------------
 
-# Rows per multi-row INSERT: well under SQLite's oldest limit of 999 parameters.
-INSERT_ROWS = 120
-
 
 def _insert(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -249,7 +246,7 @@ def _insert(
     """``rows`` inserted in plain SQL (no model instance built per row): on PostgreSQL in one
     statement, one array per column (``unnest``: the same statement text for any number of
     rows, see ``_in``); elsewhere with as few multi-row ``INSERT`` as the parameter limit
-    allows."""
+    (``max_query_params``) allows."""
     if not rows:
         return
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -264,9 +261,11 @@ def _insert(
             )
         return
     one = f"({_placeholders(len(columns))})"
+    limit = connection.features.max_query_params  # None: no limit
+    per_statement = len(rows) if limit is None else limit // len(columns)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_ROWS):
-            chunk = rows[start : start + INSERT_ROWS]
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
             cursor.execute(
                 f"INSERT INTO {_table(model)} ({names}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608 - only placeholders and names are built
                 [value for row in chunk for value in row],
