@@ -240,6 +240,13 @@ def check_text(title: str, body: str, *, exclude_item_id: int | None = None) -> 
 # ---------------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _column_types(model: type[models.Model], columns: tuple[str, ...]) -> list[str]:
+    """PostgreSQL's types of ``columns`` (``_insert`` casts its arrays to them)."""
+    fields = [cast("models.Field[Any, Any]", model._meta.get_field(c)) for c in columns]
+    return [cast(str, field.db_type(connection)) for field in fields]
+
+
 def _insert(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
@@ -251,9 +258,7 @@ def _insert(
         return
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     if connection.vendor == "postgresql":
-        fields = [cast("models.Field[Any, Any]", model._meta.get_field(c)) for c in columns]
-        types = [field.db_type(connection) for field in fields]
-        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        arrays = ", ".join(f"%s::{t}[]" for t in _column_types(model, tuple(columns)))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {_table(model)} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608 - only placeholders and names are built
