@@ -54,7 +54,9 @@ class Entry:
 
     shingled: sh.Shingled
     values: list[int]
-    keys: list[tuple[int, int]]  # (paragraph, key); paragraph −1 for the whole text
+    # (paragraph, key); paragraph −1 for the whole text. Empty in an entry read back from the
+    # index (``_stored_entry``): the lookup then reads the item's band rows itself.
+    keys: list[tuple[int, int]]
 
     @classmethod
     def of(cls, title: str, body: str, attachments: Sequence[str] = ()) -> Entry:
