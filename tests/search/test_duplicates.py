@@ -448,3 +448,48 @@ def test_inbox_query_count_does_not_grow_with_clusters(county: County, client: C
     same_event(county, rng)
     assert len(same_event_clusters(county.editor)) == 3
     assert queries_of(client, url) == one
+
+
+def queries_per_index_item(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """From now on, for each call of ``duplicates.index_item`` (as the signals make it): its
+    queries, and whether it was the recheck from the stored entry (a workflow move)."""
+    calls = []
+    index_item = duplicates.index_item
+
+    def counted(item: Item, *args: object, **kwargs: bool) -> list[duplicates.Match]:
+        with CaptureQueriesContext(connection) as captured:
+            matches = index_item(item, *args, **kwargs)  # type: ignore[arg-type]
+        calls.append((len(captured), bool(kwargs.get("text_unchanged"))))
+        return matches
+
+    monkeypatch.setattr(duplicates, "index_item", counted)
+    return calls
+
+
+def test_the_near_duplicate_check_of_a_save_and_a_submission_takes_a_fixed_number_of_queries(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the number of similar items, on SQLite and PostgreSQL alike. A new item's save:
+    the pairs' lock, the candidates with their entries, its pairs, its entry, its bands (5;
+    nothing of its own to read or delete). Its submission, from the stored entry: the lock,
+    the entry, the candidates, the same-event window, its stored pairs, the changed ones
+    deleted and inserted, its novelty (8; 6 when no pair changed)."""
+    rng = random.Random("query-count")
+    src = nd.source(rng, "election")
+    reported = [
+        add(county.officer_b, nd.variant(rng, src, "insert"), submit=True),
+        add(county.officer_b, nd.variant(rng, src, "reorder"), submit=True),
+        add(county.other_officer, nd.variant(rng, src, "traditional"), submit=True),
+    ]
+    for item in reported[:2]:
+        transition(item=item, actor=county.leader_b, action="approve")
+    calls = queries_per_index_item(monkeypatch)
+    copy = add(county.officer_a, nd.variant(rng, src, "delete"))
+    assert calls == [(5, False)]
+    assert pair_ids(copy) == {item.pk for item in reported}
+    copy = transition(item=copy, actor=county.officer_a, action="submit")
+    assert calls[1:] == [(8, True)]
+    # The two reports of the other township of the county became the same event.
+    assert SimilarPair.objects.filter(item=copy, same_event=True).count() == 2
+    duplicates.index_item(copy, text_unchanged=True)
+    assert calls[2:] == [(6, True)]

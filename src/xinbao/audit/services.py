@@ -23,8 +23,18 @@ def lock_chain() -> None:
     """Take the chain head's lock now, until the transaction ends (PostgreSQL; SQLite runs one
     writer at a time). For code that must order its own writes with the audit writes of other
     transactions: every audited transaction takes this lock, so taking it earlier adds no new
-    lock to wait for in another order (``search.duplicates`` rewrites similar pairs under it)."""
+    lock to wait for in another order (``search.duplicates`` rewrites similar pairs under it).
+
+    Plain SQL when the head exists (every write of a near-duplicate step takes this lock: the
+    ORM's query building cost more than the query); ``get_or_create`` makes it the first time."""
     using = router.db_for_write(AuditRecord)
+    connection = connections[using]
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = 1{lock}")  # noqa: S608 - names only
+        if cursor.fetchone() is not None:
+            return
     AuditChainHead.objects.using(using).select_for_update().get_or_create(pk=1)
 
 

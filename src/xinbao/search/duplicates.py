@@ -21,12 +21,12 @@ submitted within ``EVENT_DAYS`` days, estimated similarity ≥ ``EVENT_MIN``), a
 from __future__ import annotations
 
 import datetime
-from collections import Counter
-from collections.abc import Iterable, Sequence, Set
+import functools
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
+from typing import Any, cast
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from xinbao.audit.services import lock_chain
@@ -54,7 +54,9 @@ class Entry:
 
     shingled: sh.Shingled
     values: list[int]
-    keys: list[tuple[int, int]]  # (paragraph, key); paragraph −1 for the whole text
+    # (paragraph, key); paragraph −1 for the whole text. Empty in an entry read back from the
+    # index (``_stored_entry``): the lookup then reads the item's band rows itself.
+    keys: list[tuple[int, int]]
 
     @classmethod
     def of(cls, title: str, body: str, attachments: Sequence[str] = ()) -> Entry:
@@ -73,6 +75,16 @@ class Entry:
         for index, paragraph_set in shingled.long.items():
             keys += [(index, key) for key in sh.paragraph_keys(sh.signature(paragraph_set))]
         return cls(shingled, values, keys)
+
+    @functools.cached_property
+    def packed_bytes(self) -> bytes:
+        """The signature as stored (``shingles.pack``)."""
+        return sh.pack(self.values)
+
+    @functools.cached_property
+    def packed(self) -> int:
+        """The signature as one integer (``shingles.packed_int``), for estimates."""
+        return sh.packed_int(self.packed_bytes)
 
 
 @dataclass(frozen=True)
@@ -99,72 +111,126 @@ def _placeholders(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
-def candidates(entry: Entry, *, exclude_item_id: int | None = None) -> dict[int, bool]:
-    """The items sharing a band key with ``entry``, most shared keys first (then lowest id), at
-    most ``CANDIDATE_LIMIT``: item id → whether a paragraph key was among those shared.
+def _in(values: Sequence[int]) -> tuple[str, list[Any]]:
+    """The condition "is one of ``values``" and its parameters: on PostgreSQL ``= ANY`` of one
+    array, so that the statement's text is the same for any number of values (psycopg parses
+    a statement's placeholders once and caches it, but not one of more than 50 parameters,
+    which it parses again on every call); elsewhere ``IN (%s, …)``."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s::bigint[])", [list(values)]
+    return f"IN ({_placeholders(len(values))})", list(values)
 
-    One indexed lookup (``search_lsh_key_idx``) in plain SQL: the ORM's cost of building an
-    ``IN`` of a hundred keys is larger than the query's."""
-    keys = list({key for _p, key in entry.keys})
-    if not keys:
-        return {}
-    table = connection.ops.quote_name(LshBand._meta.db_table)
-    key = connection.ops.quote_name("key")
-    sql = f"SELECT item_id, paragraph FROM {table} WHERE {key} IN ({_placeholders(len(keys))})"  # noqa: S608 - only placeholders are built
-    params: list[int] = keys
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model: type[models.Model]) -> str:
+    return _quote(model._meta.db_table)
+
+
+def _datetime_reader() -> Callable[[Any], datetime.datetime | None]:
+    """The database's value of ``Item.submitted_at`` as the ORM gives it (SQLite: a string)."""
+    field = Item._meta.get_field("submitted_at")
+    column = field.get_col(Item._meta.db_table)
+    converters = connection.ops.get_db_converters(column)
+
+    def read(value: Any) -> datetime.datetime | None:
+        for converter in converters:
+            value = converter(value, column, connection)
+        return cast("datetime.datetime | None", value)
+
+    return read
+
+
+# item id, any shared key a paragraph key, stored text, signature, submission time, unit
+Candidate = tuple[int, bool, str, bytes, datetime.datetime | None, int]
+
+
+def candidates(
+    entry: Entry, *, exclude_item_id: int | None = None, keys_of: int | None = None
+) -> list[Candidate]:
+    """The items sharing a band key with ``entry``, most shared keys first (then lowest id), at
+    most ``CANDIDATE_LIMIT``, with what confirming them needs (their stored text and signature,
+    submission time and unit). Shared keys are counted over the band rows holding one of the
+    entry's distinct keys, at most ``CANDIDATE_ROWS`` of them (a key shared by very many items,
+    a boilerplate paragraph, is read no further).
+
+    ``keys_of``: the entry's keys are that item's band rows in the index (an entry read back by
+    ``_stored_entry``, whose ``keys`` are not loaded): the database reads them itself.
+
+    One query in plain SQL (the band rows through ``search_lsh_key_idx``, counted and ranked
+    by the database, joined to the ranked items' entries): the ORM's cost of building an ``IN``
+    of a hundred keys is larger than the query's."""
+    key, bands = _quote("key"), _table(LshBand)
+    if keys_of is not None:
+        where = f"IN (SELECT {key} FROM {bands} WHERE item_id = %s)"  # noqa: S608 - names only
+        params = [keys_of]
+    else:
+        keys = sorted({k for _p, k in entry.keys})
+        if not keys:
+            return []
+        where, params = _in(keys)
     if exclude_item_id is not None:
-        sql += " AND item_id <> %s"
-        params = [*keys, exclude_item_id]
-    hits: Counter[int] = Counter()
-    by_paragraph: set[int] = set()
+        where += " AND item_id <> %s"
+        params = [*params, exclude_item_id]
+    sql = (
+        "SELECT b.item_id, b.paragraph, s.text, s.signature, i.submitted_at, i.unit_id FROM ("  # noqa: S608 - only placeholders and names are built
+        "SELECT h.item_id, COUNT(*) AS shared, MAX(h.paragraph) AS paragraph FROM ("
+        f"SELECT item_id, paragraph FROM {bands} WHERE {key} {where} "
+        f"LIMIT {CANDIDATE_ROWS}) h "
+        f"GROUP BY h.item_id ORDER BY shared DESC, h.item_id LIMIT {CANDIDATE_LIMIT}) b "
+        f"JOIN {_table(DuplicateSignature)} s ON s.item_id = b.item_id "
+        f"JOIN {_table(Item)} i ON i.id = b.item_id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT {CANDIDATE_ROWS}", params)
-        for item_id, paragraph in cursor.fetchall():
-            hits[item_id] += 1
-            if paragraph >= 0:
-                by_paragraph.add(item_id)
-    best = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATE_LIMIT]
-    return {item_id: item_id in by_paragraph for item_id, _n in best}
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    read = _datetime_reader()
+    return [
+        (item_id, paragraph >= 0, text, bytes(signature), read(submitted_at), unit_id)
+        for item_id, paragraph, text, signature, submitted_at, unit_id in rows
+    ]
 
 
 def _entries(ids: list[int]) -> list[tuple[int, str, bytes, datetime.datetime | None, int]]:
     """Stored text, signature, submission time and unit of each of ``ids`` (plain SQL, as
     ``candidates``)."""
-    signatures = connection.ops.quote_name(DuplicateSignature._meta.db_table)
-    items = connection.ops.quote_name(Item._meta.db_table)
     sql = (
-        f"SELECT s.item_id, s.text, s.signature, i.submitted_at, i.unit_id FROM {signatures} s "  # noqa: S608 - only placeholders are built
-        f"JOIN {items} i ON i.id = s.item_id WHERE s.item_id IN ({_placeholders(len(ids))})"
+        f"SELECT s.item_id, s.text, s.signature, i.submitted_at, i.unit_id "  # noqa: S608 - only placeholders are built
+        f"FROM {_table(DuplicateSignature)} s JOIN {_table(Item)} i ON i.id = s.item_id "
+        "WHERE s.item_id {}"
     )
-    field = Item._meta.get_field("submitted_at")
+    where, params = _in(ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
+        cursor.execute(sql.format(where), params)
         rows = cursor.fetchall()
-    converters = connection.ops.get_db_converters(field.get_col(Item._meta.db_table))
-    out = []
-    for item_id, text, signature, submitted_at, unit_id in rows:
-        for converter in converters:
-            submitted_at = converter(submitted_at, field.get_col(Item._meta.db_table), connection)
-        out.append((item_id, text, bytes(signature), submitted_at, unit_id))
-    return out
+    read = _datetime_reader()
+    return [
+        (item_id, text, bytes(signature), read(submitted_at), unit_id)
+        for item_id, text, signature, submitted_at, unit_id in rows
+    ]
 
 
-def check(entry: Entry, *, exclude_item_id: int | None = None) -> list[Match]:
-    """The items like ``entry``'s text, confirmed exactly, most similar first (flagged or not:
-    callers keep what they need, see ``Measures.flagged``)."""
-    found = candidates(entry, exclude_item_id=exclude_item_id)
-    if not found:
-        return []
+def _confirm(entry: Entry, found: Iterable[Candidate]) -> list[Match]:
+    """The ``found`` candidates confirmed exactly, most similar first; one found only through
+    whole-text keys is confirmed when its estimated similarity reaches ``ESTIMATE_MIN``."""
     matches = []
-    for item_id, text, signature, submitted_at, unit_id in _entries(list(found)):
-        if not found[item_id]:
-            estimate = sh.estimated_similarity(entry.values, sh.unpack(signature))
+    for item_id, by_paragraph, text, signature, submitted_at, unit_id in found:
+        if not by_paragraph:
+            estimate = sh.estimated_similarity_int(entry.packed, sh.packed_int(signature))
             if estimate < ESTIMATE_MIN:
                 continue
         measures = sh.measure(entry.shingled, sh.Shingled.from_stored(text))
         matches.append(Match(item_id, measures, submitted_at, unit_id))
     matches.sort(key=lambda m: (-m.score, -m.similarity, -m.item_id))
     return matches
+
+
+def check(entry: Entry, *, exclude_item_id: int | None = None) -> list[Match]:
+    """The items like ``entry``'s text, confirmed exactly, most similar first (flagged or not:
+    callers keep what they need, see ``Measures.flagged``)."""
+    return _confirm(entry, candidates(entry, exclude_item_id=exclude_item_id))
 
 
 def check_text(title: str, body: str, *, exclude_item_id: int | None = None) -> list[Match]:
@@ -176,49 +242,106 @@ def check_text(title: str, body: str, *, exclude_item_id: int | None = None) -> 
 # ---------------------------------------------------------------------------------------------
 
 
-def _write_entry(
-    item_id: int, entry: Entry, novelty: float | None = None, nearest_id: int | None = None
+@functools.cache
+def _column_types(model: type[models.Model], columns: tuple[str, ...]) -> list[str]:
+    """PostgreSQL's types of ``columns`` (``_insert`` casts its arrays to them)."""
+    fields = [cast("models.Field[Any, Any]", model._meta.get_field(c)) for c in columns]
+    return [cast(str, field.db_type(connection)) for field in fields]
+
+
+def _insert(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """The item's signature row (one upsert, its novelty with it) and its band keys."""
-    DuplicateSignature.objects.bulk_create(
-        [
-            DuplicateSignature(
-                item_id=item_id,
-                text=entry.shingled.stored,
-                signature=sh.pack(entry.values),
-                novelty=novelty,
-                nearest_id=nearest_id,
+    """``rows`` inserted in plain SQL (no model instance built per row): on PostgreSQL in one
+    statement, one array per column (``unnest``: the same statement text for any number of
+    rows, see ``_in``); elsewhere with as few multi-row ``INSERT`` as the parameter limit
+    (``max_query_params``) allows."""
+    if not rows:
+        return
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in _column_types(model, tuple(columns)))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_table(model)} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608 - only placeholders and names are built
+                [list(column) for column in zip(*rows, strict=True)],
             )
-        ],
-        update_conflicts=True,
-        unique_fields=["item"],
-        update_fields=["text", "signature", "novelty", "nearest", "computed_at"],
-    )
-    LshBand.objects.filter(item_id=item_id).delete()
-    LshBand.objects.bulk_create(
-        [LshBand(item_id=item_id, key=key, paragraph=paragraph) for paragraph, key in entry.keys]
+        return
+    one = f"({_placeholders(len(columns))})"
+    limit = connection.features.max_query_params  # None: no limit
+    per_statement = len(rows) if limit is None else limit // len(columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {_table(model)} ({names}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608 - only placeholders and names are built
+                [value for row in chunk for value in row],
+            )
+
+
+def _now() -> Any:
+    """``timezone.now()`` as a datetime column takes it in plain SQL."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _write_entry(
+    item_id: int,
+    entry: Entry,
+    novelty: float | None = None,
+    nearest_id: int | None = None,
+    *,
+    created: bool = False,
+) -> None:
+    """The item's signature row (one upsert, its novelty with it) and its band keys
+    (``created``: the item was inserted in this transaction, so it has no band rows to delete)."""
+    columns = [_quote(c) for c in ("item_id", "text", "signature", "novelty", "nearest_id")]
+    columns.append(_quote("computed_at"))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(DuplicateSignature)} ({', '.join(columns)}) "  # noqa: S608 - only placeholders and names are built
+            f"VALUES ({_placeholders(len(columns))}) "
+            f"ON CONFLICT (item_id) DO UPDATE SET {updates}",
+            [item_id, entry.shingled.stored, entry.packed_bytes, novelty, nearest_id, _now()],
+        )
+        if not created:
+            cursor.execute(f"DELETE FROM {_table(LshBand)} WHERE item_id = %s", [item_id])  # noqa: S608 - no value is built into it
+    _insert(
+        LshBand,
+        ("item_id", "key", "paragraph"),
+        [(item_id, key, paragraph) for paragraph, key in entry.keys],
     )
 
 
 def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
     """Items of other units of the item's department submitted within ``EVENT_DAYS`` days of
-    it whose estimated similarity reaches ``EVENT_MIN``: id → estimate."""
+    it (the newest ``EVENT_WINDOW_LIMIT``) whose estimated similarity reaches ``EVENT_MIN``:
+    id → estimate. Plain SQL, as ``candidates``."""
     if item.submitted_at is None:
         return {}
     span = datetime.timedelta(days=EVENT_DAYS)
-    rows = (
-        DuplicateSignature.objects.filter(
-            item__department_id=item.department_id,
-            item__submitted_at__range=(item.submitted_at - span, item.submitted_at + span),
-        )
-        .exclude(item__unit_id=item.unit_id)
-        .exclude(item_id=item.pk)
-        .order_by("-item__submitted_at", "-item_id")
-        .values_list("item_id", "signature")[:EVENT_WINDOW_LIMIT]
+    sql = (
+        f"SELECT s.item_id, s.signature FROM {_table(DuplicateSignature)} s "  # noqa: S608 - only placeholders and names are built
+        f"JOIN {_table(Item)} i ON i.id = s.item_id "
+        "WHERE i.department_id = %s AND i.submitted_at BETWEEN %s AND %s "
+        "AND i.unit_id <> %s AND s.item_id <> %s "
+        f"ORDER BY i.submitted_at DESC, s.item_id DESC LIMIT {EVENT_WINDOW_LIMIT}"
     )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        item.department_id,
+        adapt(item.submitted_at - span),
+        adapt(item.submitted_at + span),
+        item.unit_id,
+        item.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     near = {}
+    mine = entry.packed
     for item_id, signature in rows:
-        estimate = sh.estimated_similarity(entry.values, sh.unpack(signature))
+        estimate = sh.estimated_similarity_int(mine, sh.packed_int(bytes(signature)))
         if estimate >= EVENT_MIN:
             near[item_id] = estimate
     return near
@@ -226,6 +349,15 @@ def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
 
 # item id, other id, similarity, containment, score, flagged, same event
 PairValues = tuple[int, int, float, float, float, bool, bool]
+PAIR_COLUMNS = (
+    "item_id",
+    "other_id",
+    "similarity",
+    "containment",
+    "score",
+    "flagged",
+    "same_event",
+)
 
 
 def pair_values(item_id: int, matches: Iterable[Match], event_ids: Set[int]) -> list[PairValues]:
@@ -243,25 +375,7 @@ def pair_values(item_id: int, matches: Iterable[Match], event_ids: Set[int]) -> 
     return pairs
 
 
-def pair_rows(item_id: int, matches: Iterable[Match], event_ids: Set[int]) -> list[SimilarPair]:
-    """``pair_values`` as unsaved ``SimilarPair`` rows."""
-    return [
-        SimilarPair(
-            item_id=pk,
-            other_id=other,
-            similarity=similarity,
-            containment=containment,
-            score=score,
-            flagged=flagged,
-            same_event=same_event,
-        )
-        for pk, other, similarity, containment, score, flagged, same_event in pair_values(
-            item_id, matches, event_ids
-        )
-    ]
-
-
-def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:
+def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[PairValues]:
     """The item's pairs, both ways round: flagged matches and same-event neighbours."""
     event_ids = _same_event_window(item, entry)
     by_id = {m.item_id: m for m in matches}
@@ -269,29 +383,30 @@ def _pairs(item: Item, entry: Entry, matches: list[Match]) -> list[SimilarPair]:
     for item_id, text, _signature, submitted_at, unit_id in _entries(missing) if missing else []:
         measures = sh.measure(entry.shingled, sh.Shingled.from_stored(text))
         by_id[item_id] = Match(item_id, measures, submitted_at, unit_id)
-    return pair_rows(item.pk, by_id.values(), set(event_ids))
+    return pair_values(item.pk, by_id.values(), set(event_ids))
 
 
-PAIR_FIELDS = ("item_id", "other_id", "similarity", "containment", "score", "flagged", "same_event")
-
-
-def _write_pairs(item_id: int, pairs: list[SimilarPair]) -> None:
+def _write_pairs(item_id: int, pairs: list[PairValues], *, created: bool = False) -> None:
     """Make the item's pairs (both ways round) exactly ``pairs``: the rows that differ are
     deleted and inserted, the others left alone (a recheck after a workflow move mostly finds
-    the same pairs: no rows, and no index entries, are rewritten for them)."""
-    stored = {
-        row[1:]: row[0]
-        for row in SimilarPair.objects.filter(Q(item_id=item_id) | Q(other_id=item_id)).values_list(
-            "pk", *PAIR_FIELDS
-        )
-    }
-    new = []
-    for pair in sorted(pairs, key=lambda p: (p.item_id, p.other_id)):
-        if stored.pop(tuple(getattr(pair, name) for name in PAIR_FIELDS), None) is None:
-            new.append(pair)
-    if stored:
-        SimilarPair.objects.filter(pk__in=sorted(stored.values())).delete()
-    SimilarPair.objects.bulk_create(new)
+    the same pairs: no rows, and no index entries, are rewritten for them). ``created``: the
+    item was inserted in this transaction, so no pair row can name it yet."""
+    table = _table(SimilarPair)
+    stored: dict[tuple[Any, ...], int] = {}
+    with connection.cursor() as cursor:
+        if not created:
+            cursor.execute(
+                f"SELECT id, {', '.join(PAIR_COLUMNS)} FROM {table} "  # noqa: S608 - no value is built into it
+                "WHERE item_id = %s OR other_id = %s",
+                [item_id, item_id],
+            )
+            # SQLite gives the booleans back as 0 and 1, which compare and hash as False, True.
+            stored = {row[1:]: row[0] for row in cursor.fetchall()}
+        new = [pair for pair in sorted(pairs) if stored.pop(pair, None) is None]
+        if stored:
+            where, params = _in(sorted(stored.values()))
+            cursor.execute(f"DELETE FROM {table} WHERE id {where}", params)  # noqa: S608 - only placeholders are built
+    _insert(SimilarPair, PAIR_COLUMNS, new)
 
 
 def novelty(
@@ -322,34 +437,53 @@ def lock_pairs() -> None:
 
 
 def _stored_entry(item_id: int) -> Entry | None:
-    """The item's entry as the index holds it (None: it has none yet)."""
-    row = DuplicateSignature.objects.filter(item_id=item_id).values_list("text", "signature")
-    found = row.first()
+    """The item's entry as the index holds it (None: it has none yet), without its ``keys``:
+    ``candidates(..., keys_of=item_id)`` reads them in its own query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT text, signature FROM {_table(DuplicateSignature)} WHERE item_id = %s",  # noqa: S608 - no value is built into it
+            [item_id],
+        )
+        found = cursor.fetchone()
     if found is None:
         return None
-    keys = LshBand.objects.filter(item_id=item_id).order_by("id").values_list("paragraph", "key")
-    return Entry(sh.Shingled.from_stored(found[0]), list(sh.unpack(found[1])), list(keys))
+    return Entry(sh.Shingled.from_stored(found[0]), list(sh.unpack(found[1])), [])
 
 
 def index_item(
-    item: Item, entry: Entry | None = None, *, text_unchanged: bool = False
+    item: Item,
+    entry: Entry | None = None,
+    *,
+    text_unchanged: bool = False,
+    created: bool = False,
 ) -> list[Match]:
     """(Re)index one item: its entry, its pairs and its novelty, in one transaction. Returns
     the matches found. ``text_unchanged`` (a workflow move: the text is the one last indexed)
-    reuses the stored entry and rewrites only the pairs and the novelty."""
-    with transaction.atomic():
+    reuses the stored entry and rewrites only the pairs and the novelty. ``created``: the item
+    was inserted in the caller's transaction (``post_save`` with ``created``), so it has no
+    rows of its own to read or delete.
+
+    Inside the caller's transaction no savepoint is taken: an error here fails that
+    transaction, as it should (the index must not fall behind the item's text)."""
+    with transaction.atomic(savepoint=False):
         lock_pairs()
         stored = _stored_entry(item.pk) if text_unchanged and entry is None else None
         entry = stored or entry or Entry.of_item(item)
         # The item's own rows are left out of every read below, so they are written last,
         # novelty and all, in one upsert.
-        matches = check(entry, exclude_item_id=item.pk)
-        _write_pairs(item.pk, _pairs(item, entry, matches))
+        found = candidates(
+            entry, exclude_item_id=item.pk, keys_of=item.pk if stored is not None else None
+        )
+        matches = _confirm(entry, found)
+        _write_pairs(item.pk, _pairs(item, entry, matches), created=created)
         value, nearest = novelty(item.submitted_at, matches)
         if stored is not None:
-            DuplicateSignature.objects.filter(item_id=item.pk).update(
-                novelty=value, nearest_id=nearest, computed_at=timezone.now()
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {_table(DuplicateSignature)} "  # noqa: S608 - no value is built into it
+                    "SET novelty = %s, nearest_id = %s, computed_at = %s WHERE item_id = %s",
+                    [value, nearest, _now(), item.pk],
+                )
         else:
-            _write_entry(item.pk, entry, value, nearest)
+            _write_entry(item.pk, entry, value, nearest, created=created)
     return matches

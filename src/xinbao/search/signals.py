@@ -73,7 +73,9 @@ def item_saved(
         from xinbao.search import duplicates
 
         entry = None if texts is None else duplicates.Entry.of(instance.title, instance.body, texts)
-        duplicates.index_item(instance, entry, text_unchanged=not text_changed)
+        duplicates.index_item(
+            instance, entry, text_unchanged=not text_changed, created=bool(kwargs.get("created"))
+        )
 
 
 def item_deleting(sender: type[Item], instance: Item, **kwargs: Any) -> None:
