@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "xinbao.security.middleware.SecondFactorMiddleware",
     "xinbao.web.middleware.UserLanguageMiddleware",
     "xinbao.security.middleware.SessionLimitsMiddleware",
     "xinbao.security.middleware.OTPRequiredMiddleware",
