@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "xinbao.security.middleware.SecondFactorMiddleware",
     "xinbao.web.middleware.UserLanguageMiddleware",
     "xinbao.security.middleware.SessionLimitsMiddleware",
     "xinbao.security.middleware.OTPRequiredMiddleware",
@@ -154,7 +154,8 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins for locked-out usernames before the password is checked (R04).
     "xinbao.security.backends.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend whose get_user loads the user's unit with the user (one query per request).
+    "xinbao.security.backends.UserBackend",
 ]
 
 # PBKDF2-HMAC-SM3 first: new passwords use it and older hashes are rewritten at the next login.

@@ -161,7 +161,7 @@ def test_unit_page_query_count_does_not_grow(
         assert client.get(url).status_code == 200
 
 
-WARM_QUERIES = 6  # session, user, OTP device, the unit, the ledger stamp, the unread badge
+WARM_QUERIES = 4  # session, the user with their unit, the ledger stamp, the unread badge
 
 
 @pytest.mark.parametrize("warm", [False, True])

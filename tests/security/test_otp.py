@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import pytest
 from axes.models import AccessAttempt
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import TOTP, totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django.fixtures import Settings
 
 from tests.conftest import County
+from tests.factories import PASSWORD
 from tests.security.conftest import web_login
 from tests.security.test_passwords import named_paths
 from xinbao.audit.models import AuditRecord
 from xinbao.orgs.models import User
+from xinbao.security.otp import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +135,117 @@ def test_r08_totp_matches_rfc6238(county: County) -> None:
     vector.time = 59
     assert vector.token() == 94287082  # RFC 6238 appendix B, SHA-1
     assert len(code(device)) == 8
+
+
+def verified_client(user: User, device: TOTPDevice) -> Client:
+    client = Client()
+    web_login(client, user.username)
+    assert client.post("/account/otp/verify/", {"token": code(device)}).status_code == 302
+    return client
+
+
+def device_queries(client: Client, path: str) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    return status, [q["sql"] for q in queries if "otp_totp_totpdevice" in q["sql"]]
+
+
+def test_r08_verified_session_stays_verified_without_a_device_query(county: County) -> None:
+    user = county.officer_a
+    client = verified_client(user, device_for(user))
+    for _n in range(2):
+        assert device_queries(client, "/items/") == (200, [])
+
+
+def test_r08_officer_without_a_device_costs_no_device_query_after_the_first_page(
+    county: County,
+) -> None:
+    client = Client()
+    web_login(client, county.officer_a.username)
+    client.get("/items/")
+    assert device_queries(client, "/items/") == (200, [])
+
+
+def test_r08_device_reset_elsewhere_drops_the_other_sessions_second_factor(
+    county: County,
+) -> None:
+    user = county.officer_a
+    device = device_for(user)
+    client = verified_client(user, device)
+    assert client.get("/items/").status_code == 200
+    device.delete()  # reset by the administrator, or by the user in another session
+    response = client.get("/items/")
+    assert response.status_code == 200  # no device left: the password alone, as before
+    renewed = TOTPDevice.objects.create(user=user, name="新", key=KEY[::-1], confirmed=True)
+    response = client.get("/items/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/otp/verify/"
+    # Re-keying the device (not a new row) does the same to a session verified by the old key.
+    other = verified_client(user, renewed)
+    assert other.get("/items/").status_code == 200
+    renewed.key = KEY
+    renewed.save()
+    assert other.get("/items/").headers["Location"] == "/account/otp/verify/"
+
+
+def test_r08_device_enrolled_elsewhere_stops_a_password_only_session(county: County) -> None:
+    user = county.officer_a
+    client = Client()
+    web_login(client, user.username)
+    assert client.get("/items/").status_code == 200  # no device: remembered in the session
+    device_for(user)
+    response = client.get("/items/")
+    assert response.headers["Location"] == "/account/otp/verify/"
+
+
+def test_r08_verification_saves_do_not_drop_other_sessions(county: County) -> None:
+    user = county.officer_a
+    device = device_for(user)
+    first = verified_client(user, device)
+    second = Client()
+    web_login(second, user.username)
+    second.post("/account/otp/verify/", {"token": code(device, offset=1)})  # saves last_t
+    assert second.get("/items/").status_code == 200
+    assert first.get("/items/").status_code == 200
+
+
+def test_r08_forged_session_record_with_a_wrong_epoch_is_not_verified(county: County) -> None:
+    user = county.officer_a
+    device = device_for(user)
+    user.refresh_from_db()
+    forged: list[dict[str, object]] = [
+        {"user": user.pk, "epoch": user.otp_epoch + 1, "device": device.persistent_id},
+        {"user": user.pk, "epoch": user.otp_epoch - 1, "device": device.persistent_id},
+        {"user": county.officer_b.pk, "epoch": user.otp_epoch, "device": device.persistent_id},
+        {"user": user.pk, "epoch": user.otp_epoch + 1, "device": None},
+    ]
+    for value in forged:
+        client = Client()
+        web_login(client, user.username)
+        session = client.session
+        session[SESSION_KEY] = value
+        session.save()
+        response = client.get("/items/")
+        assert response.status_code == 302, value
+        assert response.headers["Location"] == "/account/otp/verify/", value
+        assert SESSION_KEY not in client.session, value
+
+
+def test_r08_own_password_change_keeps_this_sessions_second_factor_only(
+    county: County,
+) -> None:
+    user = county.officer_a
+    device = device_for(user)
+    client = verified_client(user, device)
+    user.refresh_from_db()
+    epoch = user.otp_epoch
+    new = "Qingtian#Info2026"
+    done = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.otp_epoch == epoch + 1
+    assert client.get("/items/").status_code == 200
+    assert client.session[SESSION_KEY]["epoch"] == epoch + 1

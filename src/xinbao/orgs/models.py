@@ -8,6 +8,8 @@ above the unit: the one its items are submitted to. Both are derived and kept up
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -197,6 +199,11 @@ class User(AbstractUser):
     # Set whenever the password is set through ``set_password`` (see
     # xinbao.security.validators.PasswordHistoryValidator); NULL means unknown, never expired.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # The second factor's generation (R08): a session's OTP verification holds only while the
+    # epoch it recorded equals this one (``security.otp``). Raised when a confirmed device is
+    # added, removed or re-keyed and when the password changes, so every other session loses
+    # its second factor without a device query per request.
+    otp_epoch = models.PositiveIntegerField(_("动态口令代次"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("用户")
@@ -209,6 +216,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new password (``set_password`` then ``save``; not the hash upgrade at sign-in,
+        which clears ``_password`` first) raises ``otp_epoch`` in the same UPDATE, so the other
+        sessions' second factor ends with it; the value is read back after the save."""
+        # ``_password`` is AbstractBaseUser's raw new password, which the stubs do not declare.
+        bump = getattr(self, "_password", None) is not None and not self._state.adding
+        if bump:
+            self.otp_epoch = models.F("otp_epoch") + 1
+            fields = kwargs.get("update_fields")
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "otp_epoch"}
+        super().save(*args, **kwargs)
+        if bump:
+            self.refresh_from_db(fields=["otp_epoch"])
 
     @property
     def display_name(self) -> str:

@@ -58,6 +58,8 @@ def ranking(request: AuthedRequest) -> HttpResponse:
     officers = request.GET.get("officers") == "1"
     build = officer_ranking if officers else unit_ranking
     result = build(department, period, unit_class=kind)
+    # The units' ranking has read the year's rule set (for the quotas); the officers' has not.
+    ruleset = queries.ruleset_of(department, period.year) if officers else result.ruleset
     context = {
         "year": year,
         "period": period,
@@ -67,7 +69,7 @@ def ranking(request: AuthedRequest) -> HttpResponse:
         "officers": officers,
         "groups": result.groups,
         "overall": result.overall,
-        "ruleset": queries.ruleset_of(department, period.year),
+        "ruleset": ruleset,
         "updating": pending.is_pending(department.pk),
         "classes": Unit.AssessmentClass.choices,
         "is_editor": user.has_role(Role.EDITOR),

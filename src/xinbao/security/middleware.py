@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,10 +18,11 @@ from django.http import (
 )
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from xinbao.audit.services import audit_record
 from xinbao.security.matrix import ADMIN_NAMESPACE, get_matrix
-from xinbao.security.otp import otp_required_for, user_has_device
+from xinbao.security.otp import otp_required_for, otp_session_state, user_has_device
 from xinbao.security.sessions import session_expired
 
 logger = logging.getLogger("xinbao.security.authz")
@@ -41,10 +43,42 @@ class SessionLimitsMiddleware:
         return self.get_response(request)
 
 
+def _is_verified(user: Any) -> bool:
+    return user.otp_device_id is not None
+
+
+class SecondFactorMiddleware:
+    """In place of django-otp's OTPMiddleware, which reads the verifying device from the database
+    on every request: ``request.user.otp_device_id`` is the persistent id of the device that
+    verified this session, from the session's record at the user's current ``otp_epoch``
+    (``security.otp``), else None; ``request.user.is_verified()`` says whether there is one.
+    No query of its own (the user row is loaded anyway); lazy like ``request.user``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None:
+            request.user = SimpleLazyObject(partial(self.verified_user, request, user))  # type: ignore[assignment]
+        return self.get_response(request)
+
+    @staticmethod
+    def verified_user(request: HttpRequest, user: Any) -> Any:
+        user.otp_device_id = None
+        user.is_verified = partial(_is_verified, user)
+        if user.is_authenticated:
+            state = otp_session_state(request, user)
+            if state is not None:
+                user.otp_device_id = state.get("device")
+        return user
+
+
 class OTPRequiredMiddleware:
     """After the password, a user with a TOTP device reaches nothing but the code step; a user
     whose role requires a second factor (XINBAO_OTP_REQUIRED) and has none reaches nothing but
-    the enrolment page (R08). Runs after django-otp's OTPMiddleware."""
+    the enrolment page (R08). Runs after SecondFactorMiddleware; whether a user has no device is
+    kept in the session (``user_has_device``), so the officers who have none cost no query."""
 
     allowed = ("/logout/", "/static/")
 
@@ -60,7 +94,7 @@ class OTPRequiredMiddleware:
             and not user.is_verified()  # type: ignore[attr-defined]
         ):
             target = None
-            if user_has_device(user):
+            if user_has_device(user, request):
                 target = reverse("otp_verify")
             elif settings.XINBAO_OTP_REQUIRED and otp_required_for(user):
                 target = reverse("otp_setup")

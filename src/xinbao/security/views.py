@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinbao.audit.services import audit_record
+from xinbao.security.otp import otp_session_login
 from xinbao.security.sessions import active_sessions, end_other_sessions
 from xinbao.web.access import AuthedRequest
 
@@ -63,7 +63,7 @@ def otp_setup(request: AuthedRequest) -> HttpResponse:
         if device.verify_token(request.POST.get("token", "").strip()):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            otp_login(request, device)
+            otp_session_login(request, device)
             audit_record(actor=user, action="auth.otp_enrolled", obj=user)
             messages.success(request, _("动态口令已绑定。"))
             return redirect(_next_url(request))
@@ -92,7 +92,7 @@ def otp_verify(request: AuthedRequest) -> HttpResponse:
         token = request.POST.get("token", "").strip()
         for device in TOTPDevice.objects.filter(user=user, confirmed=True):
             if device.verify_token(token):
-                otp_login(request, device)
+                otp_session_login(request, device)
                 audit_record(actor=user, action="auth.otp_verified", obj=user)
                 return redirect(_next_url(request))
         error = _("动态口令不正确,请重试。")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from xinbao.audit.services import audit_record
 from xinbao.orgs.models import Role
+from xinbao.security.otp import otp_session_keep
 from xinbao.security.sessions import end_other_sessions
 from xinbao.web.access import AuthedRequest
 
@@ -68,6 +69,8 @@ class PasswordChange(auth_views.PasswordChangeView):
         user.save(update_fields=["must_change_password"])
         # Django's session auth hash already refuses the other sessions; remove them too (R07).
         end_other_sessions(user, keep=self.request.session.session_key)
+        # The new password raised the second factor's epoch; this session keeps its own (R08).
+        otp_session_keep(self.request)
         audit_record(actor=user, action="user.password_change", obj=user)
         messages.success(self.request, _("密码已修改。"))
         return response
