@@ -288,7 +288,7 @@ def rebuild_backend() -> None:
     if connection.vendor == "postgresql":
         fulltext.backfill()
         with connection.cursor() as cursor:
-            cursor.execute("REINDEX INDEX search_doc_vector_gin")
+            cursor.execute("REINDEX INDEX search_doc_scope_gin")
     else:
         _run(fulltext.FILL)
 
