@@ -117,7 +117,8 @@ def wipe() -> None:
             else:
                 cursor.execute(f"DELETE FROM {table}")
         if connection.vendor == "sqlite":
-            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+            # Contentless since search/0008: emptied with 'delete-all' ('rebuild' is refused).
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('delete-all')")
             cursor.execute("VACUUM")
 
 

@@ -160,7 +160,7 @@ def index_size() -> str:
             )
         cursor.execute(
             "SELECT pg_total_relation_size('search_searchdocument'), "
-            "pg_relation_size('search_doc_vector_gin'), pg_total_relation_size('items_item')"
+            "pg_relation_size('search_doc_scope_gin'), pg_total_relation_size('items_item')"
         )
         total, gin, items = cursor.fetchone()
         return (

@@ -201,7 +201,7 @@ def backend_index_exists() -> bool:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_doc_ai'")
         else:
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'search_doc_vector_gin'")
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'search_doc_scope_gin'")
         return cursor.fetchone() is not None
 
 

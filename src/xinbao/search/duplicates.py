@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, cast
 
+import numpy as np
+import numpy.typing as npt
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -70,11 +72,19 @@ class Entry:
 
     @classmethod
     def of_shingled(cls, shingled: sh.Shingled) -> Entry:
-        values = sh.signature(shingled.whole) if shingled.whole else [0] * sh.NUM_PERM
-        keys = [(-1, key) for key in sh.doc_keys(values)] if shingled.whole else []
-        for index, paragraph_set in shingled.long.items():
-            keys += [(index, key) for key in sh.paragraph_keys(sh.signature(paragraph_set))]
-        return cls(shingled, values, keys)
+        values, keys, paragraphs = cls.computed(shingled)
+        return cls(shingled, values, list(zip(paragraphs.tolist(), keys.tolist(), strict=True)))
+
+    @staticmethod
+    def computed(
+        shingled: sh.Shingled,
+    ) -> tuple[list[int], npt.NDArray[np.int64], npt.NDArray[np.int16]]:
+        """The text's signature, and its band keys with their paragraph numbers as arrays
+        (``shingles.band_arrays``): what ``of_shingled`` holds and a rebuild stores."""
+        values = [0] * sh.NUM_PERM if shingled.empty else sh.signature(shingled.windows())
+        long = [sh.signature(windows) for windows in shingled.long_windows()]
+        keys, paragraphs = sh.band_arrays(None if shingled.empty else values, shingled.long, long)
+        return values, keys, paragraphs
 
     @functools.cached_property
     def packed_bytes(self) -> bytes:

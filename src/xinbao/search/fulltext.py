@@ -9,7 +9,10 @@ punctuation, so the precomputed Chinese tokens (换届, 组织部) are indexed e
 
 PostgreSQL: a ``vector tsvector`` column kept equal to ``to_tsvector('simple', tokens)`` by a
 ``BEFORE INSERT OR UPDATE OF tokens`` trigger, and a GIN index on it (a rebuild's session gives the
-vector its workers computed instead, which the trigger then keeps: ``GIVEN_VECTORS``). The
+vector its workers computed instead, which the trigger then keeps: ``GIVEN_VECTORS``). Since
+``search/0009`` that index is ``search_doc_scope_gin`` (below) alone: a multicolumn GIN index
+answers a condition on any of its columns, so it serves a match on the vector with no unit or
+department as well, and the vector's own index (``search_doc_vector_gin``) is gone. The
 ``simple`` configuration only lower-cases; its parser splits on the spaces between our tokens (a
 token has no punctuation to split on). Not a generated column: adding one rewrites the whole table
 (74 s for a million documents), while a plain nullable column and a trigger are catalog changes; the
@@ -20,7 +23,7 @@ are never blocked. ``search/0004`` turns the generated column of installations t
 ``search/0002`` into this one (``DROP EXPRESSION`` keeps the stored values, no rewrite), so every
 installation ends in the same schema.
 
-Migration ``search/0004`` copies the item fields that visibility reads onto
+Migration ``search/0005`` copies the item fields that visibility reads onto
 ``search_searchdocument`` (``unit_id``, ``department_id``, ``state``) and, on PostgreSQL, indexes
 them with the vector in one GIN index (``btree_gin`` for the integer columns): a search for
 ``unit_id = U`` or ``department_id = D`` and ``vector @@ query`` intersects the posting lists inside
@@ -200,20 +203,15 @@ def remove_scoped(schema_editor: Any) -> None:
 # A first build (``search.index.reindex`` into an empty table) loads the rows without the
 # per-row maintenance and builds the backend indexes once at the end: on SQLite without the
 # insert trigger, then ``FILL`` (a third of the CPU of the trigger's row-by-row inserts); on
-# PostgreSQL without the two GIN indexes, then one sorted build of each (inside
-# the rebuild's transaction, not CONCURRENTLY: the table was empty when it began).
+# PostgreSQL without the GIN index, then one sorted build of it (inside the rebuild's
+# transaction, not CONCURRENTLY: the table was empty when it began).
 BULK_DROP = {
     "sqlite": ["DROP TRIGGER IF EXISTS search_doc_ai;"],
-    "postgresql": [
-        "DROP INDEX IF EXISTS search_doc_vector_gin;",
-        "DROP INDEX IF EXISTS search_doc_scope_gin;",
-    ],
+    "postgresql": ["DROP INDEX IF EXISTS search_doc_scope_gin;"],
 }
 BULK_RESTORE = {
     "sqlite": [SCOPED_CREATE["sqlite"][1]],
     "postgresql": [
-        "CREATE INDEX IF NOT EXISTS search_doc_vector_gin ON search_searchdocument"
-        " USING gin (vector);",
         "CREATE INDEX IF NOT EXISTS search_doc_scope_gin ON search_searchdocument"
         " USING gin (unit_id, department_id, vector);",
     ],
@@ -381,7 +379,8 @@ def remove_scope(schema_editor: Any) -> None:
 
 def install(schema_editor: Any) -> None:
     """Create the structures (each statement idempotent). On PostgreSQL call it outside a
-    transaction (a non-atomic migration): the index is built ``CONCURRENTLY``."""
+    transaction (a non-atomic migration): the index is built ``CONCURRENTLY`` (``search/0009``
+    drops it again)."""
     connection = schema_editor.connection
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -405,6 +404,21 @@ def install(schema_editor: Any) -> None:
 def remove(schema_editor: Any) -> None:
     for sql in DROP.get(schema_editor.connection.vendor, []):
         schema_editor.execute(sql)
+
+
+def drop_vector_index(schema_editor: Any) -> None:
+    """PostgreSQL: drop ``search_doc_vector_gin`` (``search/0009``), ``CONCURRENTLY``: outside a
+    transaction, never blocking writers. Nothing on SQLite."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX};")
+
+
+def restore_vector_index(schema_editor: Any) -> None:
+    """PostgreSQL: ``search_doc_vector_gin`` built again (``CONCURRENTLY``; an invalid one an
+    interrupted build left is dropped first), reversing ``search/0009``."""
+    if schema_editor.connection.vendor == "postgresql":
+        drop_if_invalid(schema_editor, INDEX)
+        schema_editor.execute(CREATE_INDEX)
 
 
 def vector_pending() -> int:

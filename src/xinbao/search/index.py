@@ -120,6 +120,22 @@ def _text_batches(batch_size: int) -> Iterator[list[parallel.TextRow]]:
         last_id = batch[-1][0]
 
 
+# PostgreSQL: a batch of a rebuild's entries, on its way in (``_write_documents``).
+DOCUMENTS_TEMP = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS search_rebuild_documents (item_id bigint, tokens text,"
+    " vector tsvector, unit_id integer, department_id integer, state varchar(20),"
+    " indexed_at timestamp with time zone) ON COMMIT DELETE ROWS"
+)
+DOCUMENTS_UPSERT = (
+    "INSERT INTO search_searchdocument"
+    " (item_id, tokens, vector, unit_id, department_id, state, indexed_at)"
+    " SELECT * FROM search_rebuild_documents ON CONFLICT (item_id) DO UPDATE SET"
+    " tokens = excluded.tokens, vector = excluded.vector,"
+    " unit_id = excluded.unit_id, department_id = excluded.department_id,"
+    " state = excluded.state, indexed_at = excluded.indexed_at"
+)
+
+
 def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
     """Upsert the documents of ``computed`` (id, tokens, tsvector or None: see
     ``parallel.tokens_of``) whose tokens or copied fields (``SCOPE_FIELDS``, read here from the
@@ -140,30 +156,30 @@ def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
         for pk, tokens, vector in computed
         if pk in scopes and current.get(pk) != (tokens, *scopes[pk])
     ]
-    if changed:
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+    if not changed:
+        return 0
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sql = (
-                "INSERT INTO search_searchdocument"
-                " (item_id, tokens, vector, unit_id, department_id, state, indexed_at)"
-                " VALUES (%s, %s, %s::tsvector, %s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET"
-                " tokens = excluded.tokens, vector = excluded.vector,"
-                " unit_id = excluded.unit_id, department_id = excluded.department_id,"
-                " state = excluded.state, indexed_at = excluded.indexed_at"
-            )
-            rows = [(*row, now) for row in changed]
+            # Copied into a temporary table, then upserted by one statement: an upsert per row
+            # cost the backend 0.05 ms and this process 0.045 ms more a row (its parse and plan).
+            cursor.execute(DOCUMENTS_TEMP)
+            # Emptied first: inside an enclosing transaction, ON COMMIT has not come yet.
+            cursor.execute("TRUNCATE search_rebuild_documents")
+            with cursor.cursor.copy("COPY search_rebuild_documents FROM STDIN") as copy:
+                for row in changed:
+                    copy.write_row((*row, now))
+            cursor.execute(DOCUMENTS_UPSERT)
         else:
-            sql = (
+            cursor.executemany(
                 "INSERT INTO search_searchdocument"
                 " (item_id, tokens, unit_id, department_id, state, indexed_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET"
                 " tokens = excluded.tokens, unit_id = excluded.unit_id,"
                 " department_id = excluded.department_id, state = excluded.state,"
-                " indexed_at = excluded.indexed_at"
+                " indexed_at = excluded.indexed_at",
+                [(pk, tokens, *rest, now) for pk, tokens, _v, *rest in changed],
             )
-            rows = [(pk, tokens, *rest, now) for pk, tokens, _v, *rest in changed]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
     return len(changed)
 
 
@@ -180,7 +196,8 @@ def reindex(
     batch; an item edited during the run is indexed by its own save. ``progress`` is called
     with the number of items done per batch. The tokens are computed by ``workers`` processes
     (``search.parallel``; 1: in this one) while this process writes; rows are written with one
-    prepared upsert per batch (no model instances), the backend index following by its
+    upsert per batch (no model instances; PostgreSQL: copied into a temporary table, then
+    upserted by one statement), the backend index following by its
     triggers — except in a first build (an empty table), which loads the rows without that
     maintenance and builds the backend indexes once at the end (``fulltext.BULK_DROP``;
     ``restore_backend`` repairs an interrupted one).
@@ -199,6 +216,10 @@ BULK_SETTINGS = {
     "synchronous_commit": "off",
     fulltext.GIVEN_VECTORS: "on",
 }
+# And the values written compressed with LZ4 rather than pglz, when the server was built with
+# it (Debian's is): the token strings, vectors and compared texts all go out of line
+# compressed, and pglz cost the backend more CPU.
+LZ4 = ("default_toast_compression", "lz4")
 
 
 @contextmanager
@@ -207,15 +228,20 @@ def bulk_session() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    settings = dict(BULK_SETTINGS)
     with connection.cursor() as cursor:
-        for name, value in BULK_SETTINGS.items():
+        cursor.execute("SELECT enumvals FROM pg_settings WHERE name = %s", [LZ4[0]])
+        found = cursor.fetchone()
+        if found is not None and LZ4[1] in (found[0] or []):
+            settings[LZ4[0]] = LZ4[1]
+        for name, value in settings.items():
             cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
     try:
         yield
     finally:
         try:
             with connection.cursor() as cursor:
-                for name in BULK_SETTINGS:
+                for name in settings:
                     cursor.execute(f"RESET {name}")
         except DatabaseError:  # a failed transaction: its rollback undoes the settings
             pass
@@ -288,7 +314,7 @@ def rebuild_backend() -> None:
     if connection.vendor == "postgresql":
         fulltext.backfill()
         with connection.cursor() as cursor:
-            cursor.execute("REINDEX INDEX search_doc_vector_gin")
+            cursor.execute("REINDEX INDEX search_doc_scope_gin")
     else:
         _run(fulltext.FILL)
 

@@ -113,7 +113,7 @@ def tokens_of(rows: Sequence[TextRow], vectors: bool = False) -> list[tuple[int,
 
 def _band_count(shingled: sh.Shingled) -> int:
     """How many bands ``Entry.of_shingled(shingled)`` has, without computing them."""
-    return (sh.DOC_BANDS if shingled.whole else 0) + sh.PARA_BANDS * len(shingled.long)
+    return (0 if shingled.empty else sh.DOC_BANDS) + sh.PARA_BANDS * len(shingled.long)
 
 
 def entries_of(rows: Sequence[EntryRow]) -> list[EntryResult]:
@@ -127,8 +127,8 @@ def entries_of(rows: Sequence[EntryRow]) -> list[EntryResult]:
         if stored == shingled.stored and count == _band_count(shingled):
             out.append(None)
             continue
-        entry = dup.Entry.of_shingled(shingled)
-        out.append((pk, shingled.stored, sh.pack(entry.values), *pack_bands(entry.keys)))
+        values, keys, paragraphs = dup.Entry.computed(shingled)
+        out.append((pk, shingled.stored, sh.pack(values), keys.tobytes(), paragraphs.tobytes()))
     return out
 
 

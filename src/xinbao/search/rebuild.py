@@ -162,10 +162,18 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...
             cursor.executemany(sql, list(rows))
 
 
+# PostgreSQL: a batch of signatures on its way in (``write_entries``).
+SIGNATURES_TEMP = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS search_rebuild_signatures (item_id bigint, text text,"
+    " signature bytea, computed_at timestamp with time zone) ON COMMIT DELETE ROWS"
+)
+
+
 def write_entries(changed: Sequence[parallel.Entry]) -> None:
     """Replace the entry of each ``(item id, stored text, packed signature, band keys, band
     paragraphs)`` (``parallel.entries_of``), in bulk: the item's bands deleted, its signature
-    upserted, all the bands inserted at once (PostgreSQL: one binary ``COPY`` built on arrays)."""
+    upserted (PostgreSQL: copied, then upserted by one statement), all the bands inserted at once
+    (PostgreSQL: one binary ``COPY`` built on arrays)."""
     if not changed:
         return
     ids = [row[0] for row in changed]
@@ -177,12 +185,24 @@ def write_entries(changed: Sequence[parallel.Entry]) -> None:
                 f"DELETE FROM {_q(bands)} WHERE item_id IN ({_in(len(chunk))})",  # noqa: S608 - only placeholders are built
                 list(chunk),
             )
-        cursor.executemany(
-            f"INSERT INTO {_q(signatures)} (item_id, text, signature, computed_at) "  # noqa: S608 - constant names
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (item_id) DO UPDATE SET text = excluded.text, "
-            "signature = excluded.signature, computed_at = excluded.computed_at",
-            [(pk, stored, signature, now) for pk, stored, signature, _k, _p in changed],
+        rows = [(pk, stored, signature, now) for pk, stored, signature, _k, _p in changed]
+        upsert = (
+            f"INSERT INTO {_q(signatures)} (item_id, text, signature, computed_at) {{}} "
+            "ON CONFLICT (item_id) DO UPDATE SET text = excluded.text, "
+            "signature = excluded.signature, computed_at = excluded.computed_at"
         )
+        if connection.vendor == "postgresql":
+            # Copied into a temporary table, then upserted by one statement (not one a row,
+            # each parsed and planned).
+            cursor.execute(SIGNATURES_TEMP)
+            # Emptied first: inside an enclosing transaction, ON COMMIT has not come yet.
+            cursor.execute("TRUNCATE search_rebuild_signatures")
+            with cursor.cursor.copy("COPY search_rebuild_signatures FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(upsert.format("SELECT * FROM search_rebuild_signatures"))
+        else:
+            cursor.executemany(upsert.format("VALUES (%s, %s, %s, %s)"), rows)
         keys = np.frombuffer(b"".join(row[3] for row in changed), dtype=np.int64)
         paragraphs = np.frombuffer(b"".join(row[4] for row in changed), dtype=np.int16)
         items = np.repeat(np.array(ids, dtype=np.int64), [len(row[3]) // 8 for row in changed])

@@ -22,16 +22,29 @@ punctuation removed, so punctuation, script (繁/简) and full-width forms never
 - **exact measures** of a candidate: ``similarity`` (Jaccard of the whole shingle sets) and
   ``containment`` — the larger of the overlap coefficient ``|A∩B| / min(|A|, |B|)`` and, for
   every long paragraph of either text, the share of its shingles found in the other text.
+
+The exact measures count shingles as *shingle ids*, not strings (``Shingled``): each shingle's
+code points hashed to one 64-bit integer (``_MULTIPLIERS``) for all of a text's shingles at once
+on arrays, the sets kept as sorted arrays and intersected by binary search. Two different
+shingles of two compared texts get the same id with probability about 2⁻⁶⁴ per pair of shingles
+(a few 10⁻¹⁴ per pair of texts), so the measures are those of the strings
+(``tests/search/test_shingles.py`` pins them). Signatures still hash the strings (rensa's own
+hash: the stored signatures and band keys stay valid), and band keys are computed on arrays,
+every band of a text at once.
 """
 
 from __future__ import annotations
 
+import functools
 import operator
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import TypeVar
 
+import numpy as np
+import numpy.typing as npt
 from rensa import RMinHash  # type: ignore[import-untyped]  # rensa ships no type hints
 
 from xinbao.items.models import split_paragraphs
@@ -72,30 +85,62 @@ def paragraphs_of(title: str, body: str, attachments: Sequence[str] = ()) -> lis
 
 
 def paragraph_shingles(paragraph: str) -> set[str]:
+    """The definition of a paragraph's shingles (``Shingled`` computes their ids)."""
     if len(paragraph) <= SHINGLE:
         return {paragraph}
     return {paragraph[i : i + SHINGLE] for i in range(len(paragraph) - SHINGLE + 1)}
 
 
-@dataclass
-class Shingled:
-    """A text's paragraphs and shingle sets (the whole, and each long paragraph's)."""
+def _windows(paragraph: str) -> list[str]:
+    """``paragraph_shingles`` as a list, repeats included (what a MinHash takes: a minimum)."""
+    if len(paragraph) <= SHINGLE:
+        return [paragraph]
+    return [paragraph[i : i + SHINGLE] for i in range(len(paragraph) - SHINGLE + 1)]
 
-    paragraphs: list[str]
-    whole: set[str] = field(default_factory=set)
-    long: dict[int, set[str]] = field(default_factory=dict)  # paragraph index → its shingles
+
+UInt64s = npt.NDArray[np.uint64]
+T = TypeVar("T", bound=np.generic)
+Positions = npt.NDArray[np.intp]
+
+# A shingle's id: Σ code point × multiplier (mod 2⁶⁴), one odd 64-bit multiplier per position.
+# A shingle shorter than ``SHINGLE`` (a short paragraph) is padded with ``_PAD``, above every
+# code point, so it never equals a full-length one.
+_MULTIPLIERS = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+    ],
+    dtype=np.uint64,
+)
+_PAD = (0x110000).to_bytes(4, "little") * (SHINGLE - 1)
+
+
+def _ranges(starts: Positions, lengths: Positions) -> Positions:
+    """The concatenation of ``range(s, s + n)`` for each start and length."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]), dtype=np.intp)
+
+
+class Shingled:
+    """A text's paragraphs and, computed on first use, the ids of its shingles: ``whole`` (the
+    whole text's, sorted, unique) and each long paragraph's (``long``: their indices), kept as
+    positions in ``whole``."""
+
+    def __init__(self, paragraphs: Sequence[str]) -> None:
+        self.paragraphs = list(paragraphs)
+        self.long = [i for i, p in enumerate(self.paragraphs) if len(p) >= PASSAGE_MIN]
 
     @classmethod
     def of(cls, paragraphs: Sequence[str]) -> Shingled:
-        shingled = cls(list(paragraphs))
-        for index, paragraph in enumerate(paragraphs):
-            if not paragraph:
-                continue
-            shingles = paragraph_shingles(paragraph)
-            shingled.whole |= shingles
-            if len(paragraph) >= PASSAGE_MIN:
-                shingled.long[index] = shingles
-        return shingled
+        return cls(paragraphs)
+
+    @property
+    def empty(self) -> bool:
+        """No shingle at all (every paragraph empty)."""
+        return not any(self.paragraphs)
 
     @property
     def stored(self) -> str:
@@ -104,10 +149,82 @@ class Shingled:
 
     @classmethod
     def from_stored(cls, text: str) -> Shingled:
-        return cls.of(text.split("\n"))
+        return cls(text.split("\n"))
+
+    def windows(self) -> list[str]:
+        """Every shingle of the text as a string, repeats included."""
+        return [w for paragraph in self.paragraphs if paragraph for w in _windows(paragraph)]
+
+    def long_windows(self) -> list[list[str]]:
+        """The shingles of each long paragraph (in ``long`` order), repeats included."""
+        return [_windows(self.paragraphs[i]) for i in self.long]
+
+    @functools.cached_property
+    def _ids(self) -> tuple[UInt64s, Positions, Positions, Positions]:
+        """``whole``; each long paragraph's shingles as positions in it (concatenated), where
+        each paragraph's start and how many."""
+        lengths = np.array([len(p) for p in self.paragraphs], dtype=np.intp)
+        if not lengths.any():
+            nothing = np.zeros(0, dtype=np.intp)
+            return np.zeros(0, dtype=np.uint64), nothing, nothing, nothing
+        # The paragraphs' code points, each followed by a pad, so that every window starting in
+        # a paragraph has ``SHINGLE`` values: a full window, or a short paragraph padded.
+        encoded = _PAD.join([p.encode("utf-32-le") for p in self.paragraphs]) + _PAD
+        codes = np.frombuffer(encoded, dtype="<u4").astype(np.uint64)
+        n = len(codes) - SHINGLE + 1
+        ids = codes[:n] * _MULTIPLIERS[0]
+        for j in range(1, SHINGLE):
+            ids += codes[j : j + n] * _MULTIPLIERS[j]
+        offsets = np.cumsum(lengths + SHINGLE - 1) - (lengths + SHINGLE - 1)
+        counts = np.where(lengths > 0, np.maximum(lengths - SHINGLE + 1, 1), 0)
+        whole = _distinct(ids[_ranges(offsets, counts)])
+        if not self.long:
+            nothing = np.zeros(0, dtype=np.intp)
+            return whole, nothing, nothing, nothing
+        long = np.array(self.long, dtype=np.intp)
+        spans = counts[long]
+        positions = np.searchsorted(whole, ids[_ranges(offsets[long], spans)])
+        label = np.repeat(np.arange(len(long), dtype=np.intp), spans)
+        code = _distinct(label * len(whole) + positions)  # each paragraph's shingles, once
+        label, members = np.divmod(code, len(whole))
+        sizes = np.bincount(label, minlength=len(long))
+        return whole, members, np.cumsum(sizes) - sizes, sizes
+
+    @property
+    def whole(self) -> UInt64s:
+        """The ids of the text's shingles, sorted, each once."""
+        return self._ids[0]
+
+    def long_shares(self, found: npt.NDArray[np.bool_]) -> list[float]:
+        """For each long paragraph, the share of its shingles that ``found`` (one flag per
+        shingle of ``whole``) marks."""
+        _whole, members, starts, sizes = self._ids
+        if not len(sizes):
+            return []
+        hits = np.add.reduceat(found[members].astype(np.intp), starts)
+        return (hits / sizes).tolist()
 
 
-def signature(shingles: set[str]) -> list[int]:
+def _distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
+    """``values`` sorted, each once (``np.unique`` costs several times as much on a few
+    hundred values)."""
+    values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[:1] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def _found_in(mine: UInt64s, theirs: UInt64s) -> npt.NDArray[np.bool_]:
+    """For each of the sorted ``mine``, whether the sorted ``theirs`` holds it."""
+    at = np.searchsorted(theirs, mine)
+    at[at == len(theirs)] = 0
+    return theirs[at] == mine
+
+
+def signature(shingles: Sequence[str] | set[str]) -> list[int]:
+    """The MinHash signature of the shingles (strings; repeats change nothing: each value is a
+    minimum)."""
     minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
     minhash.update(list(shingles))  # a minimum: the order of the shingles does not matter
     return list(minhash.digest())
@@ -148,29 +265,47 @@ def _prefix(kind: int, band: int) -> int:
     return key
 
 
-_DOC_PREFIXES = [_prefix(1, band) for band in range(DOC_BANDS)]
-_PARA_PREFIXES = [_prefix(2, band) for band in range(PARA_BANDS)]
+_DOC_PREFIXES = np.array([_prefix(1, band) for band in range(DOC_BANDS)], dtype=np.uint64)
+_PARA_PREFIXES = np.array([_prefix(2, band) for band in range(PARA_BANDS)], dtype=np.uint64)
+_PRIME = np.uint64(_FNV_PRIME)
 
 
-def _keys(prefixes: Sequence[int], rows: int, values: Sequence[int]) -> list[int]:
-    """``_band_key`` of each band, from the precomputed prefixes (the hot loop of a rebuild:
-    a few multiplications per band instead of a call)."""
-    out = []
-    start = 0
-    for key in prefixes:
-        for value in values[start : start + rows]:
-            key = ((key ^ value) * _FNV_PRIME) & _MASK
-        out.append(key - ((key >> 63) << 64))
-        start += rows
-    return out
+def _keys(prefixes: UInt64s, rows: int, values: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """``_band_key`` of each band of each signature (``values``: one signature, or one a row),
+    from the precomputed prefixes, on arrays (unsigned 64-bit arithmetic wraps as ``_MASK``
+    does); one row of keys per signature."""
+    bands = len(prefixes)
+    table = np.asarray(values, dtype=np.uint64).reshape(-1, NUM_PERM)[:, : bands * rows]
+    table = table.reshape(len(table), bands, rows)
+    keys = np.broadcast_to(prefixes, (len(table), bands)).copy()
+    for row in range(rows):
+        keys ^= table[:, :, row]
+        keys *= _PRIME
+    return keys.view(np.int64)
 
 
 def doc_keys(values: Sequence[int]) -> list[int]:
-    return _keys(_DOC_PREFIXES, DOC_ROWS, values)
+    return list(_keys(_DOC_PREFIXES, DOC_ROWS, values)[0].tolist())
 
 
 def paragraph_keys(values: Sequence[int]) -> list[int]:
-    return _keys(_PARA_PREFIXES, PARA_ROWS, values)
+    return list(_keys(_PARA_PREFIXES, PARA_ROWS, values)[0].tolist())
+
+
+def band_arrays(
+    whole: Sequence[int] | None, paragraphs: Sequence[int], signatures: Sequence[Sequence[int]]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int16]]:
+    """A text's band keys and their paragraph numbers (−1 for the whole text), as arrays: the
+    whole text's ``doc_keys`` (``whole``: its signature, None when it has no shingles), then
+    ``paragraph_keys`` of each of ``paragraphs`` (their ``signatures``), in that order."""
+    keys = [_keys(_DOC_PREFIXES, DOC_ROWS, whole).ravel()] if whole is not None else []
+    numbers = [np.full(DOC_BANDS, -1, dtype=np.int16)] if whole is not None else []
+    if paragraphs:
+        keys.append(_keys(_PARA_PREFIXES, PARA_ROWS, signatures).ravel())
+        numbers.append(np.repeat(np.array(paragraphs, dtype=np.int16), PARA_BANDS))
+    if not keys:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int16)
+    return np.concatenate(keys), np.concatenate(numbers)
 
 
 # Equal MinHash values of two packed signatures, counted on whole integers: the lanes of
@@ -209,15 +344,13 @@ class Measures:
 
 def measure(a: Shingled, b: Shingled) -> Measures:
     """The exact similarity and containment of two texts (see the module docstring)."""
-    if not a.whole or not b.whole:
+    if a.empty or b.empty:
         return Measures(0.0, 0.0)
-    common = len(a.whole & b.whole)
+    a_in_b, b_in_a = _found_in(a.whole, b.whole), _found_in(b.whole, a.whole)
+    common = int(np.count_nonzero(a_in_b))
     similarity = common / (len(a.whole) + len(b.whole) - common)  # |A ∪ B|, without building it
     containment = common / min(len(a.whole), len(b.whole))
-    for mine, theirs in ((a, b), (b, a)):
-        for shingles in mine.long.values():
-            share = len(shingles & theirs.whole) / len(shingles)
-            containment = max(containment, share)
+    containment = max([containment, *a.long_shares(a_in_b), *b.long_shares(b_in_a)])
     return Measures(round(similarity, 4), round(containment, 4))
 
 
