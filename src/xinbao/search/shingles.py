@@ -286,8 +286,8 @@ def _keys(prefixes: UInt64s, rows: int, values: npt.ArrayLike) -> npt.NDArray[np
     bands = len(prefixes)
     table = np.asarray(values, dtype=np.uint64).reshape(-1, NUM_PERM)[:, : bands * rows]
     table = table.reshape(len(table), bands, rows)
-    keys = np.broadcast_to(prefixes, (len(table), bands)).copy()
-    for row in range(rows):
+    keys = (prefixes ^ table[:, :, 0]) * _PRIME
+    for row in range(1, rows):
         keys ^= table[:, :, row]
         keys *= _PRIME
     return keys.view(np.int64)
