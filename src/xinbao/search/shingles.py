@@ -151,13 +151,17 @@ class Shingled:
     def from_stored(cls, text: str) -> Shingled:
         return cls(text.split("\n"))
 
+    @functools.cached_property
+    def _window_lists(self) -> list[list[str]]:
+        return [_windows(paragraph) if paragraph else [] for paragraph in self.paragraphs]
+
     def windows(self) -> list[str]:
         """Every shingle of the text as a string, repeats included."""
-        return [w for paragraph in self.paragraphs if paragraph for w in _windows(paragraph)]
+        return [w for windows in self._window_lists for w in windows]
 
     def long_windows(self) -> list[list[str]]:
         """The shingles of each long paragraph (in ``long`` order), repeats included."""
-        return [_windows(self.paragraphs[i]) for i in self.long]
+        return [self._window_lists[i] for i in self.long]
 
     @functools.cached_property
     def _ids(self) -> tuple[UInt64s, Positions, Positions, Positions]:
@@ -215,11 +219,16 @@ def _distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
     return values[keep]
 
 
-def _found_in(mine: UInt64s, theirs: UInt64s) -> npt.NDArray[np.bool_]:
-    """For each of the sorted ``mine``, whether the sorted ``theirs`` holds it."""
+def _common(mine: UInt64s, theirs: UInt64s) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """For each of the sorted, unique ``mine``, whether ``theirs`` (sorted, unique) holds it;
+    and the same for each of ``theirs`` (one binary search: the common values of ``theirs``
+    are where those of ``mine`` were found)."""
     at = np.searchsorted(theirs, mine)
     at[at == len(theirs)] = 0
-    return theirs[at] == mine
+    found = theirs[at] == mine
+    in_mine = np.zeros(len(theirs), dtype=bool)
+    in_mine[at[found]] = True
+    return found, in_mine
 
 
 def signature(shingles: Sequence[str] | set[str]) -> list[int]:
@@ -277,8 +286,8 @@ def _keys(prefixes: UInt64s, rows: int, values: npt.ArrayLike) -> npt.NDArray[np
     bands = len(prefixes)
     table = np.asarray(values, dtype=np.uint64).reshape(-1, NUM_PERM)[:, : bands * rows]
     table = table.reshape(len(table), bands, rows)
-    keys = np.broadcast_to(prefixes, (len(table), bands)).copy()
-    for row in range(rows):
+    keys = (prefixes ^ table[:, :, 0]) * _PRIME
+    for row in range(1, rows):
         keys ^= table[:, :, row]
         keys *= _PRIME
     return keys.view(np.int64)
@@ -346,7 +355,7 @@ def measure(a: Shingled, b: Shingled) -> Measures:
     """The exact similarity and containment of two texts (see the module docstring)."""
     if a.empty or b.empty:
         return Measures(0.0, 0.0)
-    a_in_b, b_in_a = _found_in(a.whole, b.whole), _found_in(b.whole, a.whole)
+    a_in_b, b_in_a = _common(a.whole, b.whole)
     common = int(np.count_nonzero(a_in_b))
     similarity = common / (len(a.whole) + len(b.whole) - common)  # |A ∪ B|, without building it
     containment = common / min(len(a.whole), len(b.whole))
