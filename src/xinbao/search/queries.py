@@ -12,7 +12,7 @@ in) or by relevance. Relevance (``search.ranking``) is computed only over the ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -32,12 +32,11 @@ from xinbao.items.queries import LIST_RELATED, ItemFilter, filter_items, items_v
 from xinbao.items.workflow import INBOX_OPEN
 from xinbao.orgs.models import UNIT_ROLES, Role, Unit
 from xinbao.publishing.models import ExternalAdoption, Forwarding
-from xinbao.search import duplicates, index
+from xinbao.search import duplicates, index, snippets
 from xinbao.search.models import DuplicateSignature, SearchDocument, SimilarPair
 from xinbao.search.normalize import to_simplified
 from xinbao.search.query import ParsedQuery, parse_query
 from xinbao.search.ranking import bm25
-from xinbao.search.snippets import highlight, snippet
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
@@ -90,10 +89,20 @@ class _PageScores:
 
 @dataclass
 class Hit:
+    """One found item; its highlighted title and snippet are made when first read (the API
+    and the command show no title highlighting, the page both)."""
+
     item: Item
-    title_html: SafeString
-    snippet: SafeString
+    marks: Sequence[str] = field(repr=False)
     scores: Mapping[int, float] | _PageScores = field(repr=False)
+
+    @cached_property
+    def title_html(self) -> SafeString:
+        return snippets.highlight(self.item.title, self.marks)
+
+    @cached_property
+    def snippet(self) -> SafeString:
+        return snippets.snippet(self.item.body, self.marks)
 
     @property
     def score(self) -> float:
@@ -376,15 +385,7 @@ class SearchResults:
             self.window_scores if self.order == Order.RELEVANCE else _PageScores(self, ids)
         )
         marks = self.parsed.marks
-        return [
-            Hit(
-                item=item,
-                title_html=highlight(item.title, marks),
-                snippet=snippet(item.body, marks),
-                scores=ranks,
-            )
-            for item in items
-        ]
+        return [Hit(item=item, marks=marks, scores=ranks) for item in items]
 
 
 def units_named(names: list[str]) -> tuple[list[int], list[str]]:
