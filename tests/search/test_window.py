@@ -146,24 +146,25 @@ def test_cached_planning_keeps_permissions_and_finds_new_items(
     assert len(city) == 1 and {added.pk, draft.pk, moved}.isdisjoint(city)
 
 
+def statements(user: User, query: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert search_items(user, query).count >= 0
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def planning(sql: list[str]) -> tuple[int, int]:
+    """The statements asking the planner (``common``) and the floors (``window_floors``)."""
+    return (
+        sum(s.startswith("EXPLAIN") for s in sql),
+        sum(s.startswith("SELECT (SELECT") for s in sql),
+    )
+
+
 @postgresql_only
 def test_planning_is_asked_once_per_expression_and_view(
     corpus: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(index, "COMMON_SHARE", 0.0)
-
-    def statements(user: User, query: str) -> list[str]:
-        with CaptureQueriesContext(connection) as captured:
-            assert search_items(user, query).count >= 0
-        return [q["sql"] for q in captured.captured_queries]
-
-    def planning(sql: list[str]) -> tuple[int, int]:
-        """The statements asking the planner (``common``) and the floors (``window_floors``)."""
-        return (
-            sum(s.startswith("EXPLAIN") for s in sql),
-            sum(s.startswith("SELECT (SELECT") for s in sql),
-        )
-
     first = statements(corpus["editor"], "工作")
     assert planning(first) == (1, 1)
     again = statements(corpus["editor"], "工作")
@@ -171,6 +172,21 @@ def test_planning_is_asked_once_per_expression_and_view(
     # The same word in another view: the planner's answer is shared, the floors are its own.
     assert planning(statements(corpus["officer"], "工作")) == (0, 1)
     assert planning(statements(corpus["editor"], "换届")) == (1, 0)
+
+
+@postgresql_only
+def test_a_views_floors_are_shared_by_its_role_and_unit_alone(
+    county: County, corpus: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index, "COMMON_SHARE", 0.0)
+    assert planning(statements(county.officer_a, "工作")) == (1, 1)
+    assert planning(statements(county.officer_a2, "工作")) == (0, 0)  # same role and unit
+    assert planning(statements(county.leader_a, "工作")) == (0, 1)  # no drafts: its own
+    assert planning(statements(county.officer_b, "工作")) == (0, 1)
+    assert planning(statements(county.dept_leader, "工作")) == (0, 1)
+    # Each finds exactly what its full read finds.
+    for user in (county.officer_a2, county.leader_a, county.dept_leader):
+        assert newest(user, "工作", {}, windowed=True) == newest(user, "工作", {}, windowed=False)
 
 
 def plan(sql: str, params: list[Any], settings: str) -> dict[str, Any]:

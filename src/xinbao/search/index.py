@@ -603,11 +603,18 @@ def _plan_key(kind: str, *values: object) -> str:
     return f"{PLAN_CACHE_PREFIX}{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
-def window_floors(parts: Sequence[QuerySet[SearchDocument]], rows: int) -> list[int | None]:
+def window_floors(
+    parts: Sequence[QuerySet[SearchDocument]], rows: int, *, view: str | None = None
+) -> list[int | None]:
     """PostgreSQL: for each of ``parts``, the id of its ``rows``-th newest entry (``None`` when
     it has no more than ``rows`` entries, or can match nothing), in one statement answered from
     the indexes ``fulltext.WINDOW_INDEXES`` alone; the answer is kept ``PLAN_CACHE_SECONDS`` in
-    the cache (a floor below the current one only widens the window)."""
+    the cache (a floor below the current one only widens the window). ``view``: a name of the
+    parts that the caller knows determines them (a user's role and unit), so that a cached
+    answer is found without building the statement; otherwise the statement is its key."""
+    named = _plan_key("view-floors", view, rows) if view is not None else None
+    if named is not None and (cached := cache.get(named)) is not None:
+        return list(cached)
     newest = RawSQL('-"search_searchdocument"."item_id"', [])  # their key, as written there
     selects: list[str] = []
     params: list[Any] = []
@@ -629,6 +636,8 @@ def window_floors(parts: Sequence[QuerySet[SearchDocument]], rows: int) -> list[
             cursor.execute(sql, params)
             floors = list(cursor.fetchone())
         cache.set(key, floors, PLAN_CACHE_SECONDS)
+    if named is not None:
+        cache.set(named, floors, PLAN_CACHE_SECONDS)
     return floors
 
 
@@ -639,6 +648,7 @@ def newest_document_ids(
     *,
     windows: Sequence[QuerySet[SearchDocument]] | None = None,
     is_common: Callable[[str | None], bool] | None = None,
+    view: str | None = None,
 ) -> list[int]:
     """PostgreSQL: the ids of the items whose entries are in any of ``parts`` (each already
     narrowed by visibility and filters on the copied fields) and match ``compiled.positive``,
@@ -659,10 +669,10 @@ def newest_document_ids(
     found (a word in at least about half of the entries) they are the answer, otherwise the full
     read follows. The window is tried only for a word the planner's statistics call common
     (``common``, or ``is_common`` that remembers its answer), and not for a phrase (checked
-    exactly entry by entry, by key)."""
+    exactly entry by entry, by key). ``view`` names the windows (``window_floors``)."""
     if windows is None or compiled.relaxed or not (is_common or common)(compiled.positive):
         return _newest(parts, compiled, limit)
-    floors = window_floors(windows, WINDOW_PER_ID * limit)
+    floors = window_floors(windows, WINDOW_PER_ID * limit, view=view)
     floor = max((f for f in floors if f is not None), default=None)
     if floor is None:  # every part is read whole anyway
         return _newest(parts, compiled, limit)

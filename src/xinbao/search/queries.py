@@ -151,9 +151,11 @@ class NewestIds:
         id_sets: list[bool] | None = None,
         visible: bool | None = None,
         tokens: list[str | None] | None = None,
+        view: str | None = None,
     ) -> None:
         self._fetched: list[int] | None = None
         self.windows = windows
+        self.view = view  # PostgreSQL: what determines ``windows`` (``index.window_floors``)
         self._is_common: bool | None = None
         self.id_sets = id_sets  # for each of ``documents``: whether it is a set of ids
         self.tokens = tokens  # SQLite, for each of ``documents``: its scope token, if any
@@ -231,7 +233,12 @@ class NewestIds:
         stream = self._stream_sql() if self.streamed else None
         if self.documents is not None and connection.vendor == "postgresql" and self.compiled:
             fetched = index.newest_document_ids(
-                self.documents, self.compiled, limit, windows=self.windows, is_common=self._common
+                self.documents,
+                self.compiled,
+                limit,
+                windows=self.windows,
+                is_common=self._common,
+                view=self.view,
             )
         elif not self.streamed:
             ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
@@ -293,6 +300,9 @@ class SearchResults:
     windows: list[QuerySet[SearchDocument]] | None = None
     id_sets: list[bool] | None = None  # for each of ``documents``: a set of ids (``ids_only``)
     tokens: list[str | None] | None = None  # SQLite: each part's scope token (``NewestIds``)
+    # PostgreSQL: the role and unit that determine ``windows`` (``items.permissions
+    # .visible_parts`` reads nothing else of the user), naming their floors in the cache.
+    view: str | None = None
 
     @cached_property
     def _built(self) -> tuple[QuerySet[Item], QuerySet[Item]]:
@@ -321,6 +331,7 @@ class SearchResults:
             id_sets=self.id_sets,
             visible=self.visible,
             tokens=self.tokens,
+            view=self.view,
         )
 
     @cached_property
@@ -471,6 +482,7 @@ def search_items(
         order = Order.NEWEST
     documents: list[QuerySet[Any]] | None = None
     windows = id_sets = tokens = None
+    view = None
     if expression is not None and parts:
         id_sets = [ids_only(part) for part in parts]
         if connection.vendor == "postgresql" or not item_filter:  # the entries answer alone
@@ -481,6 +493,7 @@ def search_items(
             ]
         if connection.vendor == "postgresql":
             windows = [SearchDocument.objects.filter(part) for part in parts]
+            view = f"{user.role}:{user.unit_id}"
         else:
             tokens = [index.scope_token(part) for part in parts]
     return SearchResults(
@@ -496,6 +509,7 @@ def search_items(
         windows=windows,
         id_sets=id_sets,
         tokens=tokens,
+        view=view,
     )
 
 
