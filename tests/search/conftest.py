@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from pytest_django.fixtures import Settings
 
 from xinbao.orgs.models import User
@@ -14,6 +15,13 @@ def found(user: User, query: str, order: str = "newest", **filters: Any) -> list
     """Ids of the items ``user`` finds with ``query`` (first 100, in the page's order)."""
     results = search_items(user, query, SearchFilters(**filters), order)
     return [hit.item.pk for hit in results.page(1, per_page=100).object_list]
+
+
+@pytest.fixture(autouse=True)
+def plan_cache() -> None:
+    """Each test plans its searches afresh (``search.index`` keeps planning answers in the
+    cache; a test's ids and statistics are its own)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -456,3 +456,27 @@ def test_token_strings_are_the_stored_ones_of_the_indexed_ids(items: dict) -> No
     stored = dict(SearchDocument.objects.values_list("item_id", "tokens"))
     assert index.token_strings([*ids, 999_999]) == {pk: stored[pk] for pk in ids}
     assert index.token_strings([]) == {}
+
+
+def test_a_hit_highlights_its_title_and_snippet_only_when_read(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API and the command read no highlighted title: a page makes none for them."""
+    from xinbao.search import snippets
+
+    put_in_state(
+        make_item(officer=county.officer_a, title="换届工作经验", body="今年换届工作顺利。"),
+        State.SUBMITTED,
+    )
+    calls: list[str] = []
+    for name in ("highlight", "snippet"):
+        real = getattr(snippets, name)
+        monkeypatch.setattr(
+            snippets, name, lambda *a, _n=name, _f=real, **k: calls.append(_n) or _f(*a, **k)
+        )
+    (hit,) = search_items(county.editor, "换届").page(1).object_list
+    assert calls == []
+    assert str(hit.snippet) == "今年<mark>换届</mark>工作顺利。"
+    assert str(hit.title_html) == "<mark>换届</mark>工作经验"
+    assert str(hit.snippet) == "今年<mark>换届</mark>工作顺利。"
+    assert calls == ["snippet", "highlight"]  # each made once

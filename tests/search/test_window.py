@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import County
@@ -113,6 +114,79 @@ def test_both_outcomes_of_the_window_occur(
     reads.clear()
     newest(editor, "村级换届", {}, windowed=True)  # in few: the full read follows
     assert reads == [True, False]
+
+
+@postgresql_only
+def test_cached_planning_keeps_permissions_and_finds_new_items(
+    county: County, corpus: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows of 3 entries, tried for every word (``common`` answers yes, from the cache after
+    # the first search): floors planned before items are added and moved stay in the cache.
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    monkeypatch.setattr(index, "WINDOW_PER_ID", 1)
+    monkeypatch.setattr(index, "COMMON_SHARE", 0.0)
+    for user in corpus.values():
+        for query in QUERIES:
+            newest(user, query, {}, windowed=True)
+    added = put_in_state(
+        make_item(officer=county.officer_a, title="新的换届工作", body="正文。"), State.SUBMITTED
+    )
+    draft = make_item(officer=county.officer_b, title="草稿换届工作", body="正文。")
+    moved = search_items(county.editor, "工作").ids[:3][-1]
+    put_in_state(Item.objects.get(pk=moved), State.DRAFT)  # leaves the editor's view
+    for role, user in corpus.items():
+        for query in QUERIES:
+            windowed = newest(user, query, {}, windowed=True)
+            assert windowed == newest(user, query, {}, windowed=False), (role, query)
+    editor = newest(corpus["editor"], "工作", {}, windowed=True)
+    assert editor[0] == added.pk and moved not in editor and draft.pk not in editor
+    assert newest(corpus["officer"], "工作", {}, windowed=True)[0] == added.pk
+    assert draft.pk not in newest(corpus["unit leader"], "工作", {}, windowed=True)
+    city = newest(corpus["city editor"], "工作", {}, windowed=True)  # the forwarded item only
+    assert len(city) == 1 and {added.pk, draft.pk, moved}.isdisjoint(city)
+
+
+def statements(user: User, query: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert search_items(user, query).count >= 0
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def planning(sql: list[str]) -> tuple[int, int]:
+    """The statements asking the planner (``common``) and the floors (``window_floors``)."""
+    return (
+        sum(s.startswith("EXPLAIN") for s in sql),
+        sum(s.startswith("SELECT (SELECT") for s in sql),
+    )
+
+
+@postgresql_only
+def test_planning_is_asked_once_per_expression_and_view(
+    corpus: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index, "COMMON_SHARE", 0.0)
+    first = statements(corpus["editor"], "工作")
+    assert planning(first) == (1, 1)
+    again = statements(corpus["editor"], "工作")
+    assert planning(again) == (0, 0) and len(again) == len(first) - 2
+    # The same word in another view: the planner's answer is shared, the floors are its own.
+    assert planning(statements(corpus["officer"], "工作")) == (0, 1)
+    assert planning(statements(corpus["editor"], "换届")) == (1, 0)
+
+
+@postgresql_only
+def test_a_views_floors_are_shared_by_its_role_and_unit_alone(
+    county: County, corpus: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index, "COMMON_SHARE", 0.0)
+    assert planning(statements(county.officer_a, "工作")) == (1, 1)
+    assert planning(statements(county.officer_a2, "工作")) == (0, 0)  # same role and unit
+    assert planning(statements(county.leader_a, "工作")) == (0, 1)  # no drafts: its own
+    assert planning(statements(county.officer_b, "工作")) == (0, 1)
+    assert planning(statements(county.dept_leader, "工作")) == (0, 1)
+    # Each finds exactly what its full read finds.
+    for user in (county.officer_a2, county.leader_a, county.dept_leader):
+        assert newest(user, "工作", {}, windowed=True) == newest(user, "工作", {}, windowed=False)
 
 
 def plan(sql: str, params: list[Any], settings: str) -> dict[str, Any]:

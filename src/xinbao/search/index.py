@@ -14,6 +14,7 @@ matching item ids for ``QuerySet.filter(pk__in=…)``; ``token_strings`` feeds `
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, Q, QuerySet
@@ -611,10 +613,34 @@ def _planned(sql: str, params: list[Any], planner: str) -> list[tuple[Any, ...]]
     return list(rows)
 
 
-def window_floors(parts: Sequence[QuerySet[SearchDocument]], rows: int) -> list[int | None]:
+# Planning answers kept in the cache (Redis in deployments, shared by the app servers): what
+# the planner's statistics say of an expression (``common``) and the window floor of each part
+# of a view (``window_floors``). Neither changes what a search finds, only how it is read
+# (``newest_document_ids``: any floors give the same ids), so an answer made stale by new or
+# moved items costs a wider window or a second read, never a wrong or unpermitted row. Keys
+# are digests of the expression, or of the floors' statement with its values (the part's
+# department or unit and states: one view's floors are never another's).
+PLAN_CACHE_SECONDS = 60
+PLAN_CACHE_PREFIX = "search:plan:1:"
+
+
+def _plan_key(kind: str, *values: object) -> str:
+    text = json.dumps(values, ensure_ascii=False, default=str)
+    return f"{PLAN_CACHE_PREFIX}{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def window_floors(
+    parts: Sequence[QuerySet[SearchDocument]], rows: int, *, view: str | None = None
+) -> list[int | None]:
     """PostgreSQL: for each of ``parts``, the id of its ``rows``-th newest entry (``None`` when
     it has no more than ``rows`` entries, or can match nothing), in one statement answered from
-    the indexes ``fulltext.WINDOW_INDEXES`` alone."""
+    the indexes ``fulltext.WINDOW_INDEXES`` alone; the answer is kept ``PLAN_CACHE_SECONDS`` in
+    the cache (a floor below the current one only widens the window). ``view``: a name of the
+    parts that the caller knows determines them (a user's role and unit), so that a cached
+    answer is found without building the statement; otherwise the statement is its key."""
+    named = _plan_key("view-floors", view, rows) if view is not None else None
+    if named is not None and (cached := cache.get(named)) is not None:
+        return list(cached)
     newest = RawSQL('-"search_searchdocument"."item_id"', [])  # their key, as written there
     selects: list[str] = []
     params: list[Any] = []
@@ -628,9 +654,17 @@ def window_floors(parts: Sequence[QuerySet[SearchDocument]], rows: int) -> list[
         params.extend(part_params)
     if not selects:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(selects), params)
-        return list(cursor.fetchone())
+    sql = "SELECT " + ", ".join(selects)
+    key = _plan_key("floors", sql, params)
+    floors: list[int | None] | None = cache.get(key)
+    if floors is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            floors = list(cursor.fetchone())
+        cache.set(key, floors, PLAN_CACHE_SECONDS)
+    if named is not None:
+        cache.set(named, floors, PLAN_CACHE_SECONDS)
+    return floors
 
 
 def newest_document_ids(
@@ -640,6 +674,7 @@ def newest_document_ids(
     *,
     windows: Sequence[QuerySet[SearchDocument]] | None = None,
     is_common: Callable[[str | None], bool] | None = None,
+    view: str | None = None,
 ) -> list[int]:
     """PostgreSQL: the ids of the items whose entries are in any of ``parts`` (each already
     narrowed by visibility and filters on the copied fields) and match ``compiled.positive``,
@@ -660,10 +695,10 @@ def newest_document_ids(
     found (a word in at least about half of the entries) they are the answer, otherwise the full
     read follows. The window is tried only for a word the planner's statistics call common
     (``common``, or ``is_common`` that remembers its answer), and not for a phrase (checked
-    exactly entry by entry, by key)."""
+    exactly entry by entry, by key). ``view`` names the windows (``window_floors``)."""
     if windows is None or compiled.relaxed or not (is_common or common)(compiled.positive):
         return _newest(parts, compiled, limit)
-    floors = window_floors(windows, WINDOW_PER_ID * limit)
+    floors = window_floors(windows, WINDOW_PER_ID * limit, view=view)
     floor = max((f for f in floors if f is not None), default=None)
     if floor is None:  # every part is read whole anyway
         return _newest(parts, compiled, limit)
@@ -685,15 +720,21 @@ ESTIMATE_SQL = """EXPLAIN (FORMAT JSON)
 def common(expression: str | None) -> bool:
     """PostgreSQL: whether the planner's statistics (the most common lexemes of the vectors,
     kept by ``ANALYZE``) put ``expression`` in at least ``COMMON_SHARE`` of the entries. One
-    planning, no rows read."""
+    planning, no rows read; the answer is kept ``PLAN_CACHE_SECONDS`` in the cache (it is the
+    same for every user: the statistics are the whole table's)."""
     if expression is None:
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(ESTIMATE_SQL, [expression])
-        found = cursor.fetchone()[0]
-    plan = json.loads(found) if isinstance(found, str) else found
-    matching, total = (child["Plan Rows"] for child in plan[0]["Plan"]["Plans"])
-    return bool(total) and matching >= COMMON_SHARE * total
+    key = _plan_key("common", expression)
+    answer: bool | None = cache.get(key)
+    if answer is None:
+        with connection.cursor() as cursor:
+            cursor.execute(ESTIMATE_SQL, [expression])
+            found = cursor.fetchone()[0]
+        plan = json.loads(found) if isinstance(found, str) else found
+        matching, total = (child["Plan Rows"] for child in plan[0]["Plan"]["Plans"])
+        answer = bool(total) and matching >= COMMON_SHARE * total
+        cache.set(key, answer, PLAN_CACHE_SECONDS)
+    return answer
 
 
 def _fewer_matches_than(expression: str, limit: int) -> bool:

@@ -12,7 +12,7 @@ in) or by relevance. Relevance (``search.ranking``) is computed only over the ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -32,12 +32,11 @@ from xinbao.items.queries import LIST_RELATED, ItemFilter, filter_items, items_v
 from xinbao.items.workflow import INBOX_OPEN
 from xinbao.orgs.models import UNIT_ROLES, Role, Unit
 from xinbao.publishing.models import ExternalAdoption, Forwarding
-from xinbao.search import duplicates, index
+from xinbao.search import duplicates, index, snippets
 from xinbao.search.models import DuplicateSignature, SearchDocument, SimilarPair
 from xinbao.search.normalize import to_simplified
 from xinbao.search.query import ParsedQuery, parse_query
 from xinbao.search.ranking import bm25
-from xinbao.search.snippets import highlight, snippet
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
@@ -90,10 +89,20 @@ class _PageScores:
 
 @dataclass
 class Hit:
+    """One found item; its highlighted title and snippet are made when first read (the API
+    and the command show no title highlighting, the page both)."""
+
     item: Item
-    title_html: SafeString
-    snippet: SafeString
+    marks: Sequence[str] = field(repr=False)
     scores: Mapping[int, float] | _PageScores = field(repr=False)
+
+    @cached_property
+    def title_html(self) -> SafeString:
+        return snippets.highlight(self.item.title, self.marks)
+
+    @cached_property
+    def snippet(self) -> SafeString:
+        return snippets.snippet(self.item.body, self.marks)
 
     @property
     def score(self) -> float:
@@ -142,9 +151,11 @@ class NewestIds:
         id_sets: list[bool] | None = None,
         visible: bool | None = None,
         tokens: list[str | None] | None = None,
+        view: str | None = None,
     ) -> None:
         self._fetched: list[int] | None = None
         self.windows = windows
+        self.view = view  # PostgreSQL: what determines ``windows`` (``index.window_floors``)
         self._is_common: bool | None = None
         self.id_sets = id_sets  # for each of ``documents``: whether it is a set of ids
         self.tokens = tokens  # SQLite, for each of ``documents``: its scope token, if any
@@ -222,7 +233,12 @@ class NewestIds:
         stream = self._stream_sql() if self.streamed else None
         if self.documents is not None and connection.vendor == "postgresql" and self.compiled:
             fetched = index.newest_document_ids(
-                self.documents, self.compiled, limit, windows=self.windows, is_common=self._common
+                self.documents,
+                self.compiled,
+                limit,
+                windows=self.windows,
+                is_common=self._common,
+                view=self.view,
             )
         elif not self.streamed:
             ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
@@ -284,6 +300,9 @@ class SearchResults:
     windows: list[QuerySet[SearchDocument]] | None = None
     id_sets: list[bool] | None = None  # for each of ``documents``: a set of ids (``ids_only``)
     tokens: list[str | None] | None = None  # SQLite: each part's scope token (``NewestIds``)
+    # PostgreSQL: the role and unit that determine ``windows`` (``items.permissions
+    # .visible_parts`` reads nothing else of the user), naming their floors in the cache.
+    view: str | None = None
 
     @cached_property
     def _built(self) -> tuple[QuerySet[Item], QuerySet[Item]]:
@@ -312,6 +331,7 @@ class SearchResults:
             id_sets=self.id_sets,
             visible=self.visible,
             tokens=self.tokens,
+            view=self.view,
         )
 
     @cached_property
@@ -376,15 +396,7 @@ class SearchResults:
             self.window_scores if self.order == Order.RELEVANCE else _PageScores(self, ids)
         )
         marks = self.parsed.marks
-        return [
-            Hit(
-                item=item,
-                title_html=highlight(item.title, marks),
-                snippet=snippet(item.body, marks),
-                scores=ranks,
-            )
-            for item in items
-        ]
+        return [Hit(item=item, marks=marks, scores=ranks) for item in items]
 
 
 def units_named(names: list[str]) -> tuple[list[int], list[str]]:
@@ -470,6 +482,7 @@ def search_items(
         order = Order.NEWEST
     documents: list[QuerySet[Any]] | None = None
     windows = id_sets = tokens = None
+    view = None
     if expression is not None and parts:
         id_sets = [ids_only(part) for part in parts]
         if connection.vendor == "postgresql" or not item_filter:  # the entries answer alone
@@ -480,6 +493,7 @@ def search_items(
             ]
         if connection.vendor == "postgresql":
             windows = [SearchDocument.objects.filter(part) for part in parts]
+            view = f"{user.role}:{user.unit_id}"
         else:
             tokens = [index.scope_token(part) for part in parts]
     return SearchResults(
@@ -495,6 +509,7 @@ def search_items(
         windows=windows,
         id_sets=id_sets,
         tokens=tokens,
+        view=view,
     )
 
 
