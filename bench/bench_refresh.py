@@ -18,7 +18,9 @@ times: an officer creates an item through the API (``POST /api/v1/items``) and s
 - on PostgreSQL, the CPU of the database backend serving the requests (``pg_backend``: whole
   10 ms clock ticks, so a median of a few ticks);
 - with ``--profile DIR``, a cProfile (CPU clock) of each kind of request and of the worker,
-  counted rounds only, one ``.prof`` file each.
+  counted rounds only, one ``.prof`` file each;
+- with ``--sql``, the SQL statements of each kind of request (and worker batch) of the last
+  round, in the order they ran.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinbao_refresh_bench \\
         .venv/bin/python bench/bench_refresh.py --items 100000 --repeat 5 --worker
@@ -59,9 +61,12 @@ class Meter:
     def __init__(self) -> None:
         self.queries = 0
         self.parts: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.statements: list[str] | None = None  # kept when ``--sql`` asks for them
 
     def __call__(self, execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
         self.queries += 1
+        if self.statements is not None:
+            self.statements.append(sql)
         return execute(sql, params, many, context)
 
     @contextmanager
@@ -75,6 +80,21 @@ class Meter:
 
 
 METER = Meter()
+STATEMENTS: dict[str, list[str]] = {}  # each request kind's (and the worker's) last statements
+
+
+@contextmanager
+def statements_of(name: str) -> Iterator[None]:
+    """With ``--sql``, keep the statements run inside as ``name``'s (the last round wins)."""
+    if METER.statements is None:
+        yield
+        return
+    METER.statements = []
+    try:
+        yield
+    finally:
+        STATEMENTS[name] = METER.statements
+        METER.statements = []
 
 
 def timed(name: str, fn: Callable) -> Callable:
@@ -172,7 +192,7 @@ def request(client: Client, name: str, figures: dict[str, Figures], send: Callab
     METER.parts.clear()
     pg = backend()
     cpu, queries = time.process_time(), METER.queries
-    with profiled(name):
+    with profiled(name), statements_of(name):
         answer = send(client)
     total = {"whole request": [time.process_time() - cpu, METER.queries - queries]}
     total["PostgreSQL backend (10 ms ticks)"] = [backend() - pg, 0]
@@ -192,7 +212,7 @@ def run_worker(figures: dict[str, Figures]) -> None:
     METER.parts.clear()
     pg = backend()
     cpu, queries = time.process_time(), METER.queries
-    with profiled("worker"):
+    with profiled("worker"), statements_of("worker"):
         call_command("worker", batch=True, verbosity=0)
     figures["worker"].setdefault("PostgreSQL backend (10 ms ticks) cpu", []).append(backend() - pg)
     ran = DBTaskResult.objects.filter(finished_at__gte=started).count()
@@ -214,6 +234,7 @@ def main() -> int:
         "--worker-each", action="store_true", help="run them after each request (no coalescing)"
     )
     parser.add_argument("--profile", help="write cProfile stats per request kind into this dir")
+    parser.add_argument("--sql", action="store_true", help="print each request's SQL statements")
     args = parser.parse_args()
     PROFILES["dir"] = args.profile
     from django.core.management import call_command
@@ -231,6 +252,8 @@ def main() -> int:
     backend = settings.TASKS["default"]["BACKEND"]
     print(f"{connection.vendor}, {args.items} items, county {county.code}, tasks: {backend}")
     instrument()
+    if args.sql:
+        METER.statements = []
     _token, secret = token_create(user=officer, name="bench")
     officer_client, editor_client = Client(), Client()
     officer_client.force_login(officer)
@@ -290,6 +313,8 @@ def main() -> int:
             print(f"  {part:<70}{cpu:>8.1f} ms{queries:>6.0f} q")
         if "tasks run" in parts:
             print(f"  tasks run per round: {statistics.median(parts['tasks run']):.0f}")
+        for number, sql in enumerate(STATEMENTS.get(name, []), 1):
+            print(f"  {number:>3}. {sql}")
     return 0
 
 

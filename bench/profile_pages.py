@@ -9,7 +9,8 @@ wall time a lot, so it is not printed. Runs against the data bench/bench_load.py
     XINBAO_REDIS_URL=redis://127.0.0.1:6379/14 XINBAO_CACHE_PREFIX=xinbao_load_profile \\
       .venv/bin/python bench/profile_pages.py [--repeat 20] [--top 25 --page "leader: ranking"]
 
-``--top N`` prints the N functions with the most own time for ``--page`` (all pages without it).
+``--top N`` prints the N functions with the most own time for ``--page`` (all pages without it);
+``--sql`` prints each page's SQL statements, in the order they ran (the counted request).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def main() -> int:
     parser.add_argument("--page", default="")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--filter", action="append", default=[])
+    parser.add_argument("--sql", action="store_true", help="print each page's SQL statements")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the request log of every request
     users = pick_users()
@@ -108,6 +110,9 @@ def main() -> int:
             f"{name:<22}{answer.status_code:>7}{stats.total_calls:>9}{cpu_ms:>8.1f}"  # type: ignore[attr-defined]
             f"{len(queries):>9}{len(answer.content) / 1024:>6.0f}"
         )
+        if args.sql and args.page in ("", name):
+            for number, sql in enumerate(queries, 1):
+                print(f"  {number:>3}. {sql}")
         if args.top and args.page in ("", name):
             stats.sort_stats(args.sort).print_stats(*args.filter, args.top)
     return 0

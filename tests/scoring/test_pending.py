@@ -267,3 +267,19 @@ def test_a_note_naming_a_department_that_does_not_exist_is_dropped(
         (county.dept.pk, "dashboard"),
         (county.dept.pk, "queued"),
     }
+
+
+@pytest.mark.django_db
+def test_queue_puts_the_marker_in_with_one_statement_and_only_once(
+    county: County, settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_assert_num_queries(2) as captured:  # the marker, then the task's row
+        assert pending.queue(county.dept.pk)
+    assert "ON CONFLICT" in captured.captured_queries[0]["sql"]
+    with django_assert_num_queries(1):  # the marker is there: no task queued
+        assert not pending.queue(county.dept.pk)
+    assert PendingRefresh.objects.filter(kind="queued").count() == 1
+    assert DBTaskResult.objects.count() == 1
+    assert pending.queue(county.dept.pk, force=True)
+    assert DBTaskResult.objects.count() == 2

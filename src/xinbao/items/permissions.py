@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from xinbao.items.errors import NotAllowed
@@ -58,6 +58,23 @@ def visibility_filter(user: User) -> Q | None:
     # scans the whole items table for it (tests/items/test_query_plans.py).
     first, *others = [Item.objects.filter(part).values("pk") for part in parts]
     return Q(pk__in=first.union(*others))
+
+
+def access_filter(user: User) -> Q | None:
+    """``visibility_filter`` for reading items by id (``queries.access_item``): the parts joined
+    by OR, the forwarded part as a correlated EXISTS on the forwarding's (item, department) key.
+    A primary-key lookup then tests its one row, where the union of id sets (which list pages
+    need) costs PostgreSQL ~10 ms to plan and the ORM a compiled subquery per part."""
+    parts = visible_parts(user)
+    if parts is None:
+        return None
+    if user.role in (Role.EDITOR, Role.DEPT_LEADER):
+        forwarded = Forwarding.objects.filter(item_id=OuterRef("pk"), to_department_id=user.unit_id)
+        return parts[0] | Q(Exists(forwarded))
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
 
 
 def can_see(user: User, item: Item) -> bool:

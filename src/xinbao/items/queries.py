@@ -22,7 +22,7 @@ from xinbao.items.models import (
     State,
     split_paragraphs,
 )
-from xinbao.items.permissions import visibility_filter
+from xinbao.items.permissions import access_filter, visibility_filter
 from xinbao.items.workflow import INBOX_OPEN
 from xinbao.uploads import DOCX_MIME
 
@@ -45,7 +45,10 @@ def access_item(user: User, pk: int | str, *, lock: bool = False) -> Item:
     With ``lock``, the item row is also locked as ``services.lock_item`` locks it (its caller is
     in a transaction and passes ``locked=True`` to ``services.transition``): one read, not two.
     """
-    items = items_visible_to(user)
+    condition = access_filter(user)
+    if condition is None:
+        raise Http404
+    items = Item.objects.filter(condition)
     if lock:
         items = items.select_for_update(no_key=True, of=("self",))
     try:

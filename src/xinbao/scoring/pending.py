@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from xinbao.scoring.models import PendingRefresh
@@ -98,24 +100,51 @@ def queue(department_id: int, *, force: bool = False) -> bool:
     True when queued. A backend that is down is logged, never raised (``requeue_stale``)."""
     from xinbao.scoring.tasks import refresh_department
 
-    try:  # get_or_create inserts in a savepoint of its own and reads again on a conflict
-        marker, created = PendingRefresh.objects.get_or_create(
-            department_id=department_id, kind=Kind.QUEUED, year=0, unit_id=0
-        )
-    except IntegrityError:
-        # Another writer put the marker in at the same moment, and its task may already have
-        # taken it away again: that task, or the one queued, reads this work (committed before).
+    try:
+        created = _insert_marker(department_id)
+    except IntegrityError:  # the department was deleted meanwhile: nothing to refresh
         return False
     if not created and not force:
+        # Another writer's marker: its task, waiting or already running, reads this work
+        # (committed before).
         return False
     try:
         refresh_department.enqueue(department_id)
     except Exception:
         logger.exception("could not queue the refresh of department %s", department_id)
         # No task waits: the next write tries again (and ``requeue_stale`` in any case).
-        PendingRefresh.objects.filter(pk=marker.pk).delete()
+        PendingRefresh.objects.filter(department_id=department_id, kind=Kind.QUEUED).delete()
         return False
     return True
+
+
+def _insert_marker(department_id: int) -> bool:
+    """Put in the department's ``queued`` marker unless it is there: one
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (SQLite ≥ 3.35, PostgreSQL), no read first
+    and no savepoint. True when this call inserted it."""
+    connection = connections[router.db_for_write(PendingRefresh)]
+    quote = connection.ops.quote_name
+    mark = PendingRefresh._meta.get_field("mark")
+    noted_at = PendingRefresh._meta.get_field("noted_at")
+    assert isinstance(mark, Field) and isinstance(noted_at, Field)  # noqa: S101 - for mypy
+    key = ["department_id", "kind", "year", "unit_id"]  # the unique constraint's columns
+    columns = [*key, "mark", "noted_at"]
+    params = [
+        department_id,
+        Kind.QUEUED.value,
+        0,
+        0,
+        mark.get_db_prep_value(uuid.uuid4(), connection),
+        noted_at.get_db_prep_value(timezone.now(), connection),
+    ]
+    sql = (
+        f"INSERT INTO {quote(PendingRefresh._meta.db_table)} "  # noqa: S608 - names only
+        f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(quote(c) for c in key)}) DO NOTHING RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 def drain(department_id: int) -> int:
