@@ -249,3 +249,58 @@ def test_r08_own_password_change_keeps_this_sessions_second_factor_only(
     assert user.otp_epoch == epoch + 1
     assert client.get("/items/").status_code == 200
     assert client.session[SESSION_KEY]["epoch"] == epoch + 1
+
+
+def test_r08_a_stale_full_save_of_the_user_does_not_revive_a_reset_session(
+    county: County,
+) -> None:
+    """A form or script that loaded the user before a device reset and saves it afterwards
+    (the admin's user form) leaves ``otp_epoch`` alone: the reset still ends the session."""
+    user = county.officer_a
+    device = device_for(user)
+    client = verified_client(user, device)
+    stale = User.objects.get(pk=user.pk)
+    device.delete()
+    TOTPDevice.objects.create(user=user, name="新", key=KEY[::-1], confirmed=True)
+    stale.full_name = "改名"
+    stale.save()
+    user.refresh_from_db()
+    assert (user.full_name, user.otp_epoch) == ("改名", stale.otp_epoch + 2)
+    response = client.get("/items/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_verify"))
+
+
+def test_r08_a_reset_between_the_code_check_and_the_record_leaves_the_session_unverified(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session records the epoch the request loaded the user with, never one read after
+    the code was checked: an administrator's reset of the lost device in between is not
+    absorbed."""
+    user = county.officer_a
+    device = device_for(user)
+    original = TOTPDevice.verify_token
+
+    def verify_then_reset(self: TOTPDevice, token: str) -> bool:
+        ok = original(self, token)
+        TOTPDevice.objects.filter(pk=self.pk).delete()
+        TOTPDevice.objects.create(user=user, name="新", key=KEY[::-1], confirmed=True)
+        return ok
+
+    client = Client()
+    web_login(client, user.username)
+    token = code(device)
+    monkeypatch.setattr(TOTPDevice, "verify_token", verify_then_reset)
+    client.post(reverse("otp_verify"), {"token": token})
+    monkeypatch.undo()
+    response = client.get("/items/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_verify"))
+
+
+def test_r08_a_device_loaded_with_deferred_fields_reads_nothing_more(county: County) -> None:
+    device_for(county.officer_a)
+    with CaptureQueriesContext(connection) as queries:
+        found = TOTPDevice.objects.only("name").first()
+    assert found is not None and found.name == "测试"
+    assert len(queries) == 1

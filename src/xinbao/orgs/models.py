@@ -220,17 +220,34 @@ class User(AbstractUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         """A new password (``set_password`` then ``save``; not the hash upgrade at sign-in,
         which clears ``_password`` first) raises ``otp_epoch`` in the same UPDATE, so the other
-        sessions' second factor ends with it; the value is read back after the save."""
+        sessions' second factor ends with it. Any other save of a stored user leaves the column
+        alone: a form or script that loaded the user before a device reset would otherwise
+        write the old epoch back and revive the sessions the reset ended.
+
+        After a bump the instance holds the epoch it was loaded with plus one, not the stored
+        value read back: if another bump landed meanwhile, the session recording this value is
+        stale and asks for a code again rather than absorbing the other change."""
         # ``_password`` is AbstractBaseUser's raw new password, which the stubs do not declare.
-        bump = getattr(self, "_password", None) is not None and not self._state.adding
+        stored = not self._state.adding
+        bump = stored and getattr(self, "_password", None) is not None
+        loaded = self.otp_epoch
+        fields = kwargs.get("update_fields")
         if bump:
             self.otp_epoch = models.F("otp_epoch") + 1
-            fields = kwargs.get("update_fields")
             if fields is not None:
                 kwargs["update_fields"] = {*fields, "otp_epoch"}
+        elif stored and fields is None and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name != "otp_epoch"
+                and field.attname not in deferred
+            ]
         super().save(*args, **kwargs)
         if bump:
-            self.refresh_from_db(fields=["otp_epoch"])
+            self.otp_epoch = loaded + 1
 
     @property
     def display_name(self) -> str:

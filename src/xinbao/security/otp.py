@@ -52,29 +52,32 @@ def otp_session_state(request: HttpRequest, user: Any) -> dict[str, Any] | None:
     return None
 
 
-def _record(request: HttpRequest, user: Any, device: str | None) -> None:
-    epoch = get_user_model().objects.filter(pk=user.pk).values_list("otp_epoch", flat=True).get()
+def _record(request: HttpRequest, user: Any, device: str | None, epoch: int) -> None:
     user.otp_epoch = epoch
     request.session[SESSION_KEY] = {"user": user.pk, "epoch": epoch, "device": device}
 
 
-def otp_session_login(request: HttpRequest, device: TOTPDevice) -> None:
+def otp_session_login(request: HttpRequest, device: TOTPDevice, *, enrolled: bool = False) -> None:
     """Mark the session verified by ``device`` (which must be the signed-in user's) at the
-    user's epoch as stored now (an enrolment has just raised it)."""
+    epoch the request loaded the user with, before it read the device; after an enrolment,
+    whose confirmation raised it once, at that epoch plus one. The value is never read back
+    afresh: a reset that lands between the code check and this record (the lost device
+    deleted by an administrator) leaves the record stale, and the session asks again."""
     user: Any = request.user
     if device.user_id != user.pk:
         raise ValueError("the device belongs to another user")
-    _record(request, user, device.persistent_id)
+    _record(request, user, device.persistent_id, user.otp_epoch + (1 if enrolled else 0))
     user.otp_device_id = device.persistent_id
 
 
 def otp_session_keep(request: HttpRequest) -> None:
-    """After the signed-in user's own change raised the epoch (a new password), keep this
-    session's second factor: re-record it at the new epoch if it was verified."""
+    """After the signed-in user's own change raised the epoch (a new password: ``User.save``
+    leaves the instance at its loaded epoch plus one), keep this session's second factor:
+    re-record it at that epoch if it was verified."""
     user: Any = request.user
     device = getattr(user, "otp_device_id", None)
     if device is not None:
-        _record(request, user, device)
+        _record(request, user, device, user.otp_epoch)
 
 
 def user_has_device(user: Any, request: HttpRequest | None = None) -> bool:

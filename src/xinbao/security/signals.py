@@ -49,8 +49,10 @@ def forget_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs
 
 
 def _device_facts(device: TOTPDevice) -> tuple[Any, ...]:
-    """What a session's verification by this device rests on."""
-    return (device.user_id, device.key, device.confirmed)
+    """What a session's verification by this device rests on; a field not loaded (``only``,
+    ``defer``) is None rather than read, which would load an instance that reads again."""
+    loaded = device.__dict__
+    return (loaded.get("user_id"), loaded.get("key"), loaded.get("confirmed"))
 
 
 @receiver(post_init, sender=TOTPDevice)

@@ -63,7 +63,7 @@ def otp_setup(request: AuthedRequest) -> HttpResponse:
         if device.verify_token(request.POST.get("token", "").strip()):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            otp_session_login(request, device)
+            otp_session_login(request, device, enrolled=True)
             audit_record(actor=user, action="auth.otp_enrolled", obj=user)
             messages.success(request, _("动态口令已绑定。"))
             return redirect(_next_url(request))
