@@ -244,3 +244,49 @@ def test_oversized_body_is_a_chinese_400(county: County, api: Api, settings: Set
     )
     assert response.status_code == 400
     assert response.json() == {"detail": "请求内容过大。"}
+
+
+def test_r08_a_user_with_a_device_gets_a_token_only_with_a_current_code(county: County) -> None:
+    from tests.security.test_otp import code, device_for
+
+    user = county.editor
+    device = device_for(user)
+    missing = sign_in(user.username)
+    assert missing[0] == 401 and "动态口令" in missing[1]["detail"]
+    assert not ApiToken.objects.exists()
+    status, body = sign_in(user.username, otp=code(device))
+    assert status == 200 and body["token"].startswith("xb_")
+    wrong = sign_in(user.username, otp="000000" if code(device) != "000000" else "111111")
+    assert wrong == missing
+    assert ApiToken.objects.count() == 1
+    failures = AuditRecord.objects.filter(action="auth.login_failed")
+    assert [r.changes["channel"] for r in failures] == ["api-otp", "api-otp"]
+
+
+def test_r08_a_required_role_without_a_device_gets_no_token(
+    county: County, settings: Settings
+) -> None:
+    settings.XINBAO_OTP_REQUIRED = True
+    status, body = sign_in(county.editor.username)
+    assert status == 403 and "绑定动态口令" in body["detail"]
+    assert sign_in(county.officer_a.username)[0] == 200  # officers need no second factor
+
+
+def test_r08_a_device_change_or_a_new_password_ends_the_tokens_issued_before(
+    county: County, api: Api
+) -> None:
+    from tests.security.test_otp import device_for
+
+    before_device = api(county.officer_a)
+    assert before_device.get("/me").status_code == 200
+    device = device_for(county.officer_a)  # enrolment raises the epoch
+    assert before_device.get("/me").status_code == 401
+    after_device = api(User.objects.get(pk=county.officer_a.pk))
+    assert after_device.get("/me").status_code == 200
+    device.delete()  # the lost device reset
+    assert after_device.get("/me").status_code == 401
+    fresh = api(User.objects.get(pk=county.officer_a.pk))
+    user = User.objects.get(pk=county.officer_a.pk)
+    user.set_password("Another@Pass2026x")
+    user.save()
+    assert fresh.get("/me").status_code == 401

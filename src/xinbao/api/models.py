@@ -30,6 +30,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("过期时间"))
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    # The owner's ``otp_epoch`` when the token was issued (R08): a device added, removed or
+    # re-keyed, or a new password, raises the owner's epoch and so ends every token issued
+    # before, as it ends the web sessions' second factor.
+    otp_epoch = models.PositiveIntegerField(_("动态口令代次"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -41,6 +45,12 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     def is_usable(self, now: datetime.datetime | None = None) -> bool:
-        """Not revoked, not expired, and the owner's account is active."""
+        """Not revoked, not expired, the owner's account active, and issued at the owner's
+        current second-factor epoch."""
         now = now or timezone.now()
-        return self.revoked_at is None and self.expires_at > now and self.user.is_active
+        return (
+            self.revoked_at is None
+            and self.expires_at > now
+            and self.user.is_active
+            and self.otp_epoch == self.user.otp_epoch
+        )

@@ -148,6 +148,9 @@ class TokenRequest(Input):
     username: Text = Field(min_length=1, max_length=150, description="用户名")
     password: str = Field(min_length=1, max_length=4096, description="密码")
     name: Text = Field("", max_length=60, description="令牌名称,便于区分,如“网站同步”")
+    otp: str = Field(
+        "", max_length=12, description="动态口令:已绑定动态口令的账号必填(与网页登录的第二步相同)"
+    )
 
 
 class TokenInfo(Schema):

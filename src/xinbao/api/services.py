@@ -14,14 +14,17 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinbao.api.errors import BadCredentials
 from xinbao.api.models import ApiToken
 from xinbao.audit.services import audit_record
 from xinbao.items.errors import IllegalMove, NotAllowed
+from xinbao.security.otp import otp_required_for
 from xinbao.security.validators import password_expired
 
 if TYPE_CHECKING:
@@ -40,24 +43,45 @@ def token_digest(secret: str) -> str:
 
 
 def token_sign_in(
-    *, request: HttpRequest, username: str, password: str, name: str
+    *, request: HttpRequest, username: str, password: str, name: str, otp: str = ""
 ) -> tuple[ApiToken, str]:
     """Check the username and password as the login page does and issue a token.
 
     Wrong credentials, an unknown account and an inactive one are refused alike, so the answer
     does not tell whether the account exists. An account that must change its password first
-    gets no token until it has done so on the web.
+    gets no token until it has done so on the web. The second factor holds here as on the
+    pages (R08): an account with a TOTP device must send a current code (a wrong or missing one
+    counts towards the lockout, as on the code step), and one whose role requires a device it
+    has not enrolled gets no token until it has enrolled on the web.
     """
     user = authenticate(request, username=username, password=password, channel="api")
     if user is None:
         raise BadCredentials(_("用户名或密码错误。"))
     if user.must_change_password or password_expired(user):
         raise NotAllowed(_("请先登录网页修改初始密码,再申请接口令牌。"))
-    return token_create(user=user, name=name)
+    epoch = user.otp_epoch  # as loaded before the devices are read (security.otp)
+    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    if devices:
+        code = otp.strip()
+        if not code or not any(device.verify_token(code) for device in devices):
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": user.get_username(), "channel": "api-otp"},
+                request=request,
+            )
+            raise BadCredentials(_("动态口令不正确:已绑定动态口令的账号须在 otp 中填写当前口令。"))
+    elif settings.XINBAO_OTP_REQUIRED and otp_required_for(user):
+        raise NotAllowed(_("请先登录网页绑定动态口令,再申请接口令牌。"))
+    return token_create(user=user, name=name, otp_epoch=epoch)
 
 
-def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """A new token for ``user``; returns the row and the secret, which is never stored."""
+def token_create(
+    *, user: User, name: str = "", otp_epoch: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the row and the secret, which is never stored. The
+    token holds while the user's second-factor epoch stays at ``otp_epoch`` (default: the
+    epoch ``user`` was loaded with)."""
+
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     days = int(settings.XINBAO_API_TOKEN_DAYS)
     with transaction.atomic():
@@ -67,6 +91,7 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
             prefix=secret[:SHOWN_PREFIX_LENGTH],
             digest=token_digest(secret),
             expires_at=timezone.now() + datetime.timedelta(days=days),
+            otp_epoch=user.otp_epoch if otp_epoch is None else otp_epoch,
         )
         audit_record(
             actor=user,

@@ -19,14 +19,20 @@ router = Router(tags=["令牌与账号"])
     response={200: TokenIssued, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
     summary="用用户名和密码换取访问令牌",
     description=(
-        "用户名或密码错误(或账号已停用)时返回 401,不区分账号是否存在。"
+        "用户名或密码错误(或账号已停用)时返回 401,不区分账号是否存在;"
+        "已绑定动态口令的账号须同时提交当前动态口令(otp),否则返回 401。"
+        "令牌在账号的动态口令设备变更或密码修改后失效,须重新申请。"
         "令牌只在此时完整返回一次,系统只保存其摘要。"
     ),
 )
 def token_issue(request: HttpRequest, payload: TokenRequest) -> TokenIssued:
     check_sign_in_rate(request, payload.username)
     token, secret = services.token_sign_in(
-        request=request, username=payload.username, password=payload.password, name=payload.name
+        request=request,
+        username=payload.username,
+        password=payload.password,
+        name=payload.name,
+        otp=payload.otp,
     )
     return TokenIssued.build(token, secret)
 
