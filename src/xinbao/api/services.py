@@ -18,13 +18,12 @@ from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinbao.api.errors import BadCredentials
 from xinbao.api.models import ApiToken
 from xinbao.audit.services import audit_record
 from xinbao.items.errors import IllegalMove, NotAllowed
-from xinbao.security.otp import otp_required_for
+from xinbao.security.otp import matching_device, otp_required_for, user_has_device
 from xinbao.security.validators import password_expired
 
 if TYPE_CHECKING:
@@ -60,10 +59,8 @@ def token_sign_in(
     if user.must_change_password or password_expired(user):
         raise NotAllowed(_("请先登录网页修改初始密码,再申请接口令牌。"))
     epoch = user.otp_epoch  # as loaded before the devices are read (security.otp)
-    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    if devices:
-        code = otp.strip()
-        if not code or not any(device.verify_token(code) for device in devices):
+    if user_has_device(user):
+        if matching_device(user, otp) is None:
             user_login_failed.send(
                 sender=__name__,
                 credentials={"username": user.get_username(), "channel": "api-otp"},

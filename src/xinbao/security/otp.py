@@ -89,8 +89,20 @@ def user_has_device(user: Any, request: HttpRequest | None = None) -> bool:
             return False
     found = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     if request is not None and not found:
-        request.session[SESSION_KEY] = {"user": user.pk, "epoch": user.otp_epoch, "device": None}
+        _record(request, user, None, user.otp_epoch)
     return found
+
+
+def matching_device(user: Any, token: str) -> TOTPDevice | None:
+    """The user's confirmed device that accepts ``token`` (each code once: django-otp keeps the
+    last accepted step and throttles failures), or None."""
+    token = token.strip()
+    if not token:
+        return None
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(token):
+            return device
+    return None
 
 
 def otp_session_start(request: HttpRequest, user: Any) -> None:

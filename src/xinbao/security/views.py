@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinbao.audit.services import audit_record
-from xinbao.security.otp import otp_session_login
+from xinbao.security.otp import matching_device, otp_session_login, user_has_device
 from xinbao.security.sessions import active_sessions, end_other_sessions
 from xinbao.web.access import AuthedRequest
 
@@ -50,7 +50,7 @@ def _next_url(request: AuthedRequest) -> str:
 def otp_setup(request: AuthedRequest) -> HttpResponse:
     """Enrol a TOTP authenticator: show the key, then confirm with one code from the app."""
     user = request.user
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if user_has_device(user):
         if not user.is_verified():  # type: ignore[attr-defined]
             return redirect("otp_verify")
         messages.info(request, _("已绑定动态口令。"))
@@ -89,12 +89,11 @@ def otp_verify(request: AuthedRequest) -> HttpResponse:
         return redirect(_next_url(request))
     error = ""
     if request.method == "POST":
-        token = request.POST.get("token", "").strip()
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-            if device.verify_token(token):
-                otp_session_login(request, device)
-                audit_record(actor=user, action="auth.otp_verified", obj=user)
-                return redirect(_next_url(request))
+        device = matching_device(user, request.POST.get("token", ""))
+        if device is not None:
+            otp_session_login(request, device)
+            audit_record(actor=user, action="auth.otp_verified", obj=user)
+            return redirect(_next_url(request))
         error = _("动态口令不正确,请重试。")
         user_login_failed.send(
             sender=__name__,
