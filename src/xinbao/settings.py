@@ -289,14 +289,17 @@ XINBAO_ACCEL_REDIRECT_PREFIX = os.environ.get("XINBAO_ACCEL_REDIRECT_PREFIX", ""
 
 def cache_settings() -> dict[str, dict[str, object]]:
     """Redis when ``XINBAO_REDIS_URL`` is set (shared by every app server: API rate limits,
-    dashboard aggregates); otherwise a per-process memory cache, enough for one machine."""
+    dashboard aggregates, search planning answers); otherwise a per-process memory cache, enough
+    for one machine. An unreachable Redis answers as an empty cache (``xinbao.ops.cache``), and
+    gives up within the socket timeouts rather than holding the request."""
     if url := os.environ.get("XINBAO_REDIS_URL"):
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "xinbao.ops.cache.TolerantRedisCache",
                 "LOCATION": url,
                 "KEY_PREFIX": os.environ.get("XINBAO_CACHE_PREFIX", "xinbao"),
                 "TIMEOUT": 300,
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             }
         }
     return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
