@@ -135,7 +135,10 @@ def servers(
             [
                 str(BIN / "gunicorn"),
                 *("-c", str(ROOT / "deploy/gunicorn.conf.py")),
-                *("--access-logfile", "/dev/null", "xinbao.wsgi:application"),
+                # each request's time in the server, from the moment it is read (bench/load)
+                *("--access-logfile", str(workdir / f"access-{port}.log")),
+                *("--access-logformat", '%(t)s "%(r)s" %(s)s %(M)sms'),
+                "xinbao.wsgi:application",
             ],
             env={**env, "XINBAO_BIND": f"127.0.0.1:{port}", "XINBAO_WORKERS": "1"},
             stdout=subprocess.DEVNULL,

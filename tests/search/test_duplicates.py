@@ -226,11 +226,11 @@ def test_reports_of_one_event_from_two_units_form_a_cluster_first_reporter_first
     county: County,
 ) -> None:
     first, second = same_event(county, random.Random("cluster"))
-    clusters = same_event_clusters(county.editor)
+    clusters = same_event_clusters(county.editor).shown
     assert [[item.pk for item in c.items] for c in clusters] == [[first.pk, second.pk]]
     assert clusters[0].first.pk == first.pk
-    assert same_event_clusters(county.officer_a) == []
-    assert same_event_clusters(county.other_editor) == []
+    assert same_event_clusters(county.officer_a).total == 0
+    assert same_event_clusters(county.other_editor).total == 0
 
 
 def test_clusters_are_found_among_the_newest_waiting_items(
@@ -242,12 +242,12 @@ def test_clusters_are_found_among_the_newest_waiting_items(
     old = same_event(county, rng)
     new = same_event(county, rng)
     monkeypatch.setattr("xinbao.search.queries.CLUSTER_ITEM_LIMIT", 2)
-    assert [[i.pk for i in c.items] for c in same_event_clusters(county.editor)] == [
+    assert [[i.pk for i in c.items] for c in same_event_clusters(county.editor).shown] == [
         [new[0].pk, new[1].pk]
     ]
     monkeypatch.setattr("xinbao.search.queries.CLUSTER_ITEM_LIMIT", 4)
-    assert len(same_event_clusters(county.editor)) == 2
-    assert old[0].pk in {c.first.pk for c in same_event_clusters(county.editor)}
+    assert same_event_clusters(county.editor).total == 2
+    assert old[0].pk in {c.first.pk for c in same_event_clusters(county.editor).shown}
 
 
 def test_reports_far_apart_in_time_are_not_one_event(county: County) -> None:
@@ -256,7 +256,7 @@ def test_reports_far_apart_in_time_are_not_one_event(county: County) -> None:
     transition(item=second, actor=county.officer_b, action="submit")
     transition(item=second, actor=county.leader_b, action="approve")
     assert not SimilarPair.objects.filter(same_event=True).exists()
-    assert same_event_clusters(county.editor) == []
+    assert same_event_clusters(county.editor).total == 0
 
 
 def test_merge_adopts_one_item_with_joint_credit_for_the_merged_units(county: County) -> None:
@@ -287,7 +287,7 @@ def test_merge_adopts_one_item_with_joint_credit_for_the_merged_units(county: Co
         (county.town_a.pk, Decimal("5.00")),
         (county.town_b.pk, Decimal("5.00")),
     }
-    assert same_event_clusters(county.editor) == []
+    assert same_event_clusters(county.editor).total == 0
 
 
 def test_merge_is_refused_for_non_editors_and_for_handled_items(county: County) -> None:
@@ -438,6 +438,23 @@ def test_review_page_query_count_does_not_grow_with_similar_items(
     assert queries_of(client, url) == one
 
 
+def test_inbox_lists_the_newest_clusters_and_counts_them_all(
+    county: County, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random("inbox-shown")
+    old = same_event(county, rng)
+    new = same_event(county, rng)
+    found = same_event_clusters(county.editor, show=1)
+    assert found.total == 2
+    assert [[i.pk for i in c.items] for c in found.shown] == [[new[0].pk, new[1].pk]]
+    assert [c.units for c in found.shown] == [["甲镇", "乙镇"]]
+    monkeypatch.setattr(same_event_clusters, "__kwdefaults__", {"show": 1})
+    html = login(client, county.editor).get(reverse("items:inbox")).content.decode()
+    assert "撞车提示:2 组信息" in html
+    assert f'data-item="{new[0].pk}"' in html and f'data-item="{old[0].pk}"' not in html
+    assert "以上是最新的 1 组" in html
+
+
 def test_inbox_query_count_does_not_grow_with_clusters(county: County, client: Client) -> None:
     rng = random.Random("inbox-count")
     same_event(county, rng)
@@ -446,7 +463,7 @@ def test_inbox_query_count_does_not_grow_with_clusters(county: County, client: C
     one = queries_of(client, url)
     same_event(county, rng)
     same_event(county, rng)
-    assert len(same_event_clusters(county.editor)) == 3
+    assert same_event_clusters(county.editor).total == 3
     assert queries_of(client, url) == one
 
 

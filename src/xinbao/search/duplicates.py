@@ -29,6 +29,8 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 from django.db import connection, models, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from xinbao.audit.services import lock_chain
@@ -129,6 +131,18 @@ def _in(values: Sequence[int]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return "= ANY(%s::bigint[])", [list(values)]
     return f"IN ({_placeholders(len(values))})", list(values)
+
+
+def column_in(column: str, values: Sequence[int]) -> Any:
+    """A ``QuerySet.filter`` condition "``column`` is one of ``values``" with one array
+    parameter on PostgreSQL (see ``_in``: Django prepares and psycopg parses one placeholder
+    per value otherwise; for hundreds of ids that costs more than the query). ``column`` is
+    the model's own column (no join)."""
+    if connection.vendor == "postgresql":
+        sql, params = _in(values)
+        condition = f"{_quote(column)} {sql}"  # a quoted name and a placeholder, no value
+        return RawSQL(condition, params, output_field=models.BooleanField())  # noqa: S611
+    return Q(**{f"{column}__in": list(values)})
 
 
 def _quote(name: str) -> str:

@@ -531,6 +531,8 @@ SIMILAR_LIMIT = 10
 # county's backlog of thousands must not make every inbox view read all their pairs).
 CLUSTER_PAIR_LIMIT = 400
 CLUSTER_ITEM_LIMIT = 500
+# The inbox lists the newest this many clusters (the heading counts them all).
+CLUSTER_SHOW_LIMIT = 20
 
 
 def similar_items(
@@ -638,14 +640,34 @@ class Cluster:
         return [item.unit.display_name for item in self.items]
 
 
-def same_event_clusters(user: User) -> list[Cluster]:
+@dataclass
+class EventClusters:
+    """The inbox's same-event clusters: the newest ``shown`` (their items loaded) of ``total``."""
+
+    shown: list[Cluster] = field(default_factory=list)
+    total: int = 0
+
+
+# Fields the clusters' card shows (title, unit, submission time, link).
+CLUSTER_ITEM_FIELDS = (
+    "title",
+    "unit_id",
+    "submitted_at",
+    "created_at",
+    "unit__name",
+    "unit__short_name",
+)
+
+
+def same_event_clusters(user: User, *, show: int = CLUSTER_SHOW_LIMIT) -> EventClusters:
     """The same-event clusters (撞车) among the items waiting for ``user`` (an editor's inbox:
     visible and open; the newest ``CLUSTER_ITEM_LIMIT`` of them): connected groups of
-    ``SimilarPair.same_event`` pairs, newest cluster first. Three queries whatever the number
-    of clusters: the waiting items' ids (on the inbox index), their pairs (on the pair index,
-    both ends among those ids), the clustered items."""
+    ``SimilarPair.same_event`` pairs from at least two units, newest cluster first; the items
+    of the newest ``show`` are loaded. Four queries whatever the number of clusters: the
+    waiting items' ids (on the inbox index), their pairs (on the pair index, both ends among
+    those ids), the paired items' units and times, the shown clusters' items."""
     if user.role not in (Role.EDITOR, Role.DEPT_LEADER):
-        return []
+        return EventClusters()
     waiting = list(
         items_visible_to(user)
         .filter(state__in=INBOX_OPEN)
@@ -653,16 +675,19 @@ def same_event_clusters(user: User) -> list[Cluster]:
         .values_list("pk", flat=True)[:CLUSTER_ITEM_LIMIT]
     )
     if len(waiting) < 2:
-        return []
+        return EventClusters()
     pairs = list(
         SimilarPair.objects.filter(
-            same_event=True, item_id__lt=F("other_id"), item_id__in=waiting, other_id__in=waiting
+            duplicates.column_in("item_id", waiting),
+            duplicates.column_in("other_id", waiting),
+            same_event=True,
+            item_id__lt=F("other_id"),
         )
         .order_by("-item_id")
         .values_list("item_id", "other_id")[:CLUSTER_PAIR_LIMIT]
     )
     if not pairs:
-        return []
+        return EventClusters()
     parent: dict[int, int] = {}
 
     def root(pk: int) -> int:
@@ -673,16 +698,24 @@ def same_event_clusters(user: User) -> list[Cluster]:
 
     for a, b in pairs:
         parent[root(a)] = root(b)
-    by_id = Item.objects.select_related(*LIST_RELATED).in_bulk(list(parent))
-    groups: dict[int, list[Item]] = {}
-    for pk in parent:
-        if pk in by_id:
-            groups.setdefault(root(pk), []).append(by_id[pk])
-    clusters = []
-    for members in groups.values():
-        if len({item.unit_id for item in members}) < 2:
-            continue
-        members.sort(key=lambda item: (item.submitted_at or item.created_at, item.pk))
-        clusters.append(Cluster(members))
-    clusters.sort(key=lambda c: -max(item.pk for item in c.items))
-    return clusters
+    groups: dict[int, list[tuple[Any, int, int]]] = {}  # root: (reported at, pk, unit)
+    for pk, unit_id, submitted_at, created_at in Item.objects.filter(
+        duplicates.column_in("id", sorted(parent))
+    ).values_list("pk", "unit_id", "submitted_at", "created_at"):
+        groups.setdefault(root(pk), []).append((submitted_at or created_at, pk, unit_id))
+    found = sorted(
+        (sorted(members) for members in groups.values() if len({m[2] for m in members}) > 1),
+        key=lambda members: -max(m[1] for m in members),
+    )
+    shown = found[:show]
+    by_id = (
+        Item.objects.select_related("unit")
+        .only(*CLUSTER_ITEM_FIELDS)
+        .in_bulk([m[1] for members in shown for m in members])
+    )
+    return EventClusters(
+        shown=[
+            Cluster([by_id[pk] for _at, pk, _unit in members if pk in by_id]) for members in shown
+        ],
+        total=len(found),
+    )

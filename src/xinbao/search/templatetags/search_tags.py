@@ -46,7 +46,7 @@ def similar_warning(context: dict[str, Any], item: Item | None) -> dict[str, Any
 def event_clusters(context: dict[str, Any]) -> dict[str, Any]:
     user = context["user"]
     return {
-        "clusters": queries.same_event_clusters(user),
+        "clusters": queries.same_event_clusters(user),  # .shown, .total
         "may_merge": user.role == "editor",
         "csrf_token": context.get("csrf_token"),
     }
