@@ -186,3 +186,41 @@ def test_query_counts_do_not_grow_with_the_data(
         client.get(url)
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
+
+
+def test_a_watched_page_is_rendered_ahead_after_a_change(
+    month: Month, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Refresh-ahead: a leader who had to wait for the department page once finds it ready
+    after the next change (the background refresh renders it), with the change in it."""
+    c = month.county
+    client = client_for(c.dept_leader)
+    url = f"/dashboard/?{OCTOBER}"
+    before = data_island(client.get(url).content.decode())  # a miss: the page is now watched
+    officer_c = make_user(role=Role.OFFICER, unit=month.town_c)
+    with django_capture_on_commit_callbacks(execute=True):
+        reported(officer_c, c.editor, submitted=at(10, 20), adopted=at(10, 21))
+    with CaptureQueriesContext(connection) as seen:
+        after = data_island(client.get(url).content.decode())
+    assert len(seen) == WARM_QUERIES  # a cache hit: the refresh rendered it
+    assert after != before
+    assert after["funnel"]["rows"][0][1] == before["funnel"]["rows"][0][1] + 1  # submitted
+
+
+def test_a_page_nobody_watches_is_not_rendered_ahead(
+    month: Month, django_capture_on_commit_callbacks: Any
+) -> None:
+    from xinbao.dashboard import cache as dashboard_cache
+    from xinbao.dashboard.pages import warm
+
+    c = month.county
+    assert dashboard_cache.watched(c.dept.pk) is None
+    officer_c = make_user(role=Role.OFFICER, unit=month.town_c)
+    with django_capture_on_commit_callbacks(execute=True):
+        reported(officer_c, c.editor, submitted=at(10, 20))
+    assert warm(c.dept.pk) is False
+    client = client_for(c.dept_leader)
+    with CaptureQueriesContext(connection) as seen:
+        client.get(f"/dashboard/?{OCTOBER}")
+    assert len(seen) > WARM_QUERIES  # computed in the request
+    assert dashboard_cache.watched(c.dept.pk) is not None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,6 +47,25 @@ def version(department_id: int) -> str:
     return "{}.{}.{}".format(
         tokens.get(GLOBAL, 0), tokens.get(department_key(department_id), 0), ledger["last"] or 0
     )
+
+
+# Refresh-ahead: the department page a person had to wait for (a miss) is remembered this long;
+# while it is, the background refresh renders it again after each bump (``pages.warm``), so
+# the next look at it is a cache hit. A page nobody opens costs the refresh nothing.
+WATCH_SECONDS = 3600
+
+
+def watched_key(department_id: int) -> str:
+    return f"{PREFIX}:watched:{department_id}"
+
+
+def watch(department_id: int, page: Any) -> None:
+    """Remember ``page`` (what ``pages.warm`` needs to render it again) for ``WATCH_SECONDS``."""
+    cache.set(watched_key(department_id), page, WATCH_SECONDS)
+
+
+def watched(department_id: int) -> Any:
+    return cache.get(watched_key(department_id))
 
 
 def cached(name: str, department_id: int, parts: str, stamp: str, compute: Callable[[], T]) -> T:

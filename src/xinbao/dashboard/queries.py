@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.http import Http404
+from django.utils.translation import get_language
 
 from xinbao.dashboard import cache
 from xinbao.dashboard.facts import DepartmentFacts, department_facts
@@ -73,18 +74,25 @@ def unit_dashboard(unit: Unit, period: Period) -> list[Figure]:
 
 
 def department_page(
-    department: Unit, period: Period, kind: str, render: Callable[[list[Figure]], str]
+    department: Unit,
+    period: Period,
+    kind: str,
+    render: Callable[[list[Figure]], str],
+    *,
+    watch: bool = True,
 ) -> str:
     """The rendered charts and tables of the department's dashboard (``render(figures)``),
-    cached with the figures: a warm page costs one query and a cache read, whatever its size."""
+    cached with the figures: a warm page costs one query and a cache read, whatever its size.
+    A page that had to be computed is watched (``cache.watch``, unless ``watch`` is False: the
+    refresh-ahead itself), so the background refresh renders it again after each change."""
+
+    def compute() -> str:
+        if watch:
+            cache.watch(department.pk, (period, kind, get_language()))
+        return render(department_dashboard(department, period, kind))
+
     stamp = cache.version(department.pk)
-    return cache.cached(
-        "department_html",
-        department.pk,
-        f"{period.key}:{kind}",
-        stamp,
-        lambda: render(department_dashboard(department, period, kind)),
-    )
+    return cache.cached("department_html", department.pk, f"{period.key}:{kind}", stamp, compute)
 
 
 def unit_page(unit: Unit, period: Period, render: Callable[[list[Figure]], str]) -> str:

@@ -8,12 +8,12 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from xinbao.dashboard import queries
 from xinbao.dashboard.exports import XLSX_MIME, figure_filename, figure_xlsx
 from xinbao.dashboard.figures import Figure
+from xinbao.dashboard.pages import figures_renderer
 from xinbao.dashboard.periods import Period, PeriodError, parse_month, parse_period, previous_month
 from xinbao.dashboard.report import monthly_report, report_docx, report_filename
 from xinbao.orgs.models import Unit
@@ -27,22 +27,6 @@ def _period(request: AuthedRequest) -> tuple[Period, str]:
         return parse_period(request.GET), ""
     except PeriodError as error:
         return parse_period({}), str(error)
-
-
-def _renderer(period: Period, kind: str = "", unit: Unit | None = None) -> Any:
-    """Renders the figures' charts, tables and download links (the cached part of a page)."""
-    query = period.query + (f"&kind={kind}" if kind else "")
-
-    def render(figures: list[Figure]) -> str:
-        context = {
-            "figures": figures,
-            "charts": {f.key: f.as_json() for f in figures},
-            "query": query,
-            "unit": unit,
-        }
-        return render_to_string("dashboard/_figures.html", context)
-
-    return render
 
 
 def _context(request: AuthedRequest, period: Period, error: str, figures: str) -> dict[str, Any]:
@@ -61,7 +45,7 @@ def department(request: AuthedRequest) -> HttpResponse:
     dept = queries.dashboard_department(request.user)
     period, error = _period(request)
     kind = queries.clean_kind(request.GET.get("kind", ""))
-    figures = queries.department_page(dept, period, kind, _renderer(period, kind))
+    figures = queries.department_page(dept, period, kind, figures_renderer(period, kind))
     context = _context(request, period, error, figures)
     context.update({"department": dept, "kind": kind, "subject": dept.name})
     return render(request, "dashboard/department.html", context)
@@ -88,7 +72,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
 def unit(request: AuthedRequest, pk: int) -> HttpResponse:
     target = queries.access_dashboard_unit(request.user, pk)
     period, error = _period(request)
-    figures = queries.unit_page(target, period, _renderer(period, unit=target))
+    figures = queries.unit_page(target, period, figures_renderer(period, unit=target))
     context = _context(request, period, error, figures)
     context.update({"unit": target, "subject": target.name})
     return render(request, "dashboard/unit.html", context)

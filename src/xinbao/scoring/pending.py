@@ -5,8 +5,9 @@ A write's after-commit handler (``flush_noted``, for ``scoring.signals`` and
 ``PendingRefresh`` rows (department, kind, year, unit) and, per department, one task
 (``scoring.tasks.refresh_department``) unless one is already waiting. The task (``drain``)
 recomputes what the rows name from the facts as they are when it runs
-(``ledger.refresh``/``rebuild``, ``aggregates.units_refresh``), deletes the rows it did, and
-then makes the department's cached figures stale (``dashboard.cache.bump``).
+(``ledger.refresh``/``rebuild``, ``aggregates.units_refresh``), deletes the rows it did, then
+makes the department's cached figures stale (``dashboard.cache.bump``) and renders the
+department page someone is watching again (``dashboard.pages.warm``).
 
 Why it is correct with several app servers and workers (no state in memory):
 
@@ -151,6 +152,7 @@ def drain(department_id: int) -> int:
     """Do the department's noted work; returns the rows done. Safe to run twice or late."""
     from xinbao.dashboard.aggregates import units_refresh
     from xinbao.dashboard.cache import bump
+    from xinbao.dashboard.pages import warm
     from xinbao.items.errors import ItemError
     from xinbao.orgs.models import Unit
     from xinbao.scoring import ledger
@@ -192,6 +194,7 @@ def drain(department_id: int) -> int:
                 pk__in=[row[0] for row in batch], mark__in=[row[1] for row in batch]
             ).delete()
     bump(department_id)  # after the cells' commit: no figure from the old cells is cached anew
+    warm(department_id)  # the department page someone is watching, rendered ahead of them
     return len(rows)
 
 
