@@ -191,10 +191,11 @@ def backend() -> float:
 def request(client: Client, name: str, figures: dict[str, Figures], send: Callable) -> Any:
     METER.parts.clear()
     pg = backend()
-    cpu, queries = time.process_time(), METER.queries
+    cpu, queries, wall = time.process_time(), METER.queries, time.perf_counter()
     with profiled(name), statements_of(name):
         answer = send(client)
     total = {"whole request": [time.process_time() - cpu, METER.queries - queries]}
+    total["whole request, wall clock (not CPU)"] = [time.perf_counter() - wall, 0]
     total["PostgreSQL backend (10 ms ticks)"] = [backend() - pg, 0]
     assert answer.status_code < 400, (name, answer.status_code, answer.content[:300])
     for part, (part_cpu, part_queries) in {**total, **METER.parts}.items():
