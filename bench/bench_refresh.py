@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("XINBAO_DEBUG", "0")
 os.environ.setdefault("XINBAO_API_RATE_PER_MINUTE", "100000")
 os.environ.setdefault("XINBAO_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
+os.environ.setdefault("XINBAO_REFRESH_DELAY_SECONDS", "0")  # --worker runs each round's tasks
 
 import bench_lists
 from django.db import connection

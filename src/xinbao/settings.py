@@ -383,6 +383,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# The department's ledger and dashboard refresh (scoring.pending) runs this many seconds after
+# the write that queued it, so the writes of the next moments (an item created, then submitted)
+# join the same run instead of each making one, and the run keeps off the path of the writer's
+# next request. 0: at once. Backends that cannot defer (the immediate one) always run at once.
+XINBAO_REFRESH_DELAY_SECONDS = float(os.environ.get("XINBAO_REFRESH_DELAY_SECONDS", "3"))
 if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":  # needs `django-tasks-rq` installed
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": os.environ.get("XINBAO_REDIS_URL", "redis://127.0.0.1:6379/0")}}

@@ -64,6 +64,7 @@ def scene(county: County, submitted: Any, publications: Any, settings: Any) -> A
     ensure_built(county.dept.pk)
     PendingRefresh.objects.all().delete()
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.XINBAO_REFRESH_DELAY_SECONDS = 0  # the worker runs what is queued (one test defers)
     return items, publications
 
 
@@ -102,6 +103,34 @@ def test_a_write_only_queues_and_the_worker_brings_ledger_and_cells_up(
     assert cells_of(county) != cells_before  # the carried item counts in April's cell
     assert not PendingRefresh.objects.exists()
     assert not pending.is_pending(county.dept.pk)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_refresh_waits_the_delay_and_the_writes_meanwhile_join_it(
+    county: County, scene: Any, settings: Any
+) -> None:
+    """XINBAO_REFRESH_DELAY_SECONDS: the task runs that long after the first write, so the
+    writes of the next moments (create, then submit) make one run, off the writer's path."""
+    settings.XINBAO_REFRESH_DELAY_SECONDS = 30
+    items, pubs = scene
+    before = timezone.now()
+    for n, item in enumerate(items[:2]):
+        with transaction.atomic():
+            carry(item, pubs["city"], on=datetime.date(YEAR, 6, n + 1))
+    task = DBTaskResult.objects.get(task_path=TASK)  # one task for both writes
+    assert task.run_after is not None
+    assert before + datetime.timedelta(seconds=29) < task.run_after
+    assert task.run_after < timezone.now() + datetime.timedelta(seconds=31)
+    worker()  # not yet due: nothing runs, the work stays noted
+    task.refresh_from_db()
+    assert task.status == "READY"
+    assert pending.is_pending(county.dept.pk)
+    DBTaskResult.objects.filter(pk=task.pk).update(run_after=timezone.now())  # 30 s later
+    worker()
+    task.refresh_from_db()
+    assert task.status == "SUCCESSFUL"
+    assert signature(county) == full(county)
+    assert not PendingRefresh.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

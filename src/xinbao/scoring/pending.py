@@ -38,12 +38,17 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Field
 from django.utils import timezone
 
 from xinbao.scoring.models import PendingRefresh
+
+if TYPE_CHECKING:
+    from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
 Kind = PendingRefresh.Kind
@@ -110,13 +115,25 @@ def queue(department_id: int, *, force: bool = False) -> bool:
         # (committed before).
         return False
     try:
-        refresh_department.enqueue(department_id)
+        deferred(refresh_department).enqueue(department_id)
     except Exception:
         logger.exception("could not queue the refresh of department %s", department_id)
         # No task waits: the next write tries again (and ``requeue_stale`` in any case).
         PendingRefresh.objects.filter(department_id=department_id, kind=Kind.QUEUED).delete()
         return False
     return True
+
+
+def deferred(task: Task[Any, Any]) -> Task[Any, Any]:
+    """``task`` to run ``XINBAO_REFRESH_DELAY_SECONDS`` from now, when its backend can defer.
+
+    The writes noted meanwhile find the department's marker and join this run (coalescing),
+    and the run is off the path of the writer's next request (an officer creates an item,
+    then submits it at once). The figures lag the write by the delay."""
+    delay = getattr(settings, "XINBAO_REFRESH_DELAY_SECONDS", 0)
+    if delay <= 0 or not task.get_backend().supports_defer:
+        return task
+    return task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay))
 
 
 def _insert_marker(department_id: int) -> bool:
