@@ -24,6 +24,7 @@ import json
 import os
 import random
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,12 @@ import gevent
 from locust import HttpUser, between, events, task
 from locust.env import Environment
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the bench's text generator
+import near_duplicates as nd
+
 ACCOUNTS: dict[str, list[str]] = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
 PASSWORD = os.environ["LOAD_PASSWORD"]
-ITEM_LINK = re.compile(r'href="/items/(\d+)/"')
+ITEM_LINK = re.compile(r'href="/items/(\d+)/(?:edit/)?"')  # inbox rows: the edit page
 SIGN_IN = {"login page", "login", "api: token"}
 sign_in_times: dict[str, list[float]] = {name: [] for name in SIGN_IN}
 sign_in_failures: dict[str, int] = dict.fromkeys(SIGN_IN, 0)
@@ -158,12 +162,19 @@ class Officer(Person):
 
     @task(1)
     def write_and_submit(self) -> None:
+        """A new item of realistic text, each distinct (as officers write them); one in twenty
+        an edited copy of the officer's previous one (a resubmitted or recycled report)."""
+        previous: nd.Source | None = getattr(self, "previous", None)
+        if previous is not None and random.random() < 0.05:
+            text = nd.variant(random.Random(), previous, "mixed")
+        else:
+            text = nd.source(random.Random(), random.choice(nd.themes()))
+        self.previous = text
         answer = self.client.post(
             "/api/v1/items",
             json={
-                "title": f"某镇探索党员积分管理新办法{random.randrange(10**6)}",
-                "body": "今年以来,该镇把党员积分管理作为加强党员教育管理的重要抓手。\n"
-                "一是明确积分标准。二是强化结果运用。",
+                "title": text.title[:100],
+                "body": text.body,
                 "category": "经验做法",
             },
             headers={"Authorization": f"Bearer {self.token}"},

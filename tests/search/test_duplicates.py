@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import County
-from tests.factories import PASSWORD, make_item
+from tests.factories import PASSWORD, make_item, make_unit, make_user
 from xinbao.audit.models import AuditRecord
 from xinbao.items.models import Item, ItemEvent, State
 from xinbao.items.services import ItemData, item_update, transition
-from xinbao.orgs.models import User
+from xinbao.orgs.models import Role, User
 from xinbao.scoring import ledger
 from xinbao.search import duplicates, rebuild
 from xinbao.search.models import DuplicateSignature, ItemMerge, LshBand, SimilarPair
@@ -248,6 +248,29 @@ def test_clusters_are_found_among_the_newest_waiting_items(
     monkeypatch.setattr("xinbao.search.queries.CLUSTER_ITEM_LIMIT", 4)
     assert same_event_clusters(county.editor).total == 2
     assert old[0].pk in {c.first.pk for c in same_event_clusters(county.editor).shown}
+
+
+def test_an_item_is_paired_with_its_closest_same_event_reports_only(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One event reported by many units: each report keeps ``EVENT_PARTNER_LIMIT`` same-event
+    partners (the closest), not one pair per earlier report."""
+    monkeypatch.setattr(duplicates, "EVENT_PARTNER_LIMIT", 1)
+    rng = random.Random("partners")
+    src = nd.source(rng, "election")
+    first = add(county.officer_a, src, submit=True)
+    town_c = make_unit(name="丙镇", parent=county.dept)
+    second = add(
+        make_user(role=Role.OFFICER, unit=town_c), nd.variant(rng, src, "delete"), submit=True
+    )
+    third = add(county.officer_b, src, submit=True)  # the same text as the first report
+    third = transition(item=third, actor=county.leader_b, action="approve")
+    partners = SimilarPair.objects.filter(item=third, same_event=True).values_list(
+        "other", flat=True
+    )
+    assert list(partners) == [first.pk]  # the closest of the two (identical text)
+    assert SimilarPair.objects.filter(item=second, same_event=True).exists()
+    assert same_event_clusters(county.editor).total == 1  # all three, joined through pairs
 
 
 def test_reports_far_apart_in_time_are_not_one_event(county: County) -> None:

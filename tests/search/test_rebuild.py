@@ -116,8 +116,10 @@ def wipe() -> None:
         # Tight limits: the candidate and window caps cut, ties included, and many weak
         # same-event pairs are kept.
         {"CANDIDATE_LIMIT": 2, "EVENT_WINDOW_LIMIT": 3, "EVENT_MIN": 0.03, "ESTIMATE_MIN": 0.05},
+        # The same-event partners cut to the closest one (ties: the newest).
+        {"EVENT_PARTNER_LIMIT": 1, "EVENT_MIN": 0.03, "ESTIMATE_MIN": 0.05},
     ],
-    ids=["defaults", "tight-limits"],
+    ids=["defaults", "tight-limits", "one-event-partner"],
 )
 def test_bulk_rebuild_equals_indexing_each_item(
     county: County, monkeypatch: pytest.MonkeyPatch, limits: dict[str, Any]

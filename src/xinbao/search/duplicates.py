@@ -48,8 +48,13 @@ CANDIDATE_ROWS = 5000
 ESTIMATE_MIN = 0.25
 EVENT_DAYS = 3
 EVENT_MIN = 0.2
-# Items of one department submitted in one window: at most this many are compared for 撞车.
+# Items of one department submitted in one window: at most this many are compared for 撞车,
+# and the item is paired with at most EVENT_PARTNER_LIMIT of them (the closest estimates; the
+# newest first among equals): more than every unit of a county, and the clusters join through
+# their pairs, but one event reported hundreds of times does not make each report write and
+# re-measure hundreds of pairs.
 EVENT_WINDOW_LIMIT = 1000
+EVENT_PARTNER_LIMIT = 100
 
 
 @dataclass
@@ -339,8 +344,8 @@ def _write_entry(
 
 def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
     """Items of other units of the item's department submitted within ``EVENT_DAYS`` days of
-    it (the newest ``EVENT_WINDOW_LIMIT``) whose estimated similarity reaches ``EVENT_MIN``:
-    id → estimate. Plain SQL, as ``candidates``."""
+    it (the newest ``EVENT_WINDOW_LIMIT``) whose estimated similarity reaches ``EVENT_MIN``,
+    the ``EVENT_PARTNER_LIMIT`` closest: id → estimate. Plain SQL, as ``candidates``."""
     if item.submitted_at is None:
         return {}
     span = datetime.timedelta(days=EVENT_DAYS)
@@ -362,13 +367,14 @@ def _same_event_window(item: Item, entry: Entry) -> dict[int, float]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    near = {}
+    near = []
     mine = entry.packed
     for item_id, signature in rows:
         estimate = sh.estimated_similarity_int(mine, sh.packed_int(bytes(signature)))
         if estimate >= EVENT_MIN:
-            near[item_id] = estimate
-    return near
+            near.append((item_id, estimate))
+    near.sort(key=lambda found: -found[1])  # stable: the newest first among equal estimates
+    return dict(near[:EVENT_PARTNER_LIMIT])
 
 
 # item id, other id, similarity, containment, score, flagged, same event

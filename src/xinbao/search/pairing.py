@@ -20,7 +20,8 @@ computes for each item once every entry exists:
   reaches ``ESTIMATE_MIN``;
 - the *same-event window* (``duplicates._same_event_window``): the department's other units'
   items submitted within ``EVENT_DAYS`` days, newest first, at most ``EVENT_WINDOW_LIMIT``,
-  whose estimate reaches ``EVENT_MIN`` (equal signature values counted on the array);
+  whose estimate reaches ``EVENT_MIN`` (equal signature values counted on the array), the
+  ``EVENT_PARTNER_LIMIT`` closest;
 - the exact measures of those (texts shingled once per batch), the pairs with lower-id items
   (the later-indexed item of a pair decides it, see ``search.rebuild``) and the novelty.
 
@@ -220,7 +221,8 @@ class Corpus:
 
     def event_window(self, position: int) -> list[int]:
         """The positions of ``duplicates._same_event_window``'s items for the item at
-        ``position`` (estimate ≥ ``EVENT_MIN``), newest first."""
+        ``position`` (estimate ≥ ``EVENT_MIN``, the ``EVENT_PARTNER_LIMIT`` closest; the newest
+        first among equals)."""
         at = self.submitted[position]
         if at is None:
             return []
@@ -234,7 +236,10 @@ class Corpus:
         if not len(window):
             return []
         equal = np.count_nonzero(self.signature[window] == self.signature[position], axis=1)
-        return window[equal / sh.NUM_PERM >= dup.EVENT_MIN].tolist()
+        keep = equal / sh.NUM_PERM >= dup.EVENT_MIN
+        window, equal = window[keep], equal[keep]
+        closest = np.argsort(-equal, kind="stable")[: dup.EVENT_PARTNER_LIMIT]
+        return window[closest].tolist()
 
     def view(self, positions: Sequence[int]) -> tuple[list[PairRow], list[NoveltyRow]]:
         """The pairs (with lower-id items only) and the novelty of each item at ``positions``
