@@ -71,3 +71,16 @@ def immediate_tasks(settings: pytest.FixtureRequest) -> None:
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def empty_commit_notes() -> None:
+    """A test's transaction never commits, so the changes its writes noted for the ledger and
+    the dashboards (``xinbao.commit_notes``) stay in the thread's notebook; the next commit's
+    handler takes what is left (as after a rollback in production). Each test starts with an
+    empty notebook, so one test's leftovers never run in another's refresh."""
+    from xinbao.dashboard import signals as dashboard_signals
+    from xinbao.scoring import signals as scoring_signals
+
+    dashboard_signals._notes.take()
+    scoring_signals._notes.take()

@@ -218,9 +218,34 @@ def test_a_page_nobody_watches_is_not_rendered_ahead(
     officer_c = make_user(role=Role.OFFICER, unit=month.town_c)
     with django_capture_on_commit_callbacks(execute=True):
         reported(officer_c, c.editor, submitted=at(10, 20))
-    assert warm(c.dept.pk) is False
+    assert warm(c.dept.pk, dashboard_cache.new_token()) is False
     client = client_for(c.dept_leader)
     with CaptureQueriesContext(connection) as seen:
         client.get(f"/dashboard/?{OCTOBER}")
     assert len(seen) > WARM_QUERIES  # computed in the request
     assert dashboard_cache.watched(c.dept.pk) is not None
+
+
+def test_the_page_rendered_ahead_becomes_current_with_the_bump_only(month: Month) -> None:
+    """``warm`` renders under the coming version: viewers keep the page as it was until the
+    bump makes the new one current, and then wait for nothing."""
+    from xinbao.dashboard import cache as dashboard_cache
+    from xinbao.dashboard.pages import warm
+
+    c = month.county
+    client = client_for(c.dept_leader)
+    url = f"/dashboard/?{OCTOBER}"
+    before = data_island(client.get(url).content.decode())  # computed: now watched
+    officer_c = make_user(role=Role.OFFICER, unit=month.town_c)
+    reported(officer_c, c.editor, submitted=at(10, 20))  # no commit in the test: no refresh
+    from xinbao.dashboard.aggregates import units_refresh
+
+    units_refresh(c.dept.pk, [month.town_c.pk])  # the refresh's cells, as the task writes them
+    token = dashboard_cache.new_token()
+    assert warm(c.dept.pk, token) is True
+    assert data_island(client.get(url).content.decode()) == before  # not current yet
+    dashboard_cache.bump(c.dept.pk, token)
+    with CaptureQueriesContext(connection) as seen:
+        after = data_island(client.get(url).content.decode())
+    assert len(seen) == WARM_QUERIES
+    assert after["funnel"]["rows"][0][1] == before["funnel"]["rows"][0][1] + 1

@@ -34,19 +34,25 @@ def department_key(department_id: int) -> str:
     return f"{PREFIX}:v:{department_id}"
 
 
-def bump(department_id: int | None = None) -> None:
-    """Make every cached figure of the department (or of all departments) stale."""
-    token = time.time_ns()
-    cache.set(GLOBAL if department_id is None else department_key(department_id), token, None)
+def new_token() -> int:
+    return time.time_ns()
 
 
-def version(department_id: int) -> str:
-    """The department's current version string (one cache round trip, one query)."""
+def bump(department_id: int | None = None, token: int | None = None) -> None:
+    """Make every cached figure of the department (or of all departments) stale: its version
+    becomes ``token`` (a new one by default; ``pages.warm`` renders a page under the token
+    before it is made current)."""
+    key = GLOBAL if department_id is None else department_key(department_id)
+    cache.set(key, new_token() if token is None else token, None)
+
+
+def version(department_id: int, token: int | None = None) -> str:
+    """The department's current version string (one cache round trip, one query); with
+    ``token``, the version it will have once bumped to that token."""
     tokens = cache.get_many([GLOBAL, department_key(department_id)])
     ledger = ScoreEntry.objects.filter(department_id=department_id).aggregate(last=Max("id"))
-    return "{}.{}.{}".format(
-        tokens.get(GLOBAL, 0), tokens.get(department_key(department_id), 0), ledger["last"] or 0
-    )
+    department = tokens.get(department_key(department_id), 0) if token is None else token
+    return "{}.{}.{}".format(tokens.get(GLOBAL, 0), department, ledger["last"] or 0)
 
 
 # Refresh-ahead: the department page a person had to wait for (a miss) is remembered this long;

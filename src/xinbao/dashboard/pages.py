@@ -2,9 +2,10 @@
 request or ahead of one.
 
 Refresh-ahead: a department page someone had to wait for is watched for an hour
-(``cache.watch``); after the background refresh has rewritten the department's cells and
-bumped its cache (``scoring.pending.drain``), ``warm`` renders that page again, so the next
-look at it is a cache hit instead of a computation in the request.
+(``cache.watch``); after the background refresh has rewritten the department's cells
+(``scoring.pending.drain``), ``warm`` renders that page under the version the department's
+bump is about to give it, then the bump makes it current: the next look at it is a cache hit
+instead of a computation in the request.
 """
 
 from __future__ import annotations
@@ -39,9 +40,12 @@ def figures_renderer(period: Period, kind: str = "", unit: Unit | None = None) -
     return render
 
 
-def warm(department_id: int) -> bool:
-    """Render the department's watched page into the cache (after its bump). True when it did;
-    a failure is logged, never raised: the refresh it follows has committed."""
+def warm(department_id: int, token: int) -> bool:
+    """Render the department's watched page into the cache under the version the department
+    gets when bumped to ``token`` (``cache.bump(department_id, token)``, called next): until
+    then viewers get the page as it was, after it the new one, and no one waits between. True
+    when it rendered; a failure is logged, never raised (the refresh it follows has committed,
+    and the bump still comes)."""
     page = cache.watched(department_id)
     if page is None:
         return False
@@ -50,9 +54,10 @@ def warm(department_id: int) -> bool:
         department = Unit.objects.filter(pk=department_id).first()
         if department is None:
             return False
+        stamp = cache.version(department_id, token)
         with translation.override(language):
             queries.department_page(
-                department, period, kind, figures_renderer(period, kind), watch=False
+                department, period, kind, figures_renderer(period, kind), stamp=stamp
             )
     except Exception:
         logger.exception("could not render the dashboard of department %s ahead", department_id)

@@ -46,9 +46,12 @@ def cached_facts(department: Unit, period: Period, stamp: str) -> DepartmentFact
     )
 
 
-def department_dashboard(department: Unit, period: Period, kind: str = "") -> list[Figure]:
-    """The department's figures (cached; after the first load: one query, two cache reads)."""
-    stamp = cache.version(department.pk)
+def department_dashboard(
+    department: Unit, period: Period, kind: str = "", *, stamp: str | None = None
+) -> list[Figure]:
+    """The department's figures (cached; after the first load: one query, two cache reads).
+    ``stamp``: the version to read and store them under (``cache.version`` by default)."""
+    stamp = stamp or cache.version(department.pk)
     return cache.cached(
         "department",
         department.pk,
@@ -79,19 +82,20 @@ def department_page(
     kind: str,
     render: Callable[[list[Figure]], str],
     *,
-    watch: bool = True,
+    stamp: str | None = None,
 ) -> str:
     """The rendered charts and tables of the department's dashboard (``render(figures)``),
     cached with the figures: a warm page costs one query and a cache read, whatever its size.
-    A page that had to be computed is watched (``cache.watch``, unless ``watch`` is False: the
-    refresh-ahead itself), so the background refresh renders it again after each change."""
+    A page that had to be computed is watched (``cache.watch``), so the background refresh
+    renders it ahead after each change (``pages.warm``, with the ``stamp`` to come)."""
+    ahead = stamp is not None
+    stamp = stamp or cache.version(department.pk)
 
     def compute() -> str:
-        if watch:
+        if not ahead:
             cache.watch(department.pk, (period, kind, get_language()))
-        return render(department_dashboard(department, period, kind))
+        return render(department_dashboard(department, period, kind, stamp=stamp))
 
-    stamp = cache.version(department.pk)
     return cache.cached("department_html", department.pk, f"{period.key}:{kind}", stamp, compute)
 
 

@@ -67,9 +67,9 @@ def flush_noted() -> None:
 
     rows = scoring_signals.noted_rows()
     cells, everyone = dashboard_signals.noted_rows()
-    note(rows | cells)
-    if everyone:
+    if everyone:  # first: a refresh run at once (the immediate backend) renders pages ahead
         bump(None)
+    note(rows | cells)
 
 
 def note(rows: Iterable[Row]) -> None:
@@ -168,7 +168,7 @@ def _insert_marker(department_id: int) -> bool:
 def drain(department_id: int) -> int:
     """Do the department's noted work; returns the rows done. Safe to run twice or late."""
     from xinbao.dashboard.aggregates import units_refresh
-    from xinbao.dashboard.cache import bump
+    from xinbao.dashboard.cache import bump, new_token
     from xinbao.dashboard.pages import warm
     from xinbao.items.errors import ItemError
     from xinbao.orgs.models import Unit
@@ -210,8 +210,11 @@ def drain(department_id: int) -> int:
             PendingRefresh.objects.filter(
                 pk__in=[row[0] for row in batch], mark__in=[row[1] for row in batch]
             ).delete()
-    bump(department_id)  # after the cells' commit: no figure from the old cells is cached anew
-    warm(department_id)  # the department page someone is watching, rendered ahead of them
+    # After the cells' commit (no figure from the old cells is cached anew): the page someone
+    # watches rendered under the coming version, then that version made current.
+    token = new_token()
+    warm(department_id, token)
+    bump(department_id, token)
     return len(rows)
 
 
