@@ -134,13 +134,23 @@ class Person(HttpUser):
     def csrf(self) -> dict[str, str]:
         return {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": self.host}
 
-    def move(self, item_id: str, action: str, comment: str = "") -> None:
-        self.client.post(
+    def move(self, item_id: str, action: str, then: str, comment: str = "") -> Any:
+        """POST a workflow move, then GET the page it redirects to as a request of its own,
+        named ``then``: each row of the statistics times one request (a move followed into its
+        redirect would time the write and the next page's render as one)."""
+        with self.client.post(
             f"/items/{item_id}/move/",
             {"action": action, "comment": comment},
             headers=self.csrf(),
             name=f"move: {action}",
-        )
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            location = answer.headers.get("Location", "")
+            if answer.status_code != 302 or "/login/" in location:
+                answer.failure(f"no redirect after the move ({answer.status_code} {location})")
+                return None
+        return self.page(location, then)
 
 
 class Officer(Person):
@@ -181,7 +191,7 @@ class Officer(Person):
             name="api: create item",
         )
         if answer.status_code == 201:
-            self.move(str(answer.json()["id"]), "submit")
+            self.move(str(answer.json()["id"]), "submit", then="officer: my items")
 
 
 class Editor(Person):
@@ -201,7 +211,9 @@ class Editor(Person):
         item_id = waiting.pop(random.randrange(len(waiting)))
         self.page(f"/items/{item_id}/", "editor: review page")
         if random.random() < 0.5:
-            self.move(item_id, "adopt")
+            inbox = self.move(item_id, "adopt", then="editor: inbox")
+            if inbox is not None:
+                self.waiting = ITEM_LINK.findall(inbox.text)
         return None
 
 

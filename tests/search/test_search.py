@@ -458,6 +458,22 @@ def test_token_strings_are_the_stored_ones_of_the_indexed_ids(items: dict) -> No
     assert index.token_strings([]) == {}
 
 
+def test_a_lone_character_ranks_the_items_with_more_words_starting_with_it_first(
+    county: County,
+) -> None:
+    """A prefix phrase counts every token it starts (``换届``, ``换班``), not the lone one."""
+    many = put_in_state(
+        make_item(officer=county.officer_a, title="换届换班", body="换届。换班。换岗。"),
+        State.SUBMITTED,
+    )
+    few = put_in_state(
+        make_item(officer=county.officer_a, title="工作简报", body="顺带提到换届。其他工作很多。"),
+        State.SUBMITTED,
+    )
+    assert found(county.editor, "换") == [few.pk, many.pk]
+    assert found(county.editor, "换", order="relevance") == [many.pk, few.pk]
+
+
 def test_a_hit_highlights_its_title_and_snippet_only_when_read(
     county: County, monkeypatch: pytest.MonkeyPatch
 ) -> None:
