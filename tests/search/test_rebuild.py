@@ -176,11 +176,11 @@ def test_an_interrupted_first_full_text_build_gets_its_backend_index_back(
     write = index._write_documents
     calls: list[int] = []
 
-    def fail_second(computed: list[tuple[int, str]], **options: Any) -> int:
+    def fail_second(computed: list[tuple[int, str]]) -> int:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("interrupted")
-        return write(computed, **options)
+        return write(computed)
 
     monkeypatch.setattr(index, "_write_documents", fail_second)
     with pytest.raises(RuntimeError):
@@ -341,3 +341,36 @@ def test_a_first_build_copies_its_batches_and_upserts_one_an_items_save_indexed_
         )
         assert cursor.fetchone()[0] == 0
     assert index.search_ids(items[2].title)[0] == items[2].pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the straight COPY is PostgreSQL's")
+def test_a_rebuild_copies_new_signatures_and_upserts_a_batch_an_items_save_indexed_meanwhile(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entries pass copies the signatures of a batch with no entries straight into their
+    table; an item whose own save wrote its entry between the batch's read and that copy makes
+    the copy fail as a whole, and the batch is upserted instead: the same index as indexing
+    each item."""
+    items = corpus(county, n_sources=4, seed="copy")
+    one_by_one(items)
+    expected = snapshot()
+    wipe()
+    write, copy = rebuild.write_entries, rebuild._copy_signatures
+    copied: list[bool] = []
+
+    def save_meanwhile(changed: list[Any], *, first: bool = False) -> None:
+        if len(copied) == 1:  # the second batch: its first item's entry is written now
+            item = Item.objects.get(pk=changed[0][0])
+            duplicates._write_entry(item.pk, duplicates.Entry.of(item.title, item.body))
+        write(changed, first=first)
+
+    def record(rows: list[tuple[Any, ...]]) -> bool:
+        copied.append(copy(rows))
+        return copied[-1]
+
+    monkeypatch.setattr(rebuild, "write_entries", save_meanwhile)
+    monkeypatch.setattr(rebuild, "_copy_signatures", record)
+    result = rebuild.reindex(batch_size=5)
+    assert copied[:3] == [True, False, True] and all(copied[2:])
+    assert result.entries_written == len(items)
+    assert snapshot() == expected

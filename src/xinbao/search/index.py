@@ -138,14 +138,14 @@ DOCUMENTS_UPSERT = (
 )
 
 
-def _write_documents(computed: list[tuple[int, str, str | None]], *, first: bool = False) -> int:
+def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
     """Upsert the documents of ``computed`` (id, tokens, tsvector or None: see
     ``parallel.tokens_of``) whose tokens or copied fields (``SCOPE_FIELDS``, read here from the
     items) changed; how many. On PostgreSQL a given vector is stored as it is (the session's
     ``fulltext.GIVEN_VECTORS``), a missing one is computed by the server's trigger.
 
-    ``first``: a first build (the table was empty when it began). On PostgreSQL a batch none
-    of whose items has an entry yet is copied straight into the table (``_copy_documents``)."""
+    On PostgreSQL a batch none of whose items has an entry yet (a first build's) is copied
+    straight into the table (``_copy_documents``)."""
     ids = [row[0] for row in computed]
     scopes = {
         row[0]: row[1:] for row in Item.objects.filter(pk__in=ids).values_list("pk", *SCOPE_FIELDS)
@@ -164,12 +164,7 @@ def _write_documents(computed: list[tuple[int, str, str | None]], *, first: bool
     if not changed:
         return 0
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    if (
-        first
-        and not current
-        and connection.vendor == "postgresql"
-        and _copy_documents(changed, now)
-    ):
+    if not current and connection.vendor == "postgresql" and _copy_documents(changed, now):
         return len(changed)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -298,7 +293,7 @@ def _reindex(
         tokens_of = functools.partial(parallel.tokens_of, vectors=connection.vendor == "postgresql")
         for computed in parallel.ordered_map(tokens_of, _text_batches(batch_size), workers):
             with transaction.atomic():
-                written += _write_documents(computed, first=bulk)
+                written += _write_documents(computed)
             done += len(computed)
             if progress is not None:
                 progress(len(computed))

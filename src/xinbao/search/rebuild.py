@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xinbao.items.models import Item
@@ -169,11 +169,13 @@ SIGNATURES_TEMP = (
 )
 
 
-def write_entries(changed: Sequence[parallel.Entry]) -> None:
+def write_entries(changed: Sequence[parallel.Entry], *, first: bool = False) -> None:
     """Replace the entry of each ``(item id, stored text, packed signature, band keys, band
     paragraphs)`` (``parallel.entries_of``), in bulk: the item's bands deleted, its signature
     upserted (PostgreSQL: copied, then upserted by one statement), all the bands inserted at once
-    (PostgreSQL: one binary ``COPY`` built on arrays)."""
+    (PostgreSQL: one binary ``COPY`` built on arrays). ``first``: none of these items had an
+    entry when the batch was read; on PostgreSQL the signatures are then copied straight into
+    their table (``_copy_signatures``)."""
     if not changed:
         return
     ids = [row[0] for row in changed]
@@ -191,7 +193,9 @@ def write_entries(changed: Sequence[parallel.Entry]) -> None:
             "ON CONFLICT (item_id) DO UPDATE SET text = excluded.text, "
             "signature = excluded.signature, computed_at = excluded.computed_at"
         )
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and first and _copy_signatures(rows):
+            pass
+        elif connection.vendor == "postgresql":
             # Copied into a temporary table, then upserted by one statement (not one a row,
             # each parsed and planned).
             cursor.execute(SIGNATURES_TEMP)
@@ -217,6 +221,30 @@ def write_entries(changed: Sequence[parallel.Entry]) -> None:
                 f"INSERT INTO {_q(bands)} {columns} VALUES (%s, %s, %s)",  # noqa: S608 - constant names
                 list(zip(items.tolist(), keys.tolist(), paragraphs.tolist(), strict=True)),
             )
+
+
+COPY_SIGNATURES = (
+    f"COPY {DuplicateSignature._meta.db_table} (item_id, text, signature, computed_at) FROM STDIN"
+)
+
+
+def _copy_signatures(rows: list[tuple[Any, ...]]) -> bool:
+    """PostgreSQL: ``COPY`` the signature rows straight into their table, in a savepoint;
+    False (nothing written) when an item's own save wrote its entry since the batch was read (a
+    unique violation): the caller upserts them instead. The temporary table's way writes each
+    compared text twice, compressed and stored out of line both times."""
+    try:  # the raw cursor's errors are psycopg's: wrapped into Django's, as its cursor does
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(COPY_SIGNATURES) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 # PostgreSQL's binary COPY: a header, then per row the number of fields and each field's length
@@ -267,7 +295,7 @@ def _entries_pass(
         meta, stored = pending.popleft()
         changed = [row for row in computed if row is not None]
         with transaction.atomic():
-            write_entries(changed)
+            write_entries(changed, first=not stored)
         fresh = {row[0]: row for row in changed}
         for pk in meta:
             if pk in fresh:
