@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from bench import near_duplicates as nd
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import County
@@ -370,7 +371,12 @@ def test_a_rebuild_copies_new_signatures_and_upserts_a_batch_an_items_save_index
 
     monkeypatch.setattr(rebuild, "write_entries", save_meanwhile)
     monkeypatch.setattr(rebuild, "_copy_signatures", record)
-    result = rebuild.reindex(batch_size=5)
+    with CaptureQueriesContext(connection) as queries:
+        result = rebuild.reindex(batch_size=5)
     assert copied[:3] == [True, False, True] and all(copied[2:])
+    # Only the batch the save wrote into deletes bands (the copied ones have none to delete).
+    batch_delete = 'DELETE FROM "search_lshband" WHERE item_id IN ('
+    deletes = [q["sql"] for q in queries if q["sql"].startswith(batch_delete)]
+    assert len(deletes) == 1 and f"({items[5].pk}," in deletes[0]
     assert result.entries_written == len(items)
     assert snapshot() == expected

@@ -169,44 +169,55 @@ SIGNATURES_TEMP = (
 )
 
 
+def _replace_signatures(cursor: Any, ids: list[int], rows: list[tuple[Any, ...]]) -> None:
+    """Delete the bands of ``ids`` and upsert their signature ``rows`` (PostgreSQL: copied into
+    a temporary table, then upserted by one statement, not one a row, each parsed and
+    planned)."""
+    bands = _q(LshBand._meta.db_table)
+    for chunk in _chunks(ids):
+        cursor.execute(
+            f"DELETE FROM {bands} WHERE item_id IN ({_in(len(chunk))})",  # noqa: S608 - only placeholders are built
+            list(chunk),
+        )
+    upsert = (
+        f"INSERT INTO {_q(DuplicateSignature._meta.db_table)} (item_id, text, signature,"
+        " computed_at) {} ON CONFLICT (item_id) DO UPDATE SET text = excluded.text,"
+        " signature = excluded.signature, computed_at = excluded.computed_at"
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute(SIGNATURES_TEMP)
+        # Emptied first: inside an enclosing transaction, ON COMMIT has not come yet.
+        cursor.execute("TRUNCATE search_rebuild_signatures")
+        with cursor.cursor.copy("COPY search_rebuild_signatures FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(upsert.format("SELECT * FROM search_rebuild_signatures"))
+    else:
+        cursor.executemany(upsert.format("VALUES (%s, %s, %s, %s)"), rows)
+
+
 def write_entries(changed: Sequence[parallel.Entry], *, first: bool = False) -> None:
     """Replace the entry of each ``(item id, stored text, packed signature, band keys, band
     paragraphs)`` (``parallel.entries_of``), in bulk: the item's bands deleted, its signature
     upserted (PostgreSQL: copied, then upserted by one statement), all the bands inserted at once
-    (PostgreSQL: one binary ``COPY`` built on arrays). ``first``: none of these items had an
-    entry when the batch was read; on PostgreSQL the signatures are then copied straight into
-    their table (``_copy_signatures``)."""
+    (PostgreSQL: one binary ``COPY`` built on arrays).
+
+    ``first``: none of these items had an entry when the batch was read. On PostgreSQL their
+    signatures are then copied straight into their table (``_copy_signatures``), and when that
+    succeeds no item's own save has written its entry since (a save writes the signature and
+    the bands together), so there are no bands to delete: a first build never runs the delete,
+    which, on a band table growing by millions of rows the planner has no statistics of yet,
+    scanned the whole table for every batch."""
     if not changed:
         return
     ids = [row[0] for row in changed]
-    signatures, bands = DuplicateSignature._meta.db_table, LshBand._meta.db_table
+    bands = LshBand._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(pk, stored, signature, now) for pk, stored, signature, _k, _p in changed]
+    copied = connection.vendor == "postgresql" and first and _copy_signatures(rows)
     with connection.cursor() as cursor:
-        for chunk in _chunks(ids):
-            cursor.execute(
-                f"DELETE FROM {_q(bands)} WHERE item_id IN ({_in(len(chunk))})",  # noqa: S608 - only placeholders are built
-                list(chunk),
-            )
-        rows = [(pk, stored, signature, now) for pk, stored, signature, _k, _p in changed]
-        upsert = (
-            f"INSERT INTO {_q(signatures)} (item_id, text, signature, computed_at) {{}} "
-            "ON CONFLICT (item_id) DO UPDATE SET text = excluded.text, "
-            "signature = excluded.signature, computed_at = excluded.computed_at"
-        )
-        if connection.vendor == "postgresql" and first and _copy_signatures(rows):
-            pass
-        elif connection.vendor == "postgresql":
-            # Copied into a temporary table, then upserted by one statement (not one a row,
-            # each parsed and planned).
-            cursor.execute(SIGNATURES_TEMP)
-            # Emptied first: inside an enclosing transaction, ON COMMIT has not come yet.
-            cursor.execute("TRUNCATE search_rebuild_signatures")
-            with cursor.cursor.copy("COPY search_rebuild_signatures FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(upsert.format("SELECT * FROM search_rebuild_signatures"))
-        else:
-            cursor.executemany(upsert.format("VALUES (%s, %s, %s, %s)"), rows)
+        if not copied:
+            _replace_signatures(cursor, ids, rows)
         keys = np.frombuffer(b"".join(row[3] for row in changed), dtype=np.int64)
         paragraphs = np.frombuffer(b"".join(row[4] for row in changed), dtype=np.int16)
         items = np.repeat(np.array(ids, dtype=np.int64), [len(row[3]) // 8 for row in changed])
@@ -391,8 +402,8 @@ def _pairs_pass(
 # foreign key Django created (its name is derived from the table and column names, the same on
 # every installation; a test checks it). Checking the deferred foreign key of each of a million
 # items' ~90 band rows at commit cost more than all the rest of the load; adding the constraint
-# back checks every row in one join. The item index stays: each batch deletes its items' rows
-# first (an item saved while the build runs has written its own), through it.
+# back checks every row in one join. The item index stays: a batch an item's own save wrote
+# into while the build ran deletes its items' rows first (``write_entries``), through it.
 # The primary key's index goes too (each of those rows maintained a second btree; it is built
 # once, sorted, at the end).
 ITEM_INDEX = "search_lshband_item_id_fcb7e6b9"
