@@ -54,6 +54,7 @@ import django
 django.setup()
 
 from bench import near_duplicates as nd
+from bench import pg_backend
 from bench.bench_lists import build_tree, demo_county_specs
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -351,6 +352,7 @@ def main() -> int:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     truth = build(args.items, args.counties, args.dup_share)
+    pg_backend.analyze_if_never(connection)
     reindex_if_needed()
     recall, precision = quality(truth)
     check_p95, passage_p95 = bench_checks(truth, args.queries, args.naive_queries)
