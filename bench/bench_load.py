@@ -61,13 +61,16 @@ def prepare(n_items: int, accounts_file: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinbao.settings")
     sys.path.insert(0, str(ROOT / "bench"))
     import bench_lists  # django.setup() happens on import
+    import pg_backend
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
+    from django.db import connection
 
     from xinbao.orgs.models import Role, Unit, User
 
     call_command("migrate", verbosity=0)
     bench_lists.build(n_items)
+    pg_backend.analyze_if_never(connection)
     hashed = make_password(PASSWORD)
     counties = list(Unit.objects.filter(level="county", kind="org_dept").order_by("code")[:20])
     for county in counties:
