@@ -312,39 +312,6 @@ def test_the_vectors_a_rebuild_gives_are_the_servers_own(county: County) -> None
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the straight COPY is PostgreSQL's")
-def test_a_first_build_copies_its_batches_and_upserts_one_an_items_save_indexed_meanwhile(
-    county: County, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A first build copies each batch straight into the table; an item saved (and so indexed)
-    between the batch's read and its copy makes that copy fail as a whole, and the batch is
-    upserted instead: the same entries as a build with no save in between."""
-    items = [make_item(officer=county.officer_a, title=t, body=b) for t, b in VECTOR_TEXTS]
-    expected = sorted(SearchDocument.objects.values_list("item_id", "tokens", "state"))
-    SearchDocument.objects.all().delete()
-    copy = index._copy_documents
-    copied: list[bool] = []
-
-    def save_meanwhile(changed: list[tuple[Any, ...]], now: object) -> bool:
-        if len(copied) == 1:  # the second batch: its first item is saved and indexed now
-            index.index_item(Item.objects.get(pk=changed[0][0]))
-        copied.append(copy(changed, now))
-        return copied[-1]
-
-    monkeypatch.setattr(index, "_copy_documents", save_meanwhile)
-    result = index.reindex(batch_size=2, workers=1)
-    assert copied == [True, False, True]
-    assert result.written == len(items)
-    assert sorted(SearchDocument.objects.values_list("item_id", "tokens", "state")) == expected
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FILTER (WHERE vector IS DISTINCT FROM to_tsvector('simple', tokens))"
-            " FROM search_searchdocument"
-        )
-        assert cursor.fetchone()[0] == 0
-    assert index.search_ids(items[2].title)[0] == items[2].pk
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the straight COPY is PostgreSQL's")
 def test_a_rebuild_copies_new_signatures_and_upserts_a_batch_an_items_save_indexed_meanwhile(
     county: County, monkeypatch: pytest.MonkeyPatch
 ) -> None:

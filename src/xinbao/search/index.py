@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -142,10 +142,7 @@ def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
     """Upsert the documents of ``computed`` (id, tokens, tsvector or None: see
     ``parallel.tokens_of``) whose tokens or copied fields (``SCOPE_FIELDS``, read here from the
     items) changed; how many. On PostgreSQL a given vector is stored as it is (the session's
-    ``fulltext.GIVEN_VECTORS``), a missing one is computed by the server's trigger.
-
-    On PostgreSQL a batch none of whose items has an entry yet (a first build's) is copied
-    straight into the table (``_copy_documents``)."""
+    ``fulltext.GIVEN_VECTORS``), a missing one is computed by the server's trigger."""
     ids = [row[0] for row in computed]
     scopes = {
         row[0]: row[1:] for row in Item.objects.filter(pk__in=ids).values_list("pk", *SCOPE_FIELDS)
@@ -164,8 +161,6 @@ def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
     if not changed:
         return 0
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    if not current and connection.vendor == "postgresql" and _copy_documents(changed, now):
-        return len(changed)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Copied into a temporary table, then upserted by one statement: an upsert per row
@@ -188,32 +183,6 @@ def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
                 [(pk, tokens, *rest, now) for pk, tokens, _v, *rest in changed],
             )
     return len(changed)
-
-
-COPY_DOCUMENTS = (
-    "COPY search_searchdocument"
-    " (item_id, tokens, vector, unit_id, department_id, state, indexed_at) FROM STDIN"
-)
-
-
-def _copy_documents(changed: list[tuple[Any, ...]], now: object) -> bool:
-    """PostgreSQL: ``COPY`` the rows of ``changed`` straight into the table, in a savepoint;
-    False (nothing written) when an item was indexed by its own save since the batch was read
-    (a unique violation): the caller upserts the batch instead. The temporary table's way
-    writes every token string and vector twice, each compressed and stored out of line both
-    times."""
-    try:  # the raw cursor's errors are psycopg's: wrapped into Django's, as its cursor does
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            connection.wrap_database_errors,
-            cursor.cursor.copy(COPY_DOCUMENTS) as copy,
-        ):
-            for row in changed:
-                copy.write_row((*row, now))
-    except IntegrityError:
-        return False
-    return True
 
 
 def reindex(
