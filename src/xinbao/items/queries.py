@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 LIST_RELATED = ("unit", "category")
 
 
-def items_visible_to(user: User) -> QuerySet[Item]:
-    condition = visibility_filter(user)
+def items_visible_to(user: User, within: Q | None = None) -> QuerySet[Item]:
+    """The items ``user`` may see (``within``: narrowed inside each part of the visibility,
+    ``permissions.visibility_filter``)."""
+    condition = visibility_filter(user, within)
     if condition is None:
         return Item.objects.none()
     return Item.objects.filter(condition)
@@ -148,10 +150,8 @@ def filter_items(qs: QuerySet[Item], f: ItemFilter) -> QuerySet[Item]:
 def inbox(user: User, f: ItemFilter) -> QuerySet[Item]:
     """The editor's inbox: most urgent first, then oldest submission first (first come, first
     served). Without a state filter it shows the items waiting for the editor."""
-    qs = items_visible_to(user)
-    if not f.state:
-        qs = qs.filter(state__in=INBOX_OPEN)
-    qs = filter_items(qs, f)
+    states = Q(state=f.state) if f.state else Q(state__in=INBOX_OPEN)
+    qs = filter_items(items_visible_to(user, within=states), f)
     # "timeliness" (topics' per-item record) gives urgent rows their editor clock without a query.
     return qs.select_related(*LIST_RELATED, "timeliness").order_by("-urgency", "submitted_at", "id")
 
