@@ -46,18 +46,11 @@ def visible_parts(user: User) -> list[Q] | None:
     return None
 
 
-def visibility_filter(user: User, within: Q | None = None) -> Q | None:
-    """The items ``user`` may see, as a filter on items; ``None`` means none at all.
-
-    ``within``: a condition on the items' own fields ANDed into every part, so that each part
-    is narrowed by its index before the parts are joined (the inbox's open states: a county
-    editor who sees thousands of items has a few hundred open, and a condition applied after
-    the union reads every visible item to test it)."""
+def visibility_filter(user: User) -> Q | None:
+    """The items ``user`` may see, as a filter on items; ``None`` means none at all."""
     parts = visible_parts(user)
     if parts is None:
         return None
-    if within is not None:
-        parts = [part & within for part in parts]
     if len(parts) == 1:
         return parts[0]
     # One id set, the union of indexed ones, rather than ``A OR id IN (…)``: PostgreSQL cannot

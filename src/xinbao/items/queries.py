@@ -4,8 +4,9 @@ see (``items_visible_to``); ``access_item`` is the access helper every item view
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -22,7 +23,7 @@ from xinbao.items.models import (
     State,
     split_paragraphs,
 )
-from xinbao.items.permissions import access_filter, visibility_filter
+from xinbao.items.permissions import access_filter, visibility_filter, visible_parts
 from xinbao.items.workflow import INBOX_OPEN
 from xinbao.uploads import DOCX_MIME
 
@@ -32,10 +33,8 @@ if TYPE_CHECKING:
 LIST_RELATED = ("unit", "category")
 
 
-def items_visible_to(user: User, within: Q | None = None) -> QuerySet[Item]:
-    """The items ``user`` may see (``within``: narrowed inside each part of the visibility,
-    ``permissions.visibility_filter``)."""
-    condition = visibility_filter(user, within)
+def items_visible_to(user: User) -> QuerySet[Item]:
+    condition = visibility_filter(user)
     if condition is None:
         return Item.objects.none()
     return Item.objects.filter(condition)
@@ -147,13 +146,42 @@ def filter_items(qs: QuerySet[Item], f: ItemFilter) -> QuerySet[Item]:
     return qs
 
 
-def inbox(user: User, f: ItemFilter) -> QuerySet[Item]:
-    """The editor's inbox: most urgent first, then oldest submission first (first come, first
-    served). Without a state filter it shows the items waiting for the editor."""
+INBOX_ORDER = ("-urgency", "submitted_at", "id")
+
+
+def visible_rows(
+    user: User, narrow: Callable[[QuerySet[Item]], QuerySet[Item]], *fields: str
+) -> QuerySet[Any]:
+    """``fields`` of the items ``user`` may see, each part of the visibility narrowed by
+    ``narrow`` and read with its own index, the parts joined by UNION. A count or a page of
+    these rows never reads an item twice, where ``items_visible_to`` (``id IN (union)``) reads
+    each visible item again by its id to count, sort or show it: a county inbox of 3,368 open
+    items (1,000,000 in the province) cost 13,472 buffers more per query that way. Order by
+    the selected fields only (a compound query can sort by nothing else)."""
+    parts = visible_parts(user)
+    if parts is None:
+        return Item.objects.none().values_list(*fields)
+    first, *others = [narrow(Item.objects.filter(part)).values_list(*fields) for part in parts]
+    return first.union(*others) if others else first
+
+
+def inbox(user: User, f: ItemFilter) -> QuerySet[Any]:
+    """The editor's inbox as ``(id, urgency, submitted_at)`` rows: most urgent first, then
+    oldest submission first (first come, first served). Without a state filter it shows the
+    items waiting for the editor. A page of it becomes items with ``inbox_items``."""
     states = Q(state=f.state) if f.state else Q(state__in=INBOX_OPEN)
-    qs = filter_items(items_visible_to(user, within=states), f)
+    rows = visible_rows(
+        user, lambda qs: filter_items(qs.filter(states), f), "id", "urgency", "submitted_at"
+    )
+    return rows.order_by(*INBOX_ORDER)
+
+
+def inbox_items(rows: Iterable[tuple[int, int, Any]]) -> list[Item]:
+    """The items of a page of ``inbox`` rows, in the page's order."""
+    ids = [row[0] for row in rows]
     # "timeliness" (topics' per-item record) gives urgent rows their editor clock without a query.
-    return qs.select_related(*LIST_RELATED, "timeliness").order_by("-urgency", "submitted_at", "id")
+    by_id = Item.objects.select_related(*LIST_RELATED, "timeliness").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def latest_comment_prefetch() -> Prefetch:

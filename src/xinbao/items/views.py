@@ -320,8 +320,8 @@ def signoff(request: AuthedRequest) -> HttpResponse:
 def inbox(request: AuthedRequest) -> HttpResponse:
     department = request.user.home_unit
     filter_form = InboxFilterForm(request.GET or None, department=department)
-    qs = queries.inbox(request.user, filter_form.to_filter())
-    page = paginate(request, qs)
+    page = paginate(request, queries.inbox(request.user, filter_form.to_filter()))
+    page.object_list = queries.inbox_items(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

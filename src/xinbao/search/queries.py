@@ -28,7 +28,13 @@ from django.utils.translation import gettext_lazy
 
 from xinbao.items.models import Item, ItemEvent
 from xinbao.items.permissions import visible_parts
-from xinbao.items.queries import LIST_RELATED, ItemFilter, filter_items, items_visible_to
+from xinbao.items.queries import (
+    LIST_RELATED,
+    ItemFilter,
+    filter_items,
+    items_visible_to,
+    visible_rows,
+)
 from xinbao.items.workflow import INBOX_OPEN
 from xinbao.orgs.models import UNIT_ROLES, Role, Unit
 from xinbao.publishing.models import ExternalAdoption, Forwarding
@@ -668,12 +674,8 @@ def same_event_clusters(user: User, *, show: int = CLUSTER_SHOW_LIMIT) -> EventC
     those ids), the paired items' units and times, the shown clusters' items."""
     if user.role not in (Role.EDITOR, Role.DEPT_LEADER):
         return EventClusters()
-    waiting = list(
-        items_visible_to(user)
-        .filter(state__in=INBOX_OPEN)
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:CLUSTER_ITEM_LIMIT]
-    )
+    open_ids = visible_rows(user, lambda qs: qs.filter(state__in=INBOX_OPEN), "pk")
+    waiting = [pk for (pk,) in open_ids.order_by("-pk")[:CLUSTER_ITEM_LIMIT]]
     if len(waiting) < 2:
         return EventClusters()
     pairs = list(
