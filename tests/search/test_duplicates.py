@@ -250,6 +250,22 @@ def test_clusters_are_found_among_the_newest_waiting_items(
     assert old[0].pk in {c.first.pk for c in same_event_clusters(county.editor).shown}
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner (PostgreSQL: arrays)")
+def test_cluster_pairs_are_sought_by_one_end_only(county: County) -> None:
+    """Both ends of a pair among the waiting ids: SQLite sought the pair index (item_id,
+    other_id) with every pair of the two lists (500 × 500 probes, 18 ms at 1,000,000 items);
+    the other end is tested on the rows found."""
+    same_event(county, random.Random("plan"))
+    with CaptureQueriesContext(connection) as captured:
+        assert same_event_clusters(county.editor).total == 1
+    [pair_sql] = [q["sql"] for q in captured.captured_queries if "search_similarpair" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + pair_sql)
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert "search_similarpair" in plan
+    assert "other_id=?" not in plan, plan
+
+
 def test_an_item_is_paired_with_its_closest_same_event_reports_only(
     county: County, monkeypatch: pytest.MonkeyPatch
 ) -> None:

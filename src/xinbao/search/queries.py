@@ -681,7 +681,7 @@ def same_event_clusters(user: User, *, show: int = CLUSTER_SHOW_LIMIT) -> EventC
     pairs = list(
         SimilarPair.objects.filter(
             duplicates.column_in("item_id", waiting),
-            duplicates.column_in("other_id", waiting),
+            duplicates.column_in("other_id", waiting, seek=False),
             same_event=True,
             item_id__lt=F("other_id"),
         )
