@@ -354,7 +354,7 @@ def main() -> int:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     truth = build(args.items, args.counties, args.dup_share)
-    pg_backend.analyze_if_never(connection)
+    pg_backend.vacuum_analyze_if_never(connection)
     reindex_if_needed()
     recall, precision = quality(truth)
     check_p95, passage_p95 = bench_checks(truth, args.queries, args.naive_queries)

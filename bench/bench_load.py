@@ -71,7 +71,7 @@ def prepare(n_items: int, accounts_file: Path) -> None:
 
     call_command("migrate", verbosity=0)
     bench_lists.build(n_items)
-    pg_backend.analyze_if_never(connection)
+    pg_backend.vacuum_analyze_if_never(connection)
     # The province's items were written in bulk, past the signals that keep the dashboards'
     # monthly cells current, so build them as an operator runs `xinbao dashboard_rebuild`
     # after a bulk load; otherwise each department's first dashboard builds them in the

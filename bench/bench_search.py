@@ -313,7 +313,7 @@ def main() -> int:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     build(args.items, args.counties)
-    pg_backend.analyze_if_never(connection)
+    pg_backend.vacuum_analyze_if_never(connection)
     reindex_if_needed()
     editor = User.objects.filter(role=Role.EDITOR).order_by("pk").first()
     officer = User.objects.filter(role=Role.OFFICER, unit__code__endswith="T01").first()
