@@ -148,15 +148,13 @@ def column_in(column: str, values: Sequence[int], *, seek: bool = True) -> Any:
     never looks rows up by it (a unary ``+`` on the column). Given two such lists on the two
     columns of an index, SQLite otherwise probes the index with every pair of values: the
     inbox's same-event pairs among 500 open items, 250,000 probes."""
-    if connection.vendor == "postgresql":
-        sql, params = _in(values)
-        condition = f"{_quote(column)} {sql}"  # a quoted name and a placeholder, no value
-        return RawSQL(condition, params, output_field=models.BooleanField())  # noqa: S611
-    if not seek:
-        placeholders = ", ".join(["%s"] * len(values))
-        condition = f"+{_quote(column)} IN ({placeholders})"  # a quoted name, no value
-        return RawSQL(condition, list(values), output_field=models.BooleanField())  # noqa: S611
-    return Q(**{f"{column}__in": list(values)})
+    sqlite = connection.vendor != "postgresql"
+    if sqlite and seek:
+        return Q(**{f"{column}__in": list(values)})
+    sql, params = _in(values)
+    name = f"+{_quote(column)}" if sqlite else _quote(column)
+    condition = f"{name} {sql}"  # a quoted name and placeholders, no value
+    return RawSQL(condition, params, output_field=models.BooleanField())  # noqa: S611
 
 
 def _quote(name: str) -> str:
