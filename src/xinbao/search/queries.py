@@ -27,13 +27,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xinbao.items.models import Item, ItemEvent
-from xinbao.items.permissions import visible_parts
+from xinbao.items.permissions import visible_parts, visible_rows
 from xinbao.items.queries import (
     LIST_RELATED,
     ItemFilter,
     filter_items,
     items_visible_to,
-    visible_rows,
 )
 from xinbao.items.workflow import INBOX_OPEN
 from xinbao.orgs.models import UNIT_ROLES, Role, Unit
@@ -674,7 +673,7 @@ def same_event_clusters(user: User, *, show: int = CLUSTER_SHOW_LIMIT) -> EventC
     those ids), the paired items' units and times, the shown clusters' items."""
     if user.role not in (Role.EDITOR, Role.DEPT_LEADER):
         return EventClusters()
-    open_ids = visible_rows(user, lambda qs: qs.filter(state__in=INBOX_OPEN), "pk")
+    open_ids = visible_rows(user, "pk", narrow=lambda qs: qs.filter(state__in=INBOX_OPEN))
     waiting = [pk for (pk,) in open_ids.order_by("-pk")[:CLUSTER_ITEM_LIMIT]]
     if len(waiting) < 2:
         return EventClusters()
