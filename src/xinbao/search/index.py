@@ -505,6 +505,10 @@ EXACT_SQL = """
 """
 
 
+# A subquery: a windowed part has its own ORDER BY and takes no second one after it.
+NEWEST_SQL = "SELECT * FROM ({candidates}) AS w ORDER BY 1 DESC LIMIT %s"
+
+
 def document_match(expression: str) -> Q:
     """PostgreSQL: a filter on ``SearchDocument``, the entries whose vector matches."""
     match = RawSQL(
@@ -593,8 +597,8 @@ def _newest(
     if compiled.relaxed:
         sql = EXACT_SQL.replace("{candidates}", candidates)
         params += [compiled.positive, limit]
-    else:  # a subquery: a part with its own ORDER BY takes no second one after it
-        sql = f"SELECT * FROM ({candidates}) AS w ORDER BY 1 DESC LIMIT %s"
+    else:
+        sql = NEWEST_SQL.replace("{candidates}", candidates)
         params.append(limit)
     rows = _planned(sql, params, PLANNER_OFF["full" if floors is None else "window"])
     return list(dict.fromkeys(row[0] for row in rows))
