@@ -25,8 +25,9 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from xinbao.items.models import Item
@@ -541,7 +542,7 @@ PLANNER_BACK = "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan
 
 def _newest_key() -> RawSQL:
     """The newest-first key of the window indexes, as written there."""
-    return RawSQL('-"search_searchdocument"."item_id"', [])
+    return RawSQL('-"search_searchdocument"."item_id"', [], output_field=BigIntegerField())
 
 
 def _union(
@@ -562,10 +563,7 @@ def _union(
         qs = part.filter(document_match(expression))
         floor = floors[i] if floors is not None else None
         if floor is not None:
-            above = RawSQL(
-                '-"search_searchdocument"."item_id" <= %s', [-floor], output_field=BooleanField()
-            )
-            qs = qs.filter(above).order_by(_newest_key().asc())
+            qs = qs.filter(LessThanOrEqual(_newest_key(), -floor)).order_by(_newest_key().asc())
             if limit is not None:
                 qs = qs[:limit]
         try:
