@@ -26,7 +26,7 @@ import django
 
 django.setup()
 
-from django.core.management import call_command
+import pg_backend
 from django.db import connection, reset_queries, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -106,7 +106,7 @@ def main() -> int:
     parser.add_argument("--chained", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     fill_prechain(args.prechain)
     fill_chained(args.chained)
     total = AuditRecord.objects.count()

@@ -50,8 +50,8 @@ if "--fresh" in sys.argv and os.environ["DATABASE_URL"].startswith("sqlite:///")
 
 django.setup()
 
+import pg_backend
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -229,7 +229,7 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="start from an empty database")
     args = parser.parse_args()
     logging.getLogger("xinbao.request").setLevel(logging.WARNING)  # one line per request
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     editor = build(args.units, args.items)
     client = Client()
     client.force_login(editor)

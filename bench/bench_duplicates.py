@@ -56,7 +56,6 @@ django.setup()
 from bench import near_duplicates as nd
 from bench import pg_backend
 from bench.bench_lists import build_tree, demo_county_specs
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -352,7 +351,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--naive-queries", type=int, default=5)
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     truth = build(args.items, args.counties, args.dup_share)
     pg_backend.vacuum_analyze_if_never(connection)
     reindex_if_needed()

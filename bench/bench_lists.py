@@ -31,7 +31,7 @@ import django
 
 django.setup()
 
-from django.core.management import call_command
+import pg_backend
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.utils import timezone
@@ -213,7 +213,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=300_000)
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     build(args.items)
     editor = User.objects.filter(role=Role.EDITOR).first()
     officer = User.objects.filter(role=Role.OFFICER).first()

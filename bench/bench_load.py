@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pg_backend
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,15 +62,13 @@ def prepare(n_items: int, accounts_file: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinbao.settings")
     sys.path.insert(0, str(ROOT / "bench"))
     import bench_lists  # django.setup() happens on import
-    import pg_backend
     from django.contrib.auth.hashers import make_password
-    from django.core.management import call_command
     from django.db import connection
 
     from xinbao.dashboard.aggregates import ensure_built
     from xinbao.orgs.models import Role, Unit, User
 
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     bench_lists.build(n_items)
     pg_backend.vacuum_analyze_if_never(connection)
     # The province's items were written in bulk, past the signals that keep the dashboards'
@@ -106,16 +105,6 @@ def prepare(n_items: int, accounts_file: Path) -> None:
     )
     accounts_file.write_text(json.dumps(picked))
     print(f"accounts: {', '.join(f'{k} {len(v)}' for k, v in picked.items())}")
-
-
-def ensure_postgres_database(url: str) -> None:
-    """Creates the bench database when it is missing (the data inside is built once, reused)."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def free_port() -> int:
@@ -436,8 +425,7 @@ def run_setup(label: str, database_url: str, count: int, proxy: bool, args: argp
     print(f"{label}: logs and locust CSV files in {workdir}", flush=True)
     env = setup_env(database_url, workdir, redis=args.redis_url if proxy else "")
     accounts = workdir / "accounts.json"
-    if database_url.startswith("postgres"):
-        ensure_postgres_database(database_url)
+    pg_backend.ensure_database(database_url)
     subprocess.run(  # noqa: S603 - this script, preparing its own data
         [sys.executable, __file__, "--prepare", "--items", str(args.items), "--accounts", accounts],
         env=env,

@@ -220,10 +220,10 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    import pg_backend
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     dept = build(args.units, args.items, args.entries)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

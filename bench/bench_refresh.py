@@ -47,6 +47,7 @@ os.environ.setdefault("XINBAO_SSL_REDIRECT", "0")  # the test client speaks plai
 os.environ.setdefault("XINBAO_REFRESH_DELAY_SECONDS", "0")  # --worker runs each round's tasks
 
 import bench_lists
+import pg_backend
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
@@ -239,12 +240,11 @@ def main() -> int:
     parser.add_argument("--sql", action="store_true", help="print each request's SQL statements")
     args = parser.parse_args()
     PROFILES["dir"] = args.profile
-    from django.core.management import call_command
     from django.test.utils import setup_test_environment
 
     from xinbao.api.services import token_create
 
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     bench_lists.build(args.items)
     county, officer, editor = seed(args.county)
     setup_test_environment()  # the test client's responses; mail to memory

@@ -43,7 +43,6 @@ django.setup()
 
 from bench import pg_backend
 from bench.bench_duplicates import build
-from django.core.management import call_command
 from django.db import connection
 
 from xinbao.items.models import Item
@@ -130,7 +129,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     build(args.items, args.counties, args.dup_share)
     if args.build_only:
         return 0

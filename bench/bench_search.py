@@ -45,7 +45,6 @@ django.setup()
 
 from bench import pg_backend
 from bench.bench_lists import build_tree, demo_county_specs
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -311,7 +310,7 @@ def main() -> int:
         "--roles", default="editor,leader,officer", help="which of editor, leader, officer to run"
     )
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
+    pg_backend.migrate()
     build(args.items, args.counties)
     pg_backend.vacuum_analyze_if_never(connection)
     reindex_if_needed()

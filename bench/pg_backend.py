@@ -47,3 +47,25 @@ def vacuum_analyze_if_never(connection: Any) -> None:
         if row is not None and row[1]:
             print("vacuuming the items table (never vacuumed: no visibility map) …")
             cursor.execute("VACUUM items_item")
+
+
+def ensure_database(url: str) -> None:
+    """PostgreSQL: creates the database of ``url`` when it is missing (a benchmark builds its
+    data there once and reuses it; a fresh machine has none). Other URLs: nothing."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+    from psycopg import sql
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def migrate() -> None:
+    """The benchmark's database, created when missing (``ensure_database``) and migrated."""
+    from django.core.management import call_command
+
+    ensure_database(os.environ["DATABASE_URL"])
+    call_command("migrate", verbosity=0)
