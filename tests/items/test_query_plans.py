@@ -17,7 +17,6 @@ from django.db.models import QuerySet
 
 from tests.conftest import County
 from tests.factories import make_item
-from xinbao.api.queries import item_list as api_item_list
 from xinbao.items import queries
 from xinbao.items.models import Item, State
 from xinbao.items.workflow import INBOX_OPEN
@@ -57,12 +56,6 @@ MAIN_QUERIES: dict[str, Callable[[County], QuerySet[Item]]] = {
     ),
     "officer list": lambda c: queries.unit_items(c.officer_a),
     "sign-off queue": lambda c: queries.signoff_queue(c.leader_b),
-    "API list, editor (newest first)": lambda c: api_item_list(
-        c.editor, queries.ItemFilter()
-    ).order_by("-id"),
-    "API list, officer (newest first)": lambda c: api_item_list(
-        c.officer_a, queries.ItemFilter()
-    ).order_by("-id"),
 }
 
 

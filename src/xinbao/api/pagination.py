@@ -46,7 +46,12 @@ def page_by_id(qs: QuerySet[M], cursor: str | None, limit: int) -> tuple[list[M]
     """One page of ``qs`` in descending id order after ``cursor``, and the next page's cursor."""
     if cursor:
         qs = qs.filter(pk__lt=decode_cursor(cursor))
-    rows = list(qs.order_by("-pk")[: limit + 1])
+    return cut(list(qs.order_by("-pk")[: limit + 1]), limit)
+
+
+def cut(rows: list[M], limit: int) -> tuple[list[M], str | None]:
+    """A page from ``limit + 1`` rows read in descending id order (the extra row says whether
+    there is a next page), and the next page's cursor."""
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

@@ -1,5 +1,6 @@
 """Reads for the API that the pages do not need: tokens (``access_token`` is the access helper:
-another user's token is 404), the units a caller works with, and the filtered item list."""
+another user's token is 404), the units a caller works with, and a page of the filtered item
+list."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.http import Http404
 
 from xinbao.api.models import ApiToken
 from xinbao.items.models import Item
-from xinbao.items.queries import ItemFilter, filter_items, items_visible_to
+from xinbao.items.permissions import newest_visible_ids
+from xinbao.items.queries import ItemFilter, filter_items
 from xinbao.orgs.models import DEPARTMENT_ROLES, UNIT_ROLES, Unit
 
 if TYPE_CHECKING:
@@ -58,6 +60,15 @@ def units_for(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(condition).order_by("sort_order", "code", "id")
 
 
-def item_list(user: User, f: ItemFilter) -> QuerySet[Item]:
-    """The caller's visible items (``items_visible_to``), narrowed by the filter."""
-    return filter_items(items_visible_to(user), f).select_related("unit", "category")
+def item_page(user: User, f: ItemFilter, *, before: int | None, limit: int) -> list[Item]:
+    """The caller's newest ``limit`` visible items narrowed by the filter, below id ``before``
+    (a cursor) when given, newest first: each part of the visibility read along its own
+    index (``items.permissions.newest_visible_ids``), then the page's rows by id."""
+
+    def narrow(qs: QuerySet[Item]) -> QuerySet[Item]:
+        qs = filter_items(qs, f)
+        return qs.filter(pk__lt=before) if before is not None else qs
+
+    ids = newest_visible_ids(user, limit, narrow=narrow)
+    by_id = Item.objects.select_related("unit", "category").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -75,6 +76,36 @@ def _union(
         selects.append((narrow(qs) if narrow is not None else qs).values_list(*fields))
     first, *others = selects
     return first.union(*others) if others else first
+
+
+def newest_visible_ids(
+    user: User,
+    limit: int,
+    *,
+    narrow: Callable[[QuerySet[Item]], QuerySet[Item]] | None = None,
+) -> list[int]:
+    """The ids of the newest ``limit`` items ``user`` may see (narrowed by ``narrow``), newest
+    first. Each part of the visibility is read newest first along its own index (one unit's or
+    one department's items by ``item_unit_newest_idx`` / ``item_dept_newest_idx``, the forwarded
+    items by their ids) and stops at ``limit``; the parts' pages are then merged. Ordered by id
+    after ``id IN (union)``, the database first read every visible id to sort them: a county
+    editor's first page at 1,000,000 items read 78,103 ids (67,000 buffers, 40-75 ms).
+    PostgreSQL merges the parts in the one statement; SQLite, which cannot limit a part of a
+    compound query, answers each part in its own (in the same process, no round trips)."""
+    parts = visible_parts(user)
+    if parts is None:
+        return []
+    pages = []
+    for part in parts:
+        qs = Item.objects.filter(part)
+        qs = narrow(qs) if narrow is not None else qs
+        pages.append(qs.order_by("-pk").values_list("pk", flat=True)[:limit])
+    first, *others = pages
+    if not others:
+        return list(first)
+    if connection.features.supports_slicing_ordering_in_compound:
+        return list(first.union(*others).order_by("-pk")[:limit])
+    return sorted({pk for page in pages for pk in page}, reverse=True)[:limit]
 
 
 def visibility_filter(user: User) -> Q | None:

@@ -19,7 +19,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from xinbao.api import queries as api_queries
 from xinbao.api.auth import ApiRequest
-from xinbao.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
+from xinbao.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, cut, decode_cursor
 from xinbao.api.routes import READ_ERRORS, WRITE_ERRORS, ObjectId
 from xinbao.api.schemas import (
     AttachmentOut,
@@ -95,8 +95,10 @@ def item_list(request: ApiRequest, filters: Query[ItemFilters]) -> ItemPage:
         date_to=filters.submitted_to,
         title_contains=filters.q,
     )
-    rows, next_cursor = page_by_id(
-        api_queries.item_list(request.user, condition), filters.cursor, filters.limit
+    before = decode_cursor(filters.cursor) if filters.cursor else None
+    rows, next_cursor = cut(
+        api_queries.item_page(request.user, condition, before=before, limit=filters.limit + 1),
+        filters.limit,
     )
     return ItemPage(items=[ItemSummary.build(i) for i in rows], next_cursor=next_cursor)
 
