@@ -471,7 +471,7 @@ def search_items(
         units &= ~Q(unit_id__in=ids)
     scope &= units
     narrow = user.role in UNIT_ROLES or bool(parsed.units) or bool(filters.unit_id)
-    compiled = index.compile_query(parsed) if parsed.has_text else None
+    compiled = index.compile_query(parsed, index.lexeme_shares) if parsed.has_text else None
     expression = compiled.positive if compiled is not None else None
 
     def items() -> tuple[QuerySet[Item], QuerySet[Item]]:
