@@ -12,8 +12,8 @@ from tests.conftest import County
 from tests.factories import make_item, put_in_state
 from xinbao.items.models import State
 from xinbao.search import index
-from xinbao.search.query import Phrase, parse_query
 from xinbao.search.queries import search_items
+from xinbao.search.query import Phrase, parse_query
 
 pytestmark = pytest.mark.django_db
 postgresql_only = pytest.mark.skipif(
