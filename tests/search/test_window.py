@@ -308,6 +308,25 @@ def test_the_stream_finds_what_the_items_query_finds(corpus: dict[str, User]) ->
     assert search_items(corpus["city editor"], "换届工作").ids[:10] != []
 
 
+@pytest.mark.parametrize("query", ["", "-换届", "-换届 -党建", "单位:甲镇", "-单位:甲镇"])
+def test_a_search_without_words_lists_the_newest_of_the_view(
+    county: County, corpus: dict[str, User], query: str
+) -> None:
+    """Filters alone, or words only excluded: each part of the view read newest first on its
+    own (``items.permissions.newest_visible_ids``) gives the newest of the items query."""
+    for role, user in corpus.items():
+        for filters in [*FILTERS, {"category_name": "动态"}, {"unit_id": county.town_b.pk}]:
+            results = search_items(user, query, SearchFilters(**filters))
+            assert results.expression is None
+            expected = list(results.queryset.order_by("-pk").values_list("pk", flat=True))
+            assert results.ids[: queries.COUNT_CAP + 1] == expected[: queries.COUNT_CAP + 1], (
+                role,
+                filters,
+            )
+            assert results.count == min(len(expected), queries.COUNT_CAP)
+    assert search_items(corpus["city editor"], "").ids[:10] != []  # the forwarded item
+
+
 def _setting(name: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting(%s)", [name])

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xinbao.items.models import Item, ItemEvent
-from xinbao.items.permissions import visible_parts, visible_rows
+from xinbao.items.permissions import newest_visible_ids, visible_parts, visible_rows
 from xinbao.items.queries import (
     LIST_RELATED,
     ItemFilter,
@@ -157,8 +157,12 @@ class NewestIds:
         visible: bool | None = None,
         tokens: list[str | None] | None = None,
         view: str | None = None,
+        newest: Callable[[int], list[int]] | None = None,
     ) -> None:
         self._fetched: list[int] | None = None
+        # No words to match (filters alone, or words only excluded): the newest ``limit`` ids,
+        # each part of the visibility read along its own index (``newest_visible_ids``).
+        self.newest = newest
         self.windows = windows
         self.view = view  # PostgreSQL: what determines ``windows`` (``index.window_floors``)
         self._is_common: bool | None = None
@@ -245,6 +249,8 @@ class NewestIds:
                 is_common=self._common,
                 view=self.view,
             )
+        elif self.newest is not None:
+            fetched = self.newest(limit)
         elif not self.streamed:
             ids = self.queryset.order_by("-pk").values_list("pk", flat=True)
             fetched = list(ids[:limit])
@@ -308,6 +314,7 @@ class SearchResults:
     # PostgreSQL: the role and unit that determine ``windows`` (``items.permissions
     # .visible_parts`` reads nothing else of the user), naming their floors in the cache.
     view: str | None = None
+    newest: Callable[[int], list[int]] | None = None  # no words to match: ``NewestIds.newest``
 
     @cached_property
     def _built(self) -> tuple[QuerySet[Item], QuerySet[Item]]:
@@ -337,6 +344,7 @@ class SearchResults:
             visible=self.visible,
             tokens=self.tokens,
             view=self.view,
+            newest=self.newest,
         )
 
     @cached_property
@@ -483,8 +491,18 @@ def search_items(
             qs = qs.exclude(index.matches(compiled.excluded, per_item=narrow))
         return qs, unmatched
 
+    newest = None
     if expression is None:
         order = Order.NEWEST
+        excluded = compiled.excluded if compiled is not None else None
+
+        def narrowed(qs: QuerySet[Item]) -> QuerySet[Item]:
+            qs = apply_filters(qs, filters).filter(units)
+            return qs.exclude(index.matches(excluded, per_item=narrow)) if excluded else qs
+
+        def newest(limit: int) -> list[int]:
+            return newest_visible_ids(user, limit, narrow=narrowed)
+
     documents: list[QuerySet[Any]] | None = None
     windows = id_sets = tokens = None
     view = None
@@ -515,6 +533,7 @@ def search_items(
         id_sets=id_sets,
         tokens=tokens,
         view=view,
+        newest=newest,
     )
 
 
