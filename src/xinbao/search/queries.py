@@ -139,8 +139,12 @@ class NewestIds:
     department and state, with the filters): the GIN index on unit, department and vector gives
     the visible matches, which are then sorted (``index.newest_document_ids``) — first only
     within each part's newest entries (``windows``: the same parts without the filters), which
-    a common word fills at a fraction of the cost. A query that only excludes words uses the
-    queryset.
+    a common word fills at a fraction of the cost.
+
+    A search without words to match (filters alone, or words only excluded) reads each part
+    of the view newest first along its own index (``newest``: ``items.permissions
+    .newest_visible_ids``); sorting the items query (``id IN (union)``) read every visible id
+    first (a county editor at 1,000,000 items, a category filter: 71 → 19 ms).
     """
 
     def __init__(
