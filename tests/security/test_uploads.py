@@ -470,3 +470,31 @@ def test_r24_scrub_of_intact_files_exits_zero(
     attachment_add(item=item, actor=county.officer_a, upload=upload("a.pdf", PDF))
     call_command("scrub", "--no-progress", "--format", "json")
     assert capsys.readouterr().out.strip() == '{"missing": [], "corrupt": [], "orphans": []}'
+
+
+def test_r24_behind_nginx_the_verified_file_is_sent_by_nginx(
+    county: County, media_root: Path, settings: SettingsWrapper
+) -> None:
+    """With ``XINBAO_ACCEL_REDIRECT_PREFIX`` (deploy/nginx: an ``internal`` location over the
+    media root) the page and the API answer an authorized download of a verified attachment
+    with ``X-Accel-Redirect`` and no body; an altered file is still refused, never redirected."""
+    from xinbao.api.services import token_create
+
+    settings.XINBAO_ACCEL_REDIRECT_PREFIX = "/protected/"
+    item = make_item(officer=county.officer_a)
+    attachment = attachment_add(item=item, actor=county.officer_a, upload=upload("报告.pdf", PDF))
+    _token, secret = token_create(user=county.officer_a, name="测试")
+    api = Client(headers={"Authorization": f"Bearer {secret}"})
+    page_url = reverse("items:attachment", args=[item.pk, attachment.pk])
+    api_url = f"/api/v1/items/{item.pk}/attachments/{attachment.pk}"
+    for response in (client_for(county.officer_a).get(page_url), api.get(api_url)):
+        assert response.status_code == 200
+        assert response["X-Accel-Redirect"] == f"/protected/{attachment.file.name}"
+        assert response.content == b""
+        assert response["Content-Type"] == "application/pdf"
+        assert "filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf" in response["Content-Disposition"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+    assert client_for(county.other_officer).get(page_url).status_code == 404
+    flip_a_byte(attachment)
+    for response in (client_for(county.officer_a).get(page_url), api.get(api_url)):
+        assert response.status_code == 409 and "X-Accel-Redirect" not in response

@@ -38,7 +38,7 @@ from xinbao.uploads import (
     scan_for_malware,
     sm3_hex,
 )
-from xinbao.web.downloads import file_response
+from xinbao.web.downloads import accel_response, file_response
 
 if TYPE_CHECKING:
     from xinbao.orgs.models import User
@@ -226,9 +226,15 @@ def attachment_bytes(*, attachment: Attachment, actor: User) -> bytes:
 
 def attachment_response(*, attachment: Attachment, actor: User) -> HttpResponse:
     """The download of a verified attachment, always as a file to save (never rendered inline),
-    with its type fixed from the allow-list; caller has checked the actor may see the item."""
+    with its type fixed from the allow-list; caller has checked the actor may see the item.
+
+    Behind nginx (``XINBAO_ACCEL_REDIRECT_PREFIX``) the verified file is sent by nginx from its
+    ``internal`` location (``X-Accel-Redirect``): the app server reads it once to check its
+    digest (R24) and does not stream it; otherwise the app sends the bytes it verified."""
     data = attachment_bytes(attachment=attachment, actor=actor)
     mime = attachment.content_type
     if mime not in ALLOWED:
         mime = "application/octet-stream"
+    if settings.XINBAO_ACCEL_REDIRECT_PREFIX:
+        return accel_response(attachment.file, attachment.original_name, mime)
     return file_response(data, attachment.original_name, mime)

@@ -43,12 +43,18 @@ def stored_file_response(
     stream the bytes; otherwise the app streams the file itself. Must be called only after the
     view has checked that the user may have the file: the prefix is not reachable from outside.
     """
-    prefix = settings.XINBAO_ACCEL_REDIRECT_PREFIX
-    response: HttpResponse | FileResponse
-    if prefix:
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(stored.name or "")
-    else:
-        response = FileResponse(stored.open("rb"), content_type=content_type)
+    if settings.XINBAO_ACCEL_REDIRECT_PREFIX:
+        return accel_response(stored, filename, content_type)
+    response = FileResponse(stored.open("rb"), content_type=content_type)
+    safe_download_headers(response, filename)
+    return response
+
+
+def accel_response(stored: FieldFile, filename: str, content_type: str) -> HttpResponse:
+    """An empty answer telling nginx to send ``stored`` from its ``internal`` location under
+    ``XINBAO_ACCEL_REDIRECT_PREFIX`` (set: the caller checks), after the view authorized it."""
+    response = HttpResponse(content_type=content_type)
+    prefix = settings.XINBAO_ACCEL_REDIRECT_PREFIX.rstrip("/")
+    response["X-Accel-Redirect"] = prefix + "/" + quote(stored.name or "")
     safe_download_headers(response, filename)
     return response
