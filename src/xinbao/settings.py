@@ -388,7 +388,7 @@ TASKS = {
 # join the same run instead of each making one, and the run keeps off the path of the writer's
 # next request. 0: at once. Backends that cannot defer (the immediate one) always run at once.
 XINBAO_REFRESH_DELAY_SECONDS = float(os.environ.get("XINBAO_REFRESH_DELAY_SECONDS", "3"))
-if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":  # needs `django-tasks-rq` installed
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":  # `xinbao worker` runs RQ's worker
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": os.environ.get("XINBAO_REDIS_URL", "redis://127.0.0.1:6379/0")}}
 

@@ -9,8 +9,9 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 class Command(BaseCommand):
     help = (
-        "运行后台任务进程(发送邮件和群消息等),使用数据库任务队列(django-tasks-db 的 db_worker)。"
-        "--batch 处理完已有任务后退出。Redis 部署见 docs/deploy.md“后台任务”。"
+        "运行后台任务进程(发送邮件和群消息等):数据库任务队列用 django-tasks-db 的 db_worker,"
+        "Redis 队列(XINBAO_TASKS_BACKEND=django_tasks_rq.RQBackend)用 RQ 的 worker。"
+        "--batch 处理完已有任务后退出。见 docs/deploy.md“后台任务”。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,12 +30,19 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         backend = type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__module__
-        if not backend.startswith("django_tasks_db"):
-            raise CommandError(
-                f"当前任务后端({backend})不使用数据库队列:Redis 后端请运行 "
-                "`xinbao rqworker --job-class django_tasks_rq.Job default`,"
-                "立即执行后端不需要后台进程。"
+        if backend.startswith("django_tasks_rq"):  # Redis (RQ): the same command, its worker
+            queues = [name.strip() for name in queue_name.split(",") if name.strip()]
+            call_command(
+                "rqworker",
+                *queues,
+                job_class="django_tasks_rq.Job",
+                burst=batch,
+                max_jobs=max_tasks,
+                verbosity=options.get("verbosity", 1),
             )
+            return
+        if not backend.startswith("django_tasks_db"):
+            raise CommandError(f"当前任务后端({backend})是立即执行的,不需要后台进程。")
         worker_options: dict[str, Any] = {
             "batch": batch,
             "interval": interval,
