@@ -43,6 +43,9 @@ from xinbao.orgs.models import Role, Unit, User
 from xinbao.orgs.services import derive_tree_fields
 
 COUNTIES, UNITS_PER_COUNTY = 100, 30
+# The province of issue 9: 3,000 units and 10,000 officers (each unit's primary officer
+# ``o<unit code>`` and, round the units, regular ones ``o<unit code>-<n>``).
+OFFICERS = 10_000
 STATES = [s.value for s in State]
 
 
@@ -152,10 +155,22 @@ def build(n_items: int) -> None:
         units = tree.units
         leaders = [User(username=f"l{u.code}", role=Role.UNIT_LEADER, unit=u) for u in units[:50]]
         User.objects.bulk_create(leaders)
+        more = [
+            User(
+                username=f"o{units[k % len(units)].code}-{2 + k // len(units)}",
+                role=Role.OFFICER,
+                unit=units[k % len(units)],
+                officer_rank="regular",
+            )
+            for k in range(max(0, OFFICERS - len(units)))
+        ]
+        User.objects.bulk_create(more, batch_size=1000)
+        officers_of: dict[int, list[User]] = {}
+        for officer in User.objects.filter(role=Role.OFFICER).order_by("pk"):
+            officers_of.setdefault(officer.unit_id, []).append(officer)
         categories = list(Category.objects.all())
         now = timezone.now()
         batch: list[Item] = []
-        officer_by_unit = tree.officer_by_unit
         unit_list = list(Unit.objects.filter(kind="township"))
         for i in range(n_items):
             unit = rng.choice(unit_list)
@@ -165,7 +180,7 @@ def build(n_items: int) -> None:
                 Item(
                     unit=unit,
                     department_id=unit.department_id,
-                    created_by=officer_by_unit[unit.pk],
+                    created_by=rng.choice(officers_of[unit.pk]),
                     title=f"信息标题{i}",
                     body="正文。" * 50,
                     category=rng.choice(categories),
@@ -178,7 +193,8 @@ def build(n_items: int) -> None:
                 Item.objects.bulk_create(batch)
                 batch.clear()
         Item.objects.bulk_create(batch)
-    print(f"built {COUNTIES} counties, {len(units)} units, {n_items} items")
+    n_officers = sum(len(officers) for officers in officers_of.values())
+    print(f"built {COUNTIES} counties, {len(units)} units, {n_officers} officers, {n_items} items")
 
 
 def timed(label: str, fn: Callable[[], Any], repeat: int = 15) -> None:
