@@ -1,8 +1,9 @@
 """Every operation of the OpenAPI document, checked the same way, so an endpoint is covered the
 day it is added: without a token it answers 401; an administrator's token (三员分立: no business
 role) reaches no business operation; from each kind of business user a body of the wrong shape
-is refused with a Chinese message and writes nothing; another county's editor reaches none of
-this county's objects. Success, permission and illegal-move cases of each endpoint are in the
+is refused with a Chinese message and writes nothing, as is an undeclared query parameter or
+an id that is not a number; another county's editor reaches none of this county's objects,
+also with a body this county's editor gets past validation with. Success, permission and illegal-move cases of each endpoint are in the
 endpoint's own test module (test_items, test_publishing, test_recognition, …)."""
 
 from __future__ import annotations
@@ -287,3 +288,20 @@ def test_another_countys_editor_is_refused_a_write_with_a_body_the_schema_accept
     assert not AuditRecord.objects.filter(pk__gt=before, success=True).exists()
     own = call(editor, method, concrete(path, ids), body)
     assert own.status_code != 422, (body, own.content[:300])
+
+
+@pytest.mark.parametrize(("method", "path"), [op for op in OPERATIONS if op not in ADMIN_ALLOWED])
+def test_every_operation_refuses_bad_input_in_chinese_and_writes_nothing(
+    county: County, api: Api, ids: dict[str, int], method: str, path: str
+) -> None:
+    """Each endpoint's validation error: a query parameter it does not declare (a misspelt
+    filter is never ignored) and, in a path with an id, an id that is not a number."""
+    client = api(county.editor)
+    before = AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = call(client, method, concrete(path, ids) + "?no_such_parameter=1", {})
+    assert_chinese_refusal(response, {422})
+    if "{" in path:
+        bad = re.sub(r"\{\w+\}", "不是编号", path, count=1)
+        response = call(client, method, concrete(bad, ids), {})
+        assert_chinese_refusal(response, {404, 422})
+    assert not AuditRecord.objects.filter(pk__gt=before, success=True).exists()
