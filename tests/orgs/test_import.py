@@ -251,6 +251,25 @@ def test_an_existing_officer_is_updated_and_keeps_their_password() -> None:
     assert result.officers[0].action == UPDATE
 
 
+def test_importing_the_same_officer_file_again_changes_nothing() -> None:
+    rows = [
+        [*COUNTY[0], "", "", "", ""],
+        [*COUNTY[1], "", "", "", ""],
+        [*COUNTY[2], "town01", "张三", "主信息员", "13800000000"],
+        [*COUNTY[3], "town02", "李四", "", ""],
+    ]
+    run(xlsx_bytes(rows, header=OFFICER_HEADER))
+    officers = list(User.objects.order_by("pk").values())
+    records = AuditRecord.objects.count()
+    again = run(xlsx_bytes(rows, header=OFFICER_HEADER))
+    assert [plan.action for plan in again.officers] == [UNCHANGED, UNCHANGED]
+    assert [plan.action for plan in again.units] == [UNCHANGED] * 4
+    assert list(User.objects.order_by("pk").values()) == officers
+    unchanged = "新建 0 个单位,更新 0 个,未变 4 个;新建 0 个信息员账号,更新 0 个,未变 2 个。"
+    assert again.summary() == unchanged
+    assert AuditRecord.objects.count() - records <= 1  # at most the import's own record
+
+
 def test_an_account_that_is_not_an_officer_is_refused() -> None:
     run(xlsx_bytes(COUNTY))
     make_user(role=Role.EDITOR, unit=unit("XX"), username="editor1")
