@@ -180,3 +180,33 @@ def test_imports_page_shows_progress_to_the_department_only(
     assert "100%" not in client.get("/transfer/imports/").content.decode()
     client.force_login(county.officer_a)
     assert client.get("/transfer/imports/").status_code == 404
+
+
+class Terminal(StringIO):
+    """Standard error as a terminal: the command's progress bar draws only on one."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_command_shows_a_progress_bar_on_a_terminal(
+    county: County,
+    folder: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    metadata = tmp_path_factory.mktemp("meta") / "meta.csv"
+    metadata.write_bytes(table(county))
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    call_command(
+        "import_items", str(folder), metadata=str(metadata), username="ed", stdout=StringIO()
+    )
+    drawn = terminal.getvalue()
+    assert "导入" in drawn and "3/3" in drawn and "篇" in drawn
+    piped = StringIO()  # not a terminal (a log file, cron): no bar
+    monkeypatch.setattr("sys.stderr", piped)
+    call_command(
+        "import_items", str(folder), metadata=str(metadata), username="ed", stdout=StringIO()
+    )
+    assert piped.getvalue() == ""
