@@ -3,8 +3,9 @@ day it is added: without a token it answers 401; an administrator's token (三�
 role) reaches no business operation; from each kind of business user a body of the wrong shape
 is refused with a Chinese message and writes nothing, as is an undeclared query parameter or
 an id that is not a number; another county's editor reaches none of this county's objects,
-also with a body this county's editor gets past validation with. Success, permission and illegal-move cases of each endpoint are in the
-endpoint's own test module (test_items, test_publishing, test_recognition, …)."""
+also with a body this county's editor gets past validation with. Success, permission and
+illegal-move cases of each endpoint are in the endpoint's own test module (test_items,
+test_publishing, test_recognition, …)."""
 
 from __future__ import annotations
 
