@@ -1,7 +1,8 @@
 """The OpenAPI document against the running application, in process: schemathesis generates
 requests from the document for every operation (with an officer's and an editor's token) and
 checks every answer: no server error, only documented status codes and content types, bodies
-that match their schemas, authentication enforced, invalid input refused."""
+that match their schemas, authentication enforced, invalid input refused; and the other
+county's editor, sent the same requests on this county's objects, reaches none of them."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from xinbao.topics.services import TopicData, topic_create
 from xinbao.transfer.models import DepartmentExport
 
 TOKENS: dict[str, str] = {}
+FOREIGN: list[int] = []  # the other county's editor's answers
 PINNED: dict[str, int] = {}
 
 # Every check runs, with the project's settings (see schemathesis.toml for why 400 is an
@@ -120,6 +122,7 @@ def api_schema(county: County, settings: Any) -> Iterator[Any]:
     )
     TOKENS["officer"] = token_create(user=county.officer_a, name="schemathesis")[1]
     TOKENS["editor"] = token_create(user=county.editor, name="schemathesis")[1]
+    TOKENS["other county"] = token_create(user=county.other_editor, name="schemathesis")[1]
     try:
         yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler(), config=CONFIG)
     finally:
@@ -147,16 +150,37 @@ def test_api_conforms_to_its_openapi_document(api_schema: Any) -> None:
         if names := re.findall(r"{(\w+)}", operation.path):
             existing = Override(path_parameters={name: PINNED[name] for name in names})
             exercise(api_schema, operation, [HypothesisTestMode.FUZZING], existing)
+            exercise(api_schema, operation, [HypothesisTestMode.FUZZING], existing, foreign=True)
         tested += 1
     assert tested >= 20
+    # Refused for the objects themselves (403/404), not only for a malformed request.
+    assert FOREIGN.count(404) + FOREIGN.count(403) > len(FOREIGN) // 2, sorted(set(FOREIGN))
 
 
 def exercise(
-    schema: Any, operation: Any, modes: list[HypothesisTestMode], override: Override
+    schema: Any,
+    operation: Any,
+    modes: list[HypothesisTestMode],
+    override: Override,
+    *,
+    foreign: bool = False,
 ) -> None:
+    """``foreign``: the same requests from the other county's editor instead, on this
+    county's objects (the path's ids), which it must never reach."""
+
     def call(case: Any) -> None:
-        for role in ("officer", "editor"):
-            case.call_and_validate(headers={"Authorization": f"Bearer {TOKENS[role]}"})
+        if not foreign:
+            for role in ("officer", "editor"):
+                case.call_and_validate(headers={"Authorization": f"Bearer {TOKENS[role]}"})
+        else:
+            response = case.call(headers={"Authorization": f"Bearer {TOKENS['other county']}"})
+            FOREIGN.append(response.status_code)
+            assert response.status_code in (400, 401, 403, 404, 422), (
+                case.method,
+                case.formatted_path,
+                response.status_code,
+                response.text[:200],
+            )
 
     test = create_test(
         operation=operation,
