@@ -4,15 +4,15 @@ filter and every page, and reads no part of the items table beyond its index."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import County
 from tests.factories import make_item, make_unit, make_user, put_in_state
+from tests.items.test_query_plans import scans_items_table, statement_plan
 from xinbao.api.queries import item_page
 from xinbao.items.models import Item, State
 from xinbao.items.permissions import newest_visible_ids
@@ -93,27 +93,6 @@ def test_pages_below_a_cursor_walk_every_visible_item_once(people: dict[str, Use
         assert seen == expected, who
 
 
-def scans_items(sql: str) -> bool:
-    """Whether the plan of an executed statement reads the items table other than through an
-    index: sequential scans off on PostgreSQL (at test sizes a planner scans a tiny table; the
-    check asks whether an index *can* answer), SQLite's plan as it is."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("EXPLAIN QUERY PLAN " + sql)
-            lines = [str(row[-1]) for row in cursor.fetchall()]
-            return any(line.startswith("SCAN items_item") and "USING" not in line for line in lines)
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-        found = cursor.fetchone()[0]
-    nodes = [(json.loads(found) if isinstance(found, str) else found)[0]["Plan"]]
-    while nodes:
-        node = nodes.pop()
-        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") == "items_item":
-            return True
-        nodes += node.get("Plans", [])
-    return False
-
-
 def executed(read: Callable[[], object]) -> list[str]:
     """The statements ``read`` ran on the items table."""
     with CaptureQueriesContext(connection) as ctx:
@@ -124,7 +103,7 @@ def executed(read: Callable[[], object]) -> list[str]:
 def test_the_plan_check_sees_a_scan(county: County) -> None:
     make_item(officer=county.officer_a)
     (sql,) = executed(lambda: list(Item.objects.filter(title__contains="党建")))
-    assert scans_items(sql)
+    assert scans_items_table(statement_plan(sql))
 
 
 @pytest.mark.parametrize("role", ["officer", "editor", "city editor"])
@@ -135,4 +114,4 @@ def test_a_page_is_read_from_indexes(people: dict[str, User], role: str) -> None
     )
     assert pages[0] and statements
     for sql in statements:
-        assert not scans_items(sql), sql
+        assert not scans_items_table(statement_plan(sql)), sql

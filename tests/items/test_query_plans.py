@@ -8,7 +8,7 @@ plan as it is (SQLite chooses by the shape of the query, not by table size, with
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -25,6 +25,12 @@ from xinbao.orgs.models import User
 
 def plan_lines(qs: QuerySet[Item]) -> list[str]:
     sql, params = qs[:20].query.sql_with_params()
+    return statement_plan(sql, params)
+
+
+def statement_plan(sql: str, params: Sequence[Any] | None = None) -> list[str]:
+    """The plan of ``sql``, sequential scans off on PostgreSQL, a line per node (no
+    ``params``: a statement as executed, its values in it)."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_seqscan = off")

@@ -70,12 +70,16 @@ def _union(
     fields: tuple[str, ...],
     narrow: Callable[[QuerySet[Item]], QuerySet[Item]] | None = None,
 ) -> QuerySet[Any]:
-    selects = []
-    for part in parts:
-        qs = Item.objects.filter(part)
-        selects.append((narrow(qs) if narrow is not None else qs).values_list(*fields))
-    first, *others = selects
+    first, *others = [qs.values_list(*fields) for qs in _narrowed(parts, narrow)]
     return first.union(*others) if others else first
+
+
+def _narrowed(
+    parts: list[Q], narrow: Callable[[QuerySet[Item]], QuerySet[Item]] | None
+) -> list[QuerySet[Item]]:
+    """Each part's items, narrowed by ``narrow`` when given."""
+    items = [Item.objects.filter(part) for part in parts]
+    return [narrow(qs) for qs in items] if narrow is not None else items
 
 
 def newest_visible_ids(
@@ -95,11 +99,9 @@ def newest_visible_ids(
     parts = visible_parts(user)
     if parts is None:
         return []
-    pages = []
-    for part in parts:
-        qs = Item.objects.filter(part)
-        qs = narrow(qs) if narrow is not None else qs
-        pages.append(qs.order_by("-pk").values_list("pk", flat=True)[:limit])
+    pages = [
+        qs.order_by("-pk").values_list("pk", flat=True)[:limit] for qs in _narrowed(parts, narrow)
+    ]
     first, *others = pages
     if not others:
         return list(first)

@@ -486,26 +486,28 @@ def search_items(
     compiled = index.compile_query(parsed, index.lexeme_shares) if parsed.has_text else None
     expression = compiled.positive if compiled is not None else None
 
-    def items() -> tuple[QuerySet[Item], QuerySet[Item]]:
-        unmatched = apply_filters(items_visible_to(user), filters).filter(units)
-        qs = unmatched
+    def filtered(qs: QuerySet[Item]) -> QuerySet[Item]:
+        """``qs`` narrowed by the filters and the query's units."""
+        return apply_filters(qs, filters).filter(units)
+
+    def matched(qs: QuerySet[Item]) -> QuerySet[Item]:
+        """``qs`` narrowed by the query's words."""
         if compiled is not None and compiled.positive:
-            qs = qs.filter(index.matches(compiled.positive, per_item=narrow))
-        elif compiled is not None and compiled.excluded:
-            qs = qs.exclude(index.matches(compiled.excluded, per_item=narrow))
-        return qs, unmatched
+            return qs.filter(index.matches(compiled.positive, per_item=narrow))
+        if compiled is not None and compiled.excluded:
+            return qs.exclude(index.matches(compiled.excluded, per_item=narrow))
+        return qs
+
+    def items() -> tuple[QuerySet[Item], QuerySet[Item]]:
+        unmatched = filtered(items_visible_to(user))
+        return matched(unmatched), unmatched
 
     newest = None
     if expression is None:
         order = Order.NEWEST
-        excluded = compiled.excluded if compiled is not None else None
-
-        def narrowed(qs: QuerySet[Item]) -> QuerySet[Item]:
-            qs = apply_filters(qs, filters).filter(units)
-            return qs.exclude(index.matches(excluded, per_item=narrow)) if excluded else qs
 
         def newest(limit: int) -> list[int]:
-            return newest_visible_ids(user, limit, narrow=narrowed)
+            return newest_visible_ids(user, limit, narrow=lambda qs: matched(filtered(qs)))
 
     documents: list[QuerySet[Any]] | None = None
     windows = id_sets = tokens = None
