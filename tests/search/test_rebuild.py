@@ -17,7 +17,7 @@ from tests.conftest import County
 from tests.factories import category, make_item, make_unit, make_user
 from xinbao.items.models import Item, State
 from xinbao.orgs.models import Role
-from xinbao.search import duplicates, index, parallel, rebuild
+from xinbao.search import duplicates, index, pairing, parallel, rebuild
 from xinbao.search import shingles as sh
 from xinbao.search.models import DuplicateSignature, LshBand, SearchDocument, SimilarPair
 
@@ -101,7 +101,9 @@ def band_constraints() -> dict[str, Any]:
 def key_index_exists() -> bool:
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, LshBand._meta.db_table)
-    return any(c["index"] and c["columns"] == ["key"] for c in constraints.values())
+    return any(
+        c["index"] and c["columns"] == list(rebuild.KEY_COLUMNS) for c in constraints.values()
+    )
 
 
 def wipe() -> None:
@@ -119,14 +121,16 @@ def wipe() -> None:
         {"CANDIDATE_LIMIT": 2, "EVENT_WINDOW_LIMIT": 3, "EVENT_MIN": 0.03, "ESTIMATE_MIN": 0.05},
         # The same-event partners cut to the closest one (ties: the newest).
         {"EVENT_PARTNER_LIMIT": 1, "EVENT_MIN": 0.03, "ESTIMATE_MIN": 0.05},
+        # The candidates ranked by three sorted keys, as for a corpus too large for one key.
+        {"SORT_KEY_LIMIT": 0, "CANDIDATE_LIMIT": 2, "ESTIMATE_MIN": 0.05},
     ],
-    ids=["defaults", "tight-limits", "one-event-partner"],
+    ids=["defaults", "tight-limits", "one-event-partner", "three-key-ranking"],
 )
 def test_bulk_rebuild_equals_indexing_each_item(
     county: County, monkeypatch: pytest.MonkeyPatch, limits: dict[str, Any]
 ) -> None:
     for name, value in limits.items():
-        monkeypatch.setattr(duplicates, name, value)
+        monkeypatch.setattr(pairing if hasattr(pairing, name) else duplicates, name, value)
     items = corpus(county)
     one_by_one(items)
     expected = snapshot()
@@ -177,11 +181,11 @@ def test_an_interrupted_first_full_text_build_gets_its_backend_index_back(
     write = index._write_documents
     calls: list[int] = []
 
-    def fail_second(computed: list[tuple[int, str]]) -> int:
+    def fail_second(computed: list[tuple[int, str]], *, first: bool = False) -> int:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("interrupted")
-        return write(computed)
+        return write(computed, first=first)
 
     monkeypatch.setattr(index, "_write_documents", fail_second)
     with pytest.raises(RuntimeError):
