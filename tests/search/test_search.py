@@ -230,6 +230,42 @@ def test_reindex_restores_a_lost_index_and_rewrites_nothing_when_current(
     assert index.reindex().written == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the straight COPY is PostgreSQL's")
+def test_a_first_build_copies_its_entries_and_upserts_a_batch_an_items_save_indexed_meanwhile(
+    county: County, items: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build (an empty table) copies each batch's entries straight into the table; an
+    item whose own save wrote its entry between the batch's read and that copy makes the copy
+    fail as a whole, and the batch is upserted instead: the same entries as indexing each
+    item."""
+
+    def entries() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT item_id, tokens, vector::text, unit_id, department_id, state"
+                " FROM search_searchdocument ORDER BY item_id"
+            )
+            return list(cursor.fetchall())
+
+    expected = entries()
+    SearchDocument.objects.all().delete()
+    copy = index._copy_documents
+    copied: list[bool] = []
+
+    def save_meanwhile(rows: list[tuple[Any, ...]], now: object) -> bool:
+        if len(copied) == 1:  # the second batch: its first item's entry is written now
+            index.index_item(Item.objects.get(pk=rows[0][0]))
+        copied.append(copy(rows, now))
+        return copied[-1]
+
+    monkeypatch.setattr(index, "_copy_documents", save_meanwhile)
+    result = index.reindex(batch_size=2)
+    assert copied == [True, False]  # the second batch met the save and was upserted
+    assert (result.items, result.written) == (4, 4)
+    assert entries() == expected
+    assert found(county.editor, "换届") == [items["a"].pk]
+
+
 def test_text_of_a_word_attachment_is_found(county: County, media_root: object) -> None:
     item = make_item(officer=county.officer_a, title="附件测试", body="正文无关。")
     data = docx_bytes("附件标题", "附件里写着乡村振兴示范带建设。")

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import LessThanOrEqual
@@ -139,11 +139,15 @@ DOCUMENTS_UPSERT = (
 )
 
 
-def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
+def _write_documents(computed: list[tuple[int, str, str | None]], *, first: bool = False) -> int:
     """Upsert the documents of ``computed`` (id, tokens, tsvector or None: see
     ``parallel.tokens_of``) whose tokens or copied fields (``SCOPE_FIELDS``, read here from the
     items) changed; how many. On PostgreSQL a given vector is stored as it is (the session's
-    ``fulltext.GIVEN_VECTORS``), a missing one is computed by the server's trigger."""
+    ``fulltext.GIVEN_VECTORS``), a missing one is computed by the server's trigger.
+
+    ``first``: none of these items had an entry when the batch was read (a first build). On
+    PostgreSQL the rows are then copied straight into the table (``_copy_documents``), unless an
+    item's own save wrote its entry meanwhile: then the batch is upserted."""
     ids = [row[0] for row in computed]
     scopes = {
         row[0]: row[1:] for row in Item.objects.filter(pk__in=ids).values_list("pk", *SCOPE_FIELDS)
@@ -162,6 +166,8 @@ def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
     if not changed:
         return 0
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    if connection.vendor == "postgresql" and first and _copy_documents(changed, now):
+        return len(changed)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Copied into a temporary table, then upserted by one statement: an upsert per row
@@ -184,6 +190,31 @@ def _write_documents(computed: list[tuple[int, str, str | None]]) -> int:
                 [(pk, tokens, *rest, now) for pk, tokens, _v, *rest in changed],
             )
     return len(changed)
+
+
+COPY_DOCUMENTS = (
+    "COPY search_searchdocument"
+    " (item_id, tokens, vector, unit_id, department_id, state, indexed_at) FROM STDIN"
+)
+
+
+def _copy_documents(rows: list[tuple[Any, ...]], now: object) -> bool:
+    """PostgreSQL: ``COPY`` the entries straight into their table, in a savepoint; False
+    (nothing written) when an item's own save wrote its entry since the batch was read (a
+    unique violation): the caller upserts them instead. The temporary table's way writes every
+    token string and vector twice, compressed and stored out of line both times."""
+    try:  # the raw cursor's errors are psycopg's: wrapped into Django's, as its cursor does
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(COPY_DOCUMENTS) as copy,
+        ):
+            for row in rows:
+                copy.write_row((*row, now))
+    except IntegrityError:
+        return False
+    return True
 
 
 def reindex(
@@ -263,7 +294,7 @@ def _reindex(
         tokens_of = functools.partial(parallel.tokens_of, vectors=connection.vendor == "postgresql")
         for computed in parallel.ordered_map(tokens_of, _text_batches(batch_size), workers):
             with transaction.atomic():
-                written += _write_documents(computed)
+                written += _write_documents(computed, first=bulk)
             done += len(computed)
             if progress is not None:
                 progress(len(computed))
