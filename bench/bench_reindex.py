@@ -58,7 +58,7 @@ SQLITE_TABLES = (
     "search_fts_config",
     "search_duplicatesignature",
     "search_lshband",
-    "search_lsh_key_idx",
+    "search_lsh_key_cover_idx",
     "search_similarpair",
 )
 PG_TABLES = (

@@ -195,7 +195,7 @@ def candidates(
     ``keys_of``: the entry's keys are that item's band rows in the index (an entry read back by
     ``_stored_entry``, whose ``keys`` are not loaded): the database reads them itself.
 
-    One query in plain SQL (the band rows through ``search_lsh_key_idx``, counted and ranked
+    One query in plain SQL (the band rows through ``search_lsh_key_cover_idx``, counted and ranked
     by the database, joined to the ranked items' entries): the ORM's cost of building an ``IN``
     of a hundred keys is larger than the query's."""
     key, bands = _quote("key"), _table(LshBand)

@@ -91,7 +91,8 @@ class DuplicateSignature(models.Model):
 
 class LshBand(models.Model):
     """One LSH band of an item's signature (``paragraph`` −1) or of one of its long paragraphs:
-    items sharing a ``key`` are candidates. Looked up by ``key`` only (its index)."""
+    items sharing a ``key`` are candidates. Looked up by ``key`` only, in its index, which holds
+    the other two columns too: a check reads the index alone (search/0010)."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
     key = models.BigIntegerField()
@@ -100,7 +101,9 @@ class LshBand(models.Model):
     class Meta:
         verbose_name = _("查重分段")
         verbose_name_plural = _("查重分段")
-        indexes = [models.Index(fields=["key"], name="search_lsh_key_idx")]
+        indexes = [
+            models.Index(fields=["key", "item", "paragraph"], name="search_lsh_key_cover_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id}:{self.key}"
