@@ -351,3 +351,23 @@ def test_a_rebuild_copies_new_signatures_and_upserts_a_batch_an_items_save_index
     assert len(deletes) == 1 and f"({items[5].pk}," in deletes[0]
     assert result.entries_written == len(items)
     assert snapshot() == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM and all-visible pages")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_rebuild_outside_a_transaction_leaves_its_tables_all_visible(county: County) -> None:
+    """``xinbao reindex`` runs outside a transaction: its bulk loads end with a vacuum, so the
+    pages are marked all-visible at once (the checks' and the windows' index-only reads) rather
+    than when autovacuum comes by — the load's commits were asynchronous, and are put on disk
+    first."""
+    corpus(county, n_sources=2, seed="vacuum")
+    SearchDocument.objects.all().delete()
+    wipe()
+    index.reindex(batch_size=4)
+    rebuild.reindex(batch_size=4)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relallvisible = relpages AND relpages > 0 FROM pg_class"
+            " WHERE relname IN ('search_searchdocument', 'search_lshband') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [("search_lshband", True), ("search_searchdocument", True)]

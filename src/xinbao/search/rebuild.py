@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from xinbao.items.models import Item
 from xinbao.search import pairing, parallel
-from xinbao.search.index import attachment_texts_of, bulk_session
+from xinbao.search.index import after_load, attachment_texts_of, bulk_session
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
 
 REINDEX_BATCH = 2000
@@ -468,21 +468,11 @@ def _drop_for_bulk() -> None:
 def analyze() -> None:
     """Refresh PostgreSQL's statistics of the index tables: right after a bulk load they are
     missing, and the planner then reads the band table whole for every check (a sequential
-    scan of 1.8 million rows, 200 ms, instead of the key index). SQLite plans without them.
-
-    Outside a transaction the band table is vacuumed as well: a bulk load leaves its pages
-    not marked all-visible, and until autovacuum comes by, the checks' index-only scans of the
-    key index visit the rows anyway (search/0010)."""
-    if connection.vendor != "postgresql":
-        return
-    vacuum = not connection.in_atomic_block  # VACUUM runs in no transaction
-    with connection.cursor() as cursor:
-        for model in (DuplicateSignature, LshBand, SimilarPair):
-            table = _q(model._meta.db_table)
-            if vacuum and model is LshBand:
-                cursor.execute(f"VACUUM (ANALYZE) {table}")
-            else:
-                cursor.execute(f"ANALYZE {table}")
+    scan of 1.8 million rows, 200 ms, instead of the key index); and vacuum the band table,
+    whose key index answers the checks alone once its pages are all-visible (search/0010,
+    ``index.after_load``). SQLite plans without statistics."""
+    tables = [model._meta.db_table for model in (DuplicateSignature, LshBand, SimilarPair)]
+    after_load(tables, vacuum=[LshBand._meta.db_table])
 
 
 def reindex(
