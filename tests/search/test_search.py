@@ -236,8 +236,8 @@ def test_a_first_build_copies_its_entries_and_upserts_a_batch_an_items_save_inde
 ) -> None:
     """A first build (an empty table) copies each batch's entries straight into the table; an
     item whose own save wrote its entry between the batch's read and that copy makes the copy
-    fail as a whole, and the batch is upserted instead: the same entries as indexing each
-    item."""
+    fail as a whole, and the batch's other entries are inserted instead, the save's entry (from
+    newer text) left as it is: the same entries as indexing each item."""
 
     def entries() -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
@@ -252,17 +252,27 @@ def test_a_first_build_copies_its_entries_and_upserts_a_batch_an_items_save_inde
     copy = index._copy_documents
     copied: list[bool] = []
 
+    edited: list[int] = []
+
     def save_meanwhile(rows: list[tuple[Any, ...]], now: object) -> bool:
-        if len(copied) == 1:  # the second batch: its first item's entry is written now
-            index.index_item(Item.objects.get(pk=rows[0][0]))
+        if len(copied) == 1:  # the second batch: its first item is edited and indexed now
+            item = Item.objects.get(pk=rows[0][0])
+            Item.objects.filter(pk=item.pk).update(title="批次读取之后改过的标题")
+            item.refresh_from_db()
+            index.index_item(item)
+            edited.append(item.pk)
         copied.append(copy(rows, now))
         return copied[-1]
 
     monkeypatch.setattr(index, "_copy_documents", save_meanwhile)
     result = index.reindex(batch_size=2)
-    assert copied == [True, False]  # the second batch met the save and was upserted
-    assert (result.items, result.written) == (4, 4)
-    assert entries() == expected
+    assert copied == [True, False]  # the second batch met the save
+    assert (result.items, result.written) == (4, 3)  # the save's entry was left as it is
+    got = entries()
+    assert [row for row in got if row[0] != edited[0]] == [
+        row for row in expected if row[0] != edited[0]
+    ]
+    assert index.search_ids("批次读取之后改过") == edited  # the newer text, not the batch's
     assert found(county.editor, "换届") == [items["a"].pk]
 
 

@@ -137,17 +137,25 @@ DOCUMENTS_UPSERT = (
     " unit_id = excluded.unit_id, department_id = excluded.department_id,"
     " state = excluded.state, indexed_at = excluded.indexed_at"
 )
+# A first build's batch that met an entry its item's own save wrote meanwhile: that entry was
+# computed from text at least as new as the batch's, so it stays.
+DOCUMENTS_INSERT_NEW = (
+    "INSERT INTO search_searchdocument"
+    " (item_id, tokens, vector, unit_id, department_id, state, indexed_at)"
+    " SELECT * FROM search_rebuild_documents ON CONFLICT (item_id) DO NOTHING"
+)
 
 
 def _write_documents(computed: list[tuple[int, str, str | None]], *, first: bool = False) -> int:
-    """Upsert the documents of ``computed`` (id, tokens, tsvector or None: see
+    """Write the documents of ``computed`` (id, tokens, tsvector or None: see
     ``parallel.tokens_of``) whose tokens or copied fields (``SCOPE_FIELDS``, read here from the
-    items) changed; how many. On PostgreSQL a given vector is stored as it is (the session's
-    ``fulltext.GIVEN_VECTORS``), a missing one is computed by the server's trigger.
+    items) changed; how many were written. On PostgreSQL a given vector is stored as it is (the
+    session's ``fulltext.GIVEN_VECTORS``), a missing one is computed by the server's trigger.
 
     ``first``: none of these items had an entry when the batch was read (a first build). On
     PostgreSQL the rows are then copied straight into the table (``_copy_documents``), unless an
-    item's own save wrote its entry meanwhile: then the batch is upserted."""
+    item's own save wrote its entry meanwhile: then the others are inserted and that entry,
+    from newer text, is left as it is (``DOCUMENTS_INSERT_NEW``). Otherwise they are upserted."""
     ids = [row[0] for row in computed]
     scopes = {
         row[0]: row[1:] for row in Item.objects.filter(pk__in=ids).values_list("pk", *SCOPE_FIELDS)
@@ -178,7 +186,9 @@ def _write_documents(computed: list[tuple[int, str, str | None]], *, first: bool
             with cursor.cursor.copy("COPY search_rebuild_documents FROM STDIN") as copy:
                 for row in changed:
                     copy.write_row((*row, now))
-            cursor.execute(DOCUMENTS_UPSERT)
+            cursor.execute(DOCUMENTS_INSERT_NEW if first else DOCUMENTS_UPSERT)
+            if first:
+                return int(cursor.rowcount)
         else:
             cursor.executemany(
                 "INSERT INTO search_searchdocument"
@@ -233,8 +243,9 @@ def reindex(
     upsert per batch (no model instances; PostgreSQL: copied into a temporary table, then
     upserted by one statement), the backend index following by its
     triggers — except in a first build (an empty table), which loads the rows without that
-    maintenance and builds the backend indexes once at the end (``fulltext.BULK_DROP``;
-    ``restore_backend`` repairs an interrupted one).
+    maintenance (PostgreSQL: copied straight into the table, ``_write_documents``) and builds
+    the backend indexes once at the end (``fulltext.BULK_DROP``; ``restore_backend`` repairs an
+    interrupted one). PostgreSQL's tables are then analyzed and vacuumed (``after_load``).
     """
     with bulk_session():
         return _reindex(batch_size, progress, workers)
@@ -321,7 +332,8 @@ def after_load(tables: Sequence[str], *, vacuum: Sequence[str] = ()) -> None:
     all-visible only then."""
     if connection.vendor != "postgresql":
         return
-    vacuum = () if connection.in_atomic_block else vacuum
+    if connection.in_atomic_block or not connection.get_autocommit():
+        vacuum = ()
     with connection.cursor() as cursor:
         if vacuum:
             cursor.execute("SELECT set_config('synchronous_commit', 'on', false)")

@@ -17,9 +17,9 @@ computes for each item once every entry exists:
   (rows of that item holding one of the item's distinct keys; whether one is a paragraph key),
   the ``CANDIDATE_LIMIT`` best (most shared, then lowest id) — for the whole batch at once, on
   arrays; those found only through whole-text keys are kept when their estimated similarity
-  reaches ``ESTIMATE_MIN``, and only those whose measure a result reads: items of lower id
-  (the pair is this item's to write) or submitted earlier (its novelty) — every pair is
-  measured once, from its higher-id side;
+  reaches ``ESTIMATE_MIN``; of all those, only the ones whose measure a result reads are
+  kept: items of lower id (the pair is this item's to write) or submitted earlier (its
+  novelty);
 - the *same-event window* (``duplicates._same_event_window``): the department's other units'
   items submitted within ``EVENT_DAYS`` days, newest first, at most ``EVENT_WINDOW_LIMIT``,
   whose estimate reaches ``EVENT_MIN`` (equal signature values counted on the array), the
@@ -216,8 +216,8 @@ class Corpus:
         paragraph = np.logical_or.reduceat(by_paragraph, starts)
         pair_slot, pair_other = code[starts] // n, code[starts] % n
         # Rank: most shared rows first, then lowest id (positions are in id order); one sort of
-        # one key (slot, fewest unshared, position), each pair's own, a few times faster than
-        # ``lexsort`` of the three.
+        # one key — slot, then shared descending as ``most − shared``, then position — unique to
+        # each pair, a few times faster than ``lexsort`` of the three.
         most = int(shared.max()) + 1
         if len(positions) * most * n < SORT_KEY_LIMIT:
             order = np.argsort((pair_slot * most + (most - shared)) * n + pair_other)
@@ -228,9 +228,9 @@ class Corpus:
         keep = np.arange(len(pair_slot)) - group_start < dup.CANDIDATE_LIMIT
         pair_slot, pair_other, paragraph = pair_slot[keep], pair_other[keep], paragraph[keep]
         # A candidate's measure is read by the item's pairs (lower ids only) or its novelty
-        # (items submitted earlier); the others are measured from their own side.
-        mine = batch[pair_slot]
-        keep = (pair_other < mine) | (self.submitted_us[pair_other] < self.submitted_us[mine])
+        # (items submitted earlier); no result reads the others'.
+        owner = batch[pair_slot]
+        keep = (pair_other < owner) | (self.submitted_us[pair_other] < self.submitted_us[owner])
         pair_slot, pair_other, paragraph = pair_slot[keep], pair_other[keep], paragraph[keep]
         # Whole-text candidates below the estimate are never confirmed.
         equal = np.count_nonzero(

@@ -27,12 +27,16 @@ def _invalid(cursor, name):
 def _swap(schema_editor, build, columns, drop):
     concurrently = " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
     with schema_editor.connection.cursor() as cursor:
+        if concurrently:  # the sort of a large table's keys in memory, not on disk
+            cursor.execute("SET maintenance_work_mem = '512MB'")
         if concurrently and _invalid(cursor, build):
             cursor.execute(f'DROP INDEX CONCURRENTLY "{build}"')
         cursor.execute(
             f'CREATE INDEX{concurrently} IF NOT EXISTS "{build}" ON "search_lshband" {columns}'
         )
         cursor.execute(f'DROP INDEX{concurrently} IF EXISTS "{drop}"')
+        if concurrently:
+            cursor.execute("RESET maintenance_work_mem")
 
 
 def forwards(apps, schema_editor):
