@@ -208,23 +208,30 @@ COPY_DOCUMENTS = (
 )
 
 
-def _copy_documents(rows: list[tuple[Any, ...]], now: object) -> bool:
-    """PostgreSQL: ``COPY`` the entries straight into their table, in a savepoint; False
-    (nothing written) when an item's own save wrote its entry since the batch was read (a
-    unique violation): the caller upserts them instead. The temporary table's way writes every
-    token string and vector twice, compressed and stored out of line both times."""
+def copy_new_rows(sql: str, rows: Iterable[tuple[Any, ...]]) -> bool:
+    """PostgreSQL: ``rows`` written by the ``COPY … FROM STDIN`` statement ``sql``, in a
+    savepoint; False (nothing written) when one of them already has its row (a unique
+    violation: in a rebuild, an item's own save wrote its entry since the batch was read)."""
     try:  # the raw cursor's errors are psycopg's: wrapped into Django's, as its cursor does
         with (
             transaction.atomic(),
             connection.cursor() as cursor,
             connection.wrap_database_errors,
-            cursor.cursor.copy(COPY_DOCUMENTS) as copy,
+            cursor.cursor.copy(sql) as copy,
         ):
             for row in rows:
-                copy.write_row((*row, now))
+                copy.write_row(row)
     except IntegrityError:
         return False
     return True
+
+
+def _copy_documents(rows: list[tuple[Any, ...]], now: object) -> bool:
+    """PostgreSQL: ``COPY`` the entries straight into their table (``copy_new_rows``); False
+    when an item's own save wrote its entry meanwhile, and the caller inserts the others
+    instead. The temporary table's way writes every token string and vector twice, compressed
+    and stored out of line both times."""
+    return copy_new_rows(COPY_DOCUMENTS, ((*row, now) for row in rows))
 
 
 def reindex(

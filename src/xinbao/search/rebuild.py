@@ -37,12 +37,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from xinbao.items.models import Item
 from xinbao.search import pairing, parallel
-from xinbao.search.index import after_load, attachment_texts_of, bulk_session
+from xinbao.search.index import after_load, attachment_texts_of, bulk_session, copy_new_rows
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
 
 REINDEX_BATCH = 2000
@@ -241,22 +241,11 @@ COPY_SIGNATURES = (
 
 
 def _copy_signatures(rows: list[tuple[Any, ...]]) -> bool:
-    """PostgreSQL: ``COPY`` the signature rows straight into their table, in a savepoint;
-    False (nothing written) when an item's own save wrote its entry since the batch was read (a
-    unique violation): the caller upserts them instead. The temporary table's way writes each
-    compared text twice, compressed and stored out of line both times."""
-    try:  # the raw cursor's errors are psycopg's: wrapped into Django's, as its cursor does
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            connection.wrap_database_errors,
-            cursor.cursor.copy(COPY_SIGNATURES) as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-    except IntegrityError:
-        return False
-    return True
+    """PostgreSQL: ``COPY`` the signature rows straight into their table
+    (``index.copy_new_rows``); False when an item's own save wrote its entry since the batch was
+    read: the caller upserts them instead. The temporary table's way writes each compared text
+    twice, compressed and stored out of line both times."""
+    return copy_new_rows(COPY_SIGNATURES, rows)
 
 
 # PostgreSQL's binary COPY: a header, then per row the number of fields and each field's length
