@@ -4,6 +4,7 @@ every item one by one gives."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 from typing import Any
 
@@ -381,7 +382,7 @@ def test_a_first_full_text_build_writes_each_departments_entries_together(county
     assert len(departments) == 2
     # In id order the two departments alternate (the corpus deals items round its officers).
     by_id = [item.department_id for item in sorted(items, key=lambda i: i.pk)]
-    assert sum(a != b for a, b in zip(by_id, by_id[1:], strict=False)) > 10
+    assert sum(a != b for a, b in itertools.pairwise(by_id)) > 10
     SearchDocument.objects.all().delete()
 
     index.reindex(batch_size=4, workers=1)
@@ -391,7 +392,7 @@ def test_a_first_full_text_build_writes_each_departments_entries_together(county
         rows = cursor.fetchall()
     assert sorted(pk for _d, pk in rows) == sorted(item.pk for item in items)
     physical = [department for department, _pk in rows]
-    assert sum(a != b for a, b in zip(physical, physical[1:], strict=False)) == 1
+    assert sum(a != b for a, b in itertools.pairwise(physical)) == 1
     for department in departments:  # newest first within each, as the search windows read them
         ids = [pk for d, pk in rows if d == department]
         assert ids == sorted(ids, reverse=True)

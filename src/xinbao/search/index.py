@@ -328,7 +328,8 @@ def _reindex(
         # in ten of a page was theirs in id order, and a common word's 5,000 matches lay in 4,176
         # of 13,415 pages; clustered, in 1,313 (newest first 15.6 → 9.0 ms). Later entries are
         # appended wherever there is room (``docs/deploy.md``: re-clustering).
-        batches = _text_batches(batch_size, by_department=bulk and connection.vendor == "postgresql")
+        clustered = bulk and connection.vendor == "postgresql"
+        batches = _text_batches(batch_size, by_department=clustered)
         for computed in parallel.ordered_map(tokens_of, batches, workers):
             with transaction.atomic():
                 written += _write_documents(computed, first=bulk)
