@@ -383,7 +383,8 @@ def test_a_first_full_text_build_writes_each_departments_entries_together(county
     # In id order the two departments alternate (the corpus deals items round its officers).
     by_id = [item.department_id for item in sorted(items, key=lambda i: i.pk)]
     assert sum(a != b for a, b in itertools.pairwise(by_id)) > 10
-    SearchDocument.objects.all().delete()
+    with connection.cursor() as cursor:  # new storage, as a new installation's (no free space)
+        cursor.execute("TRUNCATE search_searchdocument")
 
     index.reindex(batch_size=4, workers=1)
 
