@@ -227,9 +227,9 @@ def test_the_floors_come_from_the_newest_index(corpus: dict[str, User]) -> None:
     assert not [k for k in kinds if k[0] == "Seq Scan"], kinds
 
 
-def copies_of(item_id: int, n: int) -> None:
-    """``n`` more items like ``item_id``, and their entries: six in seven say 工作, one in ten
-    is in the item's department (the others in departments of no unit, by number)."""
+def copies_of(item_id: int, n: int, every: int = 10) -> None:
+    """``n`` more items like ``item_id``, and their entries: six in seven say 工作, one in
+    ``every`` is in the item's department (the others in departments of no unit, by number)."""
     columns = ", ".join(
         connection.ops.quote_name(f.column) for f in Item._meta.concrete_fields if not f.primary_key
     )
@@ -243,9 +243,9 @@ def copies_of(item_id: int, n: int) -> None:
             "INSERT INTO search_searchdocument"
             " (item_id, tokens, unit_id, department_id, state, indexed_at)"
             " SELECT id, CASE WHEN id %% 7 = 0 THEN '正文' ELSE '工作 正文' END, unit_id,"
-            " CASE WHEN id %% 10 = 1 THEN department_id ELSE 1000000 + id %% 10 END, state, now()"
-            " FROM items_item WHERE id > %s",
-            [item_id],
+            " CASE WHEN id %% %s = 1 %% %s THEN department_id ELSE 1000000 + id %% 10 END,"
+            " state, now() FROM items_item WHERE id > %s",
+            [every, every, item_id],
         )
         cursor.execute("ANALYZE search_searchdocument")
 
@@ -288,6 +288,44 @@ def window_walked(county: County) -> None:
     assert "@@" in part.get("Filter", ""), part
     limits = [n for n in nodes(tree) if n["Node Type"] == "Limit"]
     assert any(n["Plan Rows"] <= 20 for n in limits), tree
+
+
+@postgresql_only
+def test_the_full_read_sorts_each_parts_gin_matches_never_walks_the_primary_key(
+    county: County,
+) -> None:
+    # All 10,000 entries in the editor's department, six in seven saying 工作: newest first,
+    # the planner would rather walk the primary key and test each vector until 20 match.
+    item = put_in_state(make_item(officer=county.officer_a), State.SUBMITTED)
+    copies_of(item.pk, 10_000, every=1)
+    try:
+        results = search_items(county.editor, "工作")
+        assert results.documents is not None and results.compiled is not None
+        union = index._union(results.documents, "'工作'", limit=20)
+        assert union is not None
+        sql, params = union
+        newest = index.NEWEST_SQL.replace("{candidates}", sql)
+        tree = plan(newest, [*params, 20], index.PLANNER_OFF["newest"])
+        entries = [n for n in nodes(tree) if n.get("Relation Name") == "search_searchdocument"]
+        assert entries, tree
+        assert {n["Node Type"] for n in entries} == {"Bitmap Heap Scan"}, entries
+        # Each part's matches sorted top-N under its own limit of 20.
+        limits = [n for n in nodes(tree) if n["Node Type"] == "Limit"]
+        assert len(limits) >= 1 + len(entries), tree
+        # The same ids as the union of all matches sorted whole.
+        whole = index._union(results.documents, "'工作'")
+        assert whole is not None
+        every = index._planned(
+            f"{whole[0]} ORDER BY 1 DESC LIMIT 20", whole[1], index.PLANNER_OFF["full"]
+        )
+        found = index._newest(results.documents, results.compiled, 20)
+        assert found == [row[0] for row in every]
+        assert len(found) == 20
+    finally:  # ANALYZE's row count is kept though the test's rows are rolled back: renew it
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_searchdocument WHERE item_id > %s", [item.pk])
+            cursor.execute("DELETE FROM items_item WHERE id > %s", [item.pk])
+            cursor.execute("ANALYZE search_searchdocument")
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the stream is SQLite's")
@@ -343,4 +381,7 @@ def test_the_planner_settings_hold_for_the_one_statement(
     window = index._planned(sql, [7], index.PLANNER_OFF["window"])
     assert window == [("off", "off", 7)]
     assert index._planned(sql, [8], index.PLANNER_OFF["full"]) == [("off", "on", 8)]
-    assert (_setting("enable_seqscan"), _setting("enable_bitmapscan")) == ("on", "on")
+    newest = sql.replace("%s", "current_setting('enable_indexscan'), %s")
+    assert index._planned(newest, [9], index.PLANNER_OFF["newest"]) == [("off", "on", "off", 9)]
+    settings = ("enable_seqscan", "enable_bitmapscan", "enable_indexscan")
+    assert [_setting(name) for name in settings] == ["on", "on", "on"]

@@ -657,11 +657,21 @@ WINDOW_PER_ID = 2
 # 1,000,000 entries: 14 ms for the GIN bitmap ANDed with the window's key range, against 3 ms
 # walking the department's newest entries; EXPLAIN in the commit).
 # For the statement only: the transaction gets the defaults back.
+# The full read of a word (not a phrase) takes each part's newest ``limit`` matches: no index
+# scan either, so that each part's ``ORDER BY … LIMIT`` is a top-N sort of its GIN bitmap's
+# rows, never a walk of the primary key newest first testing each vector until ``limit`` match
+# (which the planner, costing ``@@`` as cheap, would pick for a common word). Sorting each part
+# top-N rather than the union of all its matches whole: 换届, a county editor at 1,000,000
+# entries, 4.6 → 3.6 ms (the union hashed 3,897 ids, then sorted them).
 PLANNER_OFF = {
     "full": "SET LOCAL enable_seqscan = off",
+    "newest": "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off",
     "window": "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off",
 }
-PLANNER_BACK = "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT"
+PLANNER_BACK = (
+    "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT;"
+    " SET LOCAL enable_indexscan TO DEFAULT"
+)
 
 
 def _newest_key() -> RawSQL:
@@ -680,7 +690,8 @@ def _union(
 
     With ``floors``, the windowed read: part ``i`` only from ``floors[i]`` up (when not
     ``None``), as a walk of its newest index with the floor in the key, each part's newest
-    ``limit`` matches at most."""
+    ``limit`` matches at most. Without, ``limit``: each part's newest ``limit`` matches (run
+    with ``PLANNER_OFF["newest"]``)."""
     selects: list[str] = []
     params: list[Any] = []
     for i, part in enumerate(parts):
@@ -690,6 +701,8 @@ def _union(
             qs = qs.filter(LessThanOrEqual(_newest_key(), -floor)).order_by(_newest_key().asc())
             if limit is not None:
                 qs = qs[:limit]
+        elif floors is None and limit is not None:
+            qs = qs.order_by("-item_id")[:limit]
         try:
             sql, part_params = qs.values_list("item_id").query.sql_with_params()
         except EmptyResultSet:  # a filter that matches nothing (no such unit)
@@ -712,7 +725,11 @@ def _newest(
     """The newest ``limit`` matching ids of ``parts`` (see ``_union``), in one statement."""
     if compiled.positive is None:
         raise ValueError("newest_document_ids needs a positive expression")
-    union = _union(parts, compiled.relaxed or compiled.positive, floors, limit)
+    # A phrase's candidates are checked exactly in order until ``limit`` are found: all of
+    # them are candidates.
+    union = _union(
+        parts, compiled.relaxed or compiled.positive, floors, None if compiled.relaxed else limit
+    )
     if union is None:
         return []
     candidates, params = union
@@ -722,7 +739,8 @@ def _newest(
     else:
         sql = NEWEST_SQL.replace("{candidates}", candidates)
         params.append(limit)
-    rows = _planned(sql, params, PLANNER_OFF["full" if floors is None else "window"])
+    planner = "window" if floors is not None else "full" if compiled.relaxed else "newest"
+    rows = _planned(sql, params, PLANNER_OFF[planner])
     return list(dict.fromkeys(row[0] for row in rows))
 
 
