@@ -65,7 +65,7 @@ from django.utils import timezone
 
 from xinbao.items.models import Category, Item, State
 from xinbao.orgs.models import Unit
-from xinbao.search import duplicates, rebuild
+from xinbao.search import duplicates, parallel, rebuild
 from xinbao.search import shingles as sh
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
 from xinbao.search.passages import compare
@@ -207,7 +207,7 @@ def reindex_if_needed() -> None:
         print(f"index present: {index_size()}")
         return
     print("building the duplicate index (search.rebuild.reindex, as `xinbao reindex`) …")
-    result = rebuild.reindex()
+    result = rebuild.reindex(workers=parallel.default_workers())
     rate = result.items / result.seconds
     print(
         f"reindex: {result.items} items in {result.seconds:.1f} s (entries "

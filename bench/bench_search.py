@@ -53,7 +53,7 @@ from xinbao.items.models import Category, Item, State
 from xinbao.items.queries import filter_items, items_visible_to
 from xinbao.orgs.demo import content, drafting
 from xinbao.orgs.models import Role, User
-from xinbao.search import index
+from xinbao.search import index, parallel
 from xinbao.search.normalize import normalize
 from xinbao.search.queries import Order, SearchFilters, search_items
 
@@ -174,7 +174,7 @@ def reindex_if_needed() -> None:
         print(f"index present: {index_size()}")
         return
     print(f"indexing {missing} items (search.index.reindex, as `xinbao reindex` runs it) …")
-    result = index.reindex(batch_size=1000)
+    result = index.reindex(batch_size=1000, workers=parallel.default_workers())
     rate = result.items / result.seconds
     print(
         f"reindex: {result.items} items in {result.seconds:.1f} s ({rate:.0f} items/s; "
