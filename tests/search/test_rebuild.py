@@ -124,8 +124,10 @@ def wipe() -> None:
         {"EVENT_PARTNER_LIMIT": 1, "EVENT_MIN": 0.03, "ESTIMATE_MIN": 0.05},
         # The candidates ranked by three sorted keys, as for a corpus too large for one key.
         {"SORT_KEY_LIMIT": 0, "CANDIDATE_LIMIT": 2, "ESTIMATE_MIN": 0.05},
+        # Each shingled text dropped as soon as another is made (the kept ones' eviction).
+        {"SHINGLED_KEPT": 1},
     ],
-    ids=["defaults", "tight-limits", "one-event-partner", "three-key-ranking"],
+    ids=["defaults", "tight-limits", "one-event-partner", "three-key-ranking", "one-kept"],
 )
 def test_bulk_rebuild_equals_indexing_each_item(
     county: County, monkeypatch: pytest.MonkeyPatch, limits: dict[str, Any]
