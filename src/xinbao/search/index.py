@@ -725,8 +725,8 @@ def _newest(
     """The newest ``limit`` matching ids of ``parts`` (see ``_union``), in one statement."""
     if compiled.positive is None:
         raise ValueError("newest_document_ids needs a positive expression")
-    # A phrase's candidates are checked exactly in order until ``limit`` are found: all of
-    # them are candidates.
+    # A phrase's candidates are checked exactly, newest first, until ``limit`` pass: no part's
+    # candidates can be cut at ``limit``.
     union = _union(
         parts, compiled.relaxed or compiled.positive, floors, None if compiled.relaxed else limit
     )
