@@ -64,7 +64,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from xinbao.items.models import Category, Item, State
-from xinbao.orgs.models import Unit
 from xinbao.search import duplicates, parallel, rebuild
 from xinbao.search import shingles as sh
 from xinbao.search.models import DuplicateSignature, LshBand, SimilarPair
@@ -86,9 +85,6 @@ def build(n_items: int, n_counties: int, dup_share: float) -> dict[int, tuple[in
     if Item.objects.exists() and truth_path().exists():
         print(f"reusing {Item.objects.count()} items already in the database")
         return read_truth()
-    import opencc
-
-    to_traditional = opencc.OpenCC("s2t").convert
     rng = random.Random(23)
     t0 = time.perf_counter()
     with transaction.atomic():
@@ -97,35 +93,21 @@ def build(n_items: int, n_counties: int, dup_share: float) -> dict[int, tuple[in
         )
         units = tree.units
         officer_by_unit = tree.officer_by_unit
-        by_county: dict[int, list[Unit]] = defaultdict(list)
-        for unit in units:
-            by_county[unit.department_id].append(unit)
         categories = list(Category.objects.all())
-        themes = nd.themes()
         now = timezone.now()
-        sources: list[tuple[nd.Source, Unit]] = []  # index = position in the corpus
         roots: list[tuple[int, str]] = []  # position → (root position, edit)
         batch: list[Item] = []
-        for i in range(n_items):
-            if sources and rng.random() < dup_share:
-                root = rng.randrange(len(sources))
-                root = roots[root][0]
-                src, src_unit = sources[root]
-                edit = EDITS[i % len(EDITS)]
-                text = nd.variant(rng, src, edit)
-                unit = rng.choice([u for u in by_county[src_unit.department_id] if u != src_unit])
-                roots.append((root, edit))
-            else:
-                unit = rng.choice(units)
-                text = nd.source(rng, rng.choice(themes), unit.short_name or unit.name)
-                if rng.random() < 0.1:
-                    text = nd.Source(
-                        text.theme,
-                        to_traditional(text.title),
-                        [to_traditional(p) for p in text.paragraphs],
-                    )
-                roots.append((i, ""))
-            sources.append((text, unit))
+        generated = nd.corpus(
+            rng,
+            n_items,
+            units,
+            county_of=lambda unit: unit.department_id,
+            name_of=lambda unit: unit.short_name or unit.name,
+            dup_share=dup_share,
+        )
+        for i, made in enumerate(generated):
+            text, unit = made.text, made.unit
+            roots.append((made.root, made.edit))
             # Two years of reports, in order: a county gets a few dozen a day at most.
             created = now - datetime.timedelta(minutes=(n_items - i) * 2 * 525600 / n_items)
             batch.append(

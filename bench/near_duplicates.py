@@ -20,8 +20,9 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from xinbao.orgs.demo import content
 
@@ -226,3 +227,56 @@ def source(rng: random.Random, theme: str, unit: str = "城关镇") -> Source:
 def variant(rng: random.Random, src: Source, edit: str) -> Source:
     title, paragraphs = EDITS[edit](rng, (src.title, src.paragraphs), src.theme)
     return Source(src.theme, title, paragraphs)
+
+
+U = TypeVar("U")
+
+
+@dataclass
+class Generated(Generic[U]):
+    """One item of a generated corpus: its text and unit, the position of the distinct item it
+    descends from (its own position for a distinct item) and the edit that made it ("")."""
+
+    text: Source
+    unit: U
+    root: int
+    edit: str
+
+
+def corpus(
+    rng: random.Random,
+    n_items: int,
+    units: Sequence[U],
+    *,
+    county_of: Callable[[U], object],
+    name_of: Callable[[U], str],
+    dup_share: float,
+) -> Iterator[Generated[U]]:
+    """``n_items`` items in order: with probability ``dup_share`` (once there is one) a
+    near-duplicate of an earlier item's distinct root, by the edits in turn, from another unit
+    of the root's county; otherwise a distinct item on a random theme from a random unit, one
+    in ten in Traditional script."""
+    by_county: dict[object, list[U]] = {}
+    for unit in units:
+        by_county.setdefault(county_of(unit), []).append(unit)
+    all_themes = themes()
+    edits = list(EDITS)
+    made: list[Generated[U]] = []
+    for i in range(n_items):
+        if made and rng.random() < dup_share:
+            root = made[rng.randrange(len(made))].root
+            src = made[root]
+            edit = edits[i % len(edits)]
+            text = variant(rng, src.text, edit)
+            same_county = by_county[county_of(src.unit)]
+            unit = rng.choice([u for u in same_county if u != src.unit])
+            item = Generated(text, unit, root, edit)
+        else:
+            unit = rng.choice(units)
+            text = source(rng, rng.choice(all_themes), name_of(unit))
+            if rng.random() < 0.1:
+                s2t = _s2t()
+                text = Source(text.theme, s2t(text.title), [s2t(p) for p in text.paragraphs])
+            item = Generated(text, unit, i, "")
+        made.append(item)
+        yield item
