@@ -67,9 +67,9 @@ _NEVER_US = np.iinfo(np.int64).max
 # The candidates' ranking sorts one 64-bit key per pair while the key's range stays below this.
 SORT_KEY_LIMIT = 2**62
 # Shingled texts a process keeps for its next batches (the least recently used dropped; about
-# 10 KB each, so 200 MB a process). At 100,000 items, 20,000 of them spared 44 % of the
-# shinglings where one batch's own texts spared 27 %: the pairs pass's CPU 0.35 → 0.25 ms an
-# item.
+# 10 KB each, so 200 MB a process). At 100,000 items, against each batch's own texts: texts
+# shingled 1.74 → 0.82 an item, the pairs pass's CPU about 0.45 → 0.30 ms an item
+# (``bench/bench_pairs.py``).
 SHINGLED_KEPT = 20_000
 
 
