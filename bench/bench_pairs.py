@@ -1,18 +1,20 @@
 """Benchmark: the re-index's pairs pass (``search.pairing``) alone, in memory, no database.
 
-Generates the corpus of ``bench/bench_duplicates.py`` (the same generator, ``near_duplicates
-.corpus``: ``--counties`` counties of 40 units, ``--dup-share`` near-duplicates, two years of
-reports in order) without writing it anywhere, computes every item's entry as the re-index's
+Generates a corpus like ``bench/bench_duplicates.py``'s (the same generator,
+``near_duplicates.corpus``, with numbered units, one unit name and no categories drawn:
+``--counties`` counties of 40 units, ``--dup-share`` near-duplicates, two years of reports in
+order) without writing it anywhere, computes every item's entry as the re-index's
 first pass does (``parallel.entries_of``; kept in a pickle under the temporary directory for the
 next run), gathers them into a ``pairing.Corpus`` and runs ``Corpus.view`` over every item in the
 re-index's order (department, submission time, id) and batches, in this one process. Prints the
 CPU per item of the pairs, the exact measures and shinglings per item, and how many shinglings
-the kept texts (``pairing.SHINGLED_KEPT``, or ``--kept``) spared; ``--per-batch`` keeps each
-batch's texts for that batch alone (the pass before ``SHINGLED_KEPT``). ``--profile`` adds the
+the kept texts (``pairing.SHINGLED_KEPT_BYTES``, or ``--kept-bytes``) spared; ``--per-batch``
+keeps each batch's texts for that batch alone (the pass before they were kept), and wins over
+``--kept-bytes``. ``--profile`` adds the
 functions that cost most (cProfile).
 
     .venv/bin/python bench/bench_pairs.py --items 100000
-    .venv/bin/python bench/bench_pairs.py --items 100000 --per-batch  # as before SHINGLED_KEPT
+    .venv/bin/python bench/bench_pairs.py --items 100000 --per-batch  # as before the kept texts
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--counties", type=int, default=10)
     parser.add_argument("--dup-share", type=float, default=0.1)
-    parser.add_argument("--kept", type=int, default=pairing.SHINGLED_KEPT)
+    parser.add_argument("--kept-bytes", type=int, default=pairing.SHINGLED_KEPT_BYTES)
     parser.add_argument("--per-batch", action="store_true")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
@@ -105,7 +107,7 @@ def main() -> int:
         key=lambda p: (corpus.departments[p], corpus.submitted[p], corpus.pks[p]),
     )
     batches = [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
-    pairing.SHINGLED_KEPT = len(order) if args.per_batch else args.kept
+    pairing.SHINGLED_KEPT_BYTES = 2**62 if args.per_batch else args.kept_bytes
     made = 0
     from_stored = sh.Shingled.from_stored
 
@@ -132,7 +134,7 @@ def main() -> int:
     n = len(corpus)
     print(
         f"pairs pass over {n} items, kept shingled texts "
-        f"{'one batch' if args.per_batch else args.kept}: "
+        f"{'one batch' if args.per_batch else f'up to {args.kept_bytes} bytes of text'}: "
         f"{1000 * cpu / n:.3f} ms CPU an item; {pairs // 2} pairs"
     )
     print(

@@ -125,7 +125,7 @@ def wipe() -> None:
         # The candidates ranked by three sorted keys, as for a corpus too large for one key.
         {"SORT_KEY_LIMIT": 0, "CANDIDATE_LIMIT": 2, "ESTIMATE_MIN": 0.05},
         # Each shingled text dropped as soon as another is made (the kept ones' eviction).
-        {"SHINGLED_KEPT": 1},
+        {"SHINGLED_KEPT_BYTES": 1},
     ],
     ids=["defaults", "tight-limits", "one-event-partner", "three-key-ranking", "one-kept"],
 )
@@ -194,8 +194,13 @@ def test_an_interrupted_first_full_text_build_gets_its_backend_index_back(
     with pytest.raises(RuntimeError):
         index.reindex(batch_size=2)
     monkeypatch.undo()
-    loaded = list(SearchDocument.objects.values_list("item_id", flat=True))
-    assert len(loaded) == 2  # the first batch (PostgreSQL: of one department, newest first)
+    loaded = sorted(SearchDocument.objects.values_list("item_id", flat=True))
+    if connection.vendor == "postgresql":  # the first batch: a department's newest two
+        department = min(item.department_id for item in items)
+        mine = sorted(item.pk for item in items if item.department_id == department)
+        assert loaded == mine[-2:]
+    else:  # in id order
+        assert loaded == sorted(item.pk for item in items)[:2]
     first = Item.objects.get(pk=loaded[0])
     assert first.pk in index.search_ids(first.title)  # loaded before the failure
     assert backend_index_exists()
@@ -399,3 +404,32 @@ def test_a_first_full_text_build_writes_each_departments_entries_together(county
     for department in departments:  # newest first within each, as the search windows read them
         ids = [pk for d, pk in rows if d == department]
         assert ids == sorted(ids, reverse=True)
+
+
+def test_the_pairs_pass_keeps_shingled_texts_within_its_byte_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random("kept")
+    sources = [nd.source(rng, "election") for _ in range(4)]
+    texts = sources + [nd.variant(rng, s, "insert") for s in sources]
+    rows = [(i + 1, t.title, t.body, [], None, 0) for i, t in enumerate(texts)]
+    at = timezone.now()
+    entries = [entry for entry in parallel.entries_of(rows) if entry is not None]
+
+    def views(budget: int) -> tuple[Any, pairing.Corpus]:
+        monkeypatch.setattr(pairing, "SHINGLED_KEPT_BYTES", budget)
+        corpus = pairing.Corpus()
+        for i, (pk, text, signature, keys, paragraphs) in enumerate(entries):
+            meta = (1, 1 + i % 2, at + datetime.timedelta(hours=i))
+            corpus.add(pk, meta, text, signature, (keys, paragraphs))
+        corpus.freeze()
+        return [corpus.view([p]) for p in range(len(texts))], corpus
+
+    unbounded, _ = views(2**62)
+    budget = 2 * max(len(entry[1].encode()) for entry in entries)
+    bounded, corpus = views(budget)
+    assert bounded == unbounded
+    assert any(pairs for pairs, _n in unbounded), "the corpus has pairs"
+    kept = corpus._shingled
+    assert 1 <= len(kept) < len(texts)
+    assert corpus._shingled_bytes == sum(size for _s, size in kept.values()) <= budget

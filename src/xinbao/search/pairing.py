@@ -24,10 +24,10 @@ computes for each item once every entry exists:
   items submitted within ``EVENT_DAYS`` days, newest first, at most ``EVENT_WINDOW_LIMIT``,
   whose estimate reaches ``EVENT_MIN`` (equal signature values counted on the array), the
   ``EVENT_PARTNER_LIMIT`` closest;
-- the exact measures of those (texts shingled once while they stay among the process's
-  ``SHINGLED_KEPT`` most recently used: a few items are candidates of many, at 100,000 items
-  the 10,000 most compared held three in four of the measures; same-event partners of higher
-  id are not measured either), the pairs with lower-id items
+- the exact measures of those (texts shingled once while they stay among the process's most
+  recently used, ``SHINGLED_KEPT_BYTES`` of text: a few items are candidates of many, at
+  100,000 items the 10,000 most compared held three in four of the measures; same-event
+  partners of higher id are not measured either), the pairs with lower-id items
   (the later-indexed item of a pair decides it, see ``search.rebuild``) and the novelty.
 
 The process's memory holds the corpus (per item: text about 2.5 KB, signature 0.5 KB, band
@@ -66,11 +66,13 @@ _MICROSECOND = datetime.timedelta(microseconds=1)
 _NEVER_US = np.iinfo(np.int64).max
 # The candidates' ranking sorts one 64-bit key per pair while the key's range stays below this.
 SORT_KEY_LIMIT = 2**62
-# Shingled texts a process keeps for its next batches (the least recently used dropped; about
-# 10 KB each, so 200 MB a process). At 100,000 items, against each batch's own texts: texts
-# shingled 1.74 → 0.82 an item, the pairs pass's CPU about 0.45 → 0.30 ms an item
-# (``bench/bench_pairs.py``).
-SHINGLED_KEPT = 20_000
+# Shingled texts a process keeps for its next batches, the least recently used dropped while
+# their stored texts (UTF-8) pass this many bytes; in memory a shingled text takes about six
+# times its stored size (its shingle ids, 8 bytes a character, and its long paragraphs'), so
+# about 200 MB a process — 20,000 texts of the benchmark's length, fewer long ones (attachments).
+# At 100,000 items, against each batch's own texts: texts shingled 1.74 → 0.82 an item, the
+# pairs pass's CPU about 0.45 → 0.30 ms an item (``bench/bench_pairs.py``).
+SHINGLED_KEPT_BYTES = 32 * 2**20
 
 
 def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
@@ -98,8 +100,10 @@ class Corpus:
     _band_items: array[int] = field(default_factory=lambda: array("i"))
     _band_paragraph: array[int] = field(default_factory=lambda: array("h"))
     frozen: bool = False
-    # Each process's own (a worker's starts empty: the pool forks before any ``view``).
-    _shingled: OrderedDict[int, sh.Shingled] = field(default_factory=OrderedDict)
+    # Each process's own (a worker's starts empty: the pool forks before any ``view``):
+    # position → (shingled text, its stored size), and the sizes' sum.
+    _shingled: OrderedDict[int, tuple[sh.Shingled, int]] = field(default_factory=OrderedDict)
+    _shingled_bytes: int = 0
 
     def add(
         self,
@@ -194,6 +198,11 @@ class Corpus:
         start = int(self.text_ends[position - 1]) if position else 0
         return self._text[start : int(self.text_ends[position])].decode()
 
+    def text_size(self, position: int) -> int:
+        """The stored text's size in bytes (UTF-8)."""
+        start = int(self.text_ends[position - 1]) if position else 0
+        return int(self.text_ends[position]) - start
+
     # -----------------------------------------------------------------------------------------
 
     def candidates(self, positions: Sequence[int]) -> list[list[tuple[int, bool]]]:
@@ -284,13 +293,16 @@ class Corpus:
         shingled = self._shingled
 
         def shingles(position: int) -> sh.Shingled:
-            found = shingled.get(position)
-            if found is None:
-                found = shingled[position] = sh.Shingled.from_stored(self.text(position))
-                if len(shingled) > SHINGLED_KEPT:
-                    shingled.popitem(last=False)
-            else:
+            kept = shingled.get(position)
+            if kept is not None:
                 shingled.move_to_end(position)
+                return kept[0]
+            text = self.text(position)
+            found, size = sh.Shingled.from_stored(text), self.text_size(position)
+            shingled[position] = (found, size)
+            self._shingled_bytes += size
+            while self._shingled_bytes > SHINGLED_KEPT_BYTES and len(shingled) > 1:
+                self._shingled_bytes -= shingled.popitem(last=False)[1][1]
             return found
 
         def match(position: int, other: int) -> dup.Match:
