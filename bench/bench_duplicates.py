@@ -37,7 +37,6 @@ gives other texts (an A/B on one database).
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import random
 import statistics
@@ -108,8 +107,7 @@ def build(n_items: int, n_counties: int, dup_share: float) -> dict[int, tuple[in
         for i, made in enumerate(generated):
             text, unit = made.text, made.unit
             roots.append((made.root, made.edit))
-            # Two years of reports, in order: a county gets a few dozen a day at most.
-            created = now - datetime.timedelta(minutes=(n_items - i) * 2 * 525600 / n_items)
+            created = nd.reported_at(now, i, n_items)
             batch.append(
                 Item(
                     unit=unit,

@@ -41,11 +41,10 @@ django.setup()
 
 from bench import near_duplicates as nd
 
-from xinbao.search import pairing, parallel
+from xinbao.search import pairing, parallel, rebuild
 from xinbao.search import shingles as sh
 
 UNITS_PER_COUNTY = 40  # the demo county's 22 townships and 18 departments
-BATCH = 2000  # search.rebuild.REINDEX_BATCH
 
 Meta = tuple[int, int, datetime.datetime]
 
@@ -76,12 +75,13 @@ def entries(
         dup_share=dup_share,
     )
     for i, made in enumerate(generated):
-        at = now - datetime.timedelta(minutes=(n_items - i) * 2 * 525600 / n_items)
+        at = nd.reported_at(now, i, n_items)
         rows.append((i + 1, made.text.title[:200], made.text.body, [], None, 0))
         metas.append((made.unit[0], made.unit[1], at))
     computed: list[parallel.Entry] = []
-    for start in range(0, n_items, BATCH):
-        computed += [e for e in parallel.entries_of(rows[start : start + BATCH]) if e is not None]
+    step = rebuild.REINDEX_BATCH
+    for start in range(0, n_items, step):
+        computed += [e for e in parallel.entries_of(rows[start : start + step]) if e is not None]
     print(f"generated {n_items} items and their entries in {time.perf_counter() - t0:.0f} s")
     with cache.open("wb") as f:
         pickle.dump((computed, metas), f)
@@ -102,11 +102,7 @@ def main() -> int:
     for (pk, text, signature, keys, paragraphs), meta in zip(computed, metas, strict=True):
         corpus.add(pk, meta, text, signature, (keys, paragraphs))
     corpus.freeze()
-    order = sorted(
-        range(len(corpus)),
-        key=lambda p: (corpus.departments[p], corpus.submitted[p], corpus.pks[p]),
-    )
-    batches = [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
+    batches = corpus.batches(rebuild.REINDEX_BATCH)
     pairing.SHINGLED_KEPT_BYTES = 2**62 if args.per_batch else args.kept_bytes
     made = 0
     from_stored = sh.Shingled.from_stored

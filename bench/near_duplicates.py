@@ -17,6 +17,7 @@ least 150 characters of the source copied into it.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import random
 import re
@@ -230,6 +231,12 @@ def variant(rng: random.Random, src: Source, edit: str) -> Source:
 
 
 U = TypeVar("U")
+
+
+def reported_at(now: datetime.datetime, position: int, n_items: int) -> datetime.datetime:
+    """When the corpus's item at ``position`` was reported: two years of reports, in order (a
+    county gets a few dozen a day at most)."""
+    return now - datetime.timedelta(minutes=(n_items - position) * 2 * 525600 / n_items)
 
 
 @dataclass

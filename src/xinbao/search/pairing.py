@@ -64,6 +64,7 @@ IntArray = npt.NDArray[np.int64]
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MICROSECOND = datetime.timedelta(microseconds=1)
 _NEVER_US = np.iinfo(np.int64).max
+_NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)  # a batch order's never submitted
 # The candidates' ranking sorts one 64-bit key per pair while the key's range stays below this.
 SORT_KEY_LIMIT = 2**62
 # Shingled texts a process keeps for its next batches, the least recently used dropped while
@@ -194,14 +195,28 @@ class Corpus:
             self.dept_times[dept] = [e[0] for e in entries]
             self.dept_positions[dept] = np.array([e[2] for e in entries], dtype=np.int64)
 
+    def _text_span(self, position: int) -> tuple[int, int]:
+        """Where the stored text (UTF-8) of the item at ``position`` lies in ``_text``."""
+        return int(self.text_ends[position - 1]) if position else 0, int(self.text_ends[position])
+
     def text(self, position: int) -> str:
-        start = int(self.text_ends[position - 1]) if position else 0
-        return self._text[start : int(self.text_ends[position])].decode()
+        start, end = self._text_span(position)
+        return self._text[start:end].decode()
 
     def text_size(self, position: int) -> int:
         """The stored text's size in bytes (UTF-8)."""
-        start = int(self.text_ends[position - 1]) if position else 0
-        return int(self.text_ends[position]) - start
+        start, end = self._text_span(position)
+        return end - start
+
+    def batches(self, size: int) -> list[list[int]]:
+        """Every position, in the re-index's order — department, submission time (never
+        submitted first), id — cut into batches of ``size``: a batch's items share a
+        department's timeline and many of their candidates."""
+        order = sorted(
+            range(len(self.pks)),
+            key=lambda p: (self.departments[p], self.submitted[p] or _NEVER, self.pks[p]),
+        )
+        return [order[start : start + size] for start in range(0, len(order), size)]
 
     # -----------------------------------------------------------------------------------------
 
@@ -297,8 +312,7 @@ class Corpus:
             if kept is not None:
                 shingled.move_to_end(position)
                 return kept[0]
-            text = self.text(position)
-            found, size = sh.Shingled.from_stored(text), self.text_size(position)
+            found, size = sh.Shingled.from_stored(self.text(position)), self.text_size(position)
             shingled[position] = (found, size)
             self._shingled_bytes += size
             while self._shingled_bytes > SHINGLED_KEPT_BYTES and len(shingled) > 1:

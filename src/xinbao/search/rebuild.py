@@ -51,7 +51,6 @@ KEY_COLUMNS = ("key", "item_id", "paragraph")
 # Ids per ``IN (…)`` list: below every backend's limit on query parameters.
 CHUNK = 900
 # Sorts items never submitted first in their department (they have no same-event window).
-_NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 @dataclass
@@ -369,11 +368,7 @@ def _pairs_pass(
     workers: int,
 ) -> None:
     corpus.freeze()
-    order = sorted(
-        range(len(corpus)),
-        key=lambda p: (corpus.departments[p], corpus.submitted[p] or _NEVER, corpus.pks[p]),
-    )
-    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    batches = corpus.batches(batch_size)
     fresh = not SimilarPair.objects.exists()
     pairing.CURRENT = corpus  # read by the workers, which fork after this
     try:
