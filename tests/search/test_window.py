@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -227,9 +229,12 @@ def test_the_floors_come_from_the_newest_index(corpus: dict[str, User]) -> None:
     assert not [k for k in kinds if k[0] == "Seq Scan"], kinds
 
 
-def copies_of(item_id: int, n: int, every: int = 10) -> None:
-    """``n`` more items like ``item_id``, and their entries: six in seven say 工作, one in
-    ``every`` is in the item's department (the others in departments of no unit, by number)."""
+@contextmanager
+def copies_of(item_id: int, n: int, every: int = 10) -> Iterator[None]:
+    """For the block, ``n`` more items like ``item_id``, and their entries: six in seven say
+    工作, one in ``every`` is in the item's department (the others in departments of no unit,
+    by number). Deleted after it and the entries analyzed again: ANALYZE's row count is kept
+    though the test's rows are rolled back."""
     columns = ", ".join(
         connection.ops.quote_name(f.column) for f in Item._meta.concrete_fields if not f.primary_key
     )
@@ -248,6 +253,13 @@ def copies_of(item_id: int, n: int, every: int = 10) -> None:
             [every, every, item_id],
         )
         cursor.execute("ANALYZE search_searchdocument")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_searchdocument WHERE item_id > %s", [item_id])
+            cursor.execute("DELETE FROM items_item WHERE id > %s", [item_id])
+            cursor.execute("ANALYZE search_searchdocument")
 
 
 @postgresql_only
@@ -255,14 +267,8 @@ def test_the_window_is_walked_newest_first_never_read_from_the_gin_index(county:
     # 10,000 entries over 10 departments; the department's window, its 160 newest entries,
     # is the newest sixth of the table, as a county's 1,002 newest are at 100,000 entries.
     item = put_in_state(make_item(officer=county.officer_a), State.SUBMITTED)
-    copies_of(item.pk, 10_000)
-    try:
+    with copies_of(item.pk, 10_000):
         window_walked(county)
-    finally:  # ANALYZE's row count is kept though the test's rows are rolled back: renew it
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM search_searchdocument WHERE item_id > %s", [item.pk])
-            cursor.execute("DELETE FROM items_item WHERE id > %s", [item.pk])
-            cursor.execute("ANALYZE search_searchdocument")
 
 
 def window_walked(county: County) -> None:
@@ -297,8 +303,7 @@ def test_the_full_read_sorts_each_parts_gin_matches_never_walks_the_primary_key(
     # All 10,000 entries in the editor's department, six in seven saying 工作: newest first,
     # the planner would rather walk the primary key and test each vector until 20 match.
     item = put_in_state(make_item(officer=county.officer_a), State.SUBMITTED)
-    copies_of(item.pk, 10_000, every=1)
-    try:
+    with copies_of(item.pk, 10_000, every=1):
         results = search_items(county.editor, "工作")
         assert results.documents is not None and results.compiled is not None
         union = index._union(results.documents, "'工作'", limit=20)
@@ -321,11 +326,6 @@ def test_the_full_read_sorts_each_parts_gin_matches_never_walks_the_primary_key(
         found = index._newest(results.documents, results.compiled, 20)
         assert found == [row[0] for row in every]
         assert len(found) == 20
-    finally:  # ANALYZE's row count is kept though the test's rows are rolled back: renew it
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM search_searchdocument WHERE item_id > %s", [item.pk])
-            cursor.execute("DELETE FROM items_item WHERE id > %s", [item.pk])
-            cursor.execute("ANALYZE search_searchdocument")
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the stream is SQLite's")
